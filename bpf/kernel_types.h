@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The few kernel types the recorder reads, declared with only the fields it
+ * touches. preserve_access_index makes every access a CO-RE relocation that
+ * libbpf resolves against the running kernel's BTF at load time, so this
+ * header replaces a per-architecture vmlinux.h: one object builds for x86_64
+ * and arm64 without the build machine's BTF.
+ */
+#ifndef STRACEBACK_KERNEL_TYPES_H
+#define STRACEBACK_KERNEL_TYPES_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+};
+
+struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];
+	struct nsproxy *nsproxy;
+};
+
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+};
+#define SB_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define SB_SYSCALL_ARG0(regs) ((regs)->di)
+#define SB_SYSCALL_ARG1(regs) ((regs)->si)
+#define SB_SYSCALL_ARG2(regs) ((regs)->dx)
+#define SB_SYSCALL_ARG3(regs) ((regs)->r10)
+#define SB_SYSCALL_ARG4(regs) ((regs)->r8)
+#define SB_SYSCALL_ARG5(regs) ((regs)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+struct pt_regs {
+	unsigned long regs[31];
+	unsigned long orig_x0;
+	int syscallno;
+};
+/* x0 holds the return value at exit; the first argument survives in orig_x0. */
+#define SB_SYSCALL_NR(regs) ((regs)->syscallno)
+#define SB_SYSCALL_ARG0(regs) ((regs)->orig_x0)
+#define SB_SYSCALL_ARG1(regs) ((regs)->regs[1])
+#define SB_SYSCALL_ARG2(regs) ((regs)->regs[2])
+#define SB_SYSCALL_ARG3(regs) ((regs)->regs[3])
+#define SB_SYSCALL_ARG4(regs) ((regs)->regs[4])
+#define SB_SYSCALL_ARG5(regs) ((regs)->regs[5])
+#else
+#error "set __TARGET_ARCH_x86 or __TARGET_ARCH_arm64"
+#endif
+
+#pragma clang attribute pop
+
+#endif /* STRACEBACK_KERNEL_TYPES_H */

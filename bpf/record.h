@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one contract between the BPF program (bpf/straceback.bpf.c) and user
+ * space (native/, recorder/records.ts): ring layout, record layout, syscall
+ * descriptor table. Change it here and in recorder/records.ts together.
+ *
+ * A ring is the value of a one-element BPF_F_MMAPABLE array map:
+ *   [sb_ring_hdr][ring bytes (a power of two)][SB_SLACK bytes]
+ * Writers reserve space with one atomic fetch-add on hdr.head, write the
+ * record at (pos & (ring_bytes - 1)) (a record that starts near the end runs
+ * on into the slack instead of wrapping), then publish it by an atomic
+ * exchange of its first word with (pos ^ hdr.key). A reader copies the ring
+ * without stopping anything and keeps only records whose first word proves
+ * they were complete and not overwritten while it copied.
+ */
+#ifndef STRACEBACK_RECORD_H
+#define STRACEBACK_RECORD_H
+
+#define SB_RING_MIN_SHIFT 16	/* 64 KiB */
+#define SB_RING_MAX_SHIFT 26	/* 64 MiB */
+#define SB_RING_CLASSES (SB_RING_MAX_SHIFT - SB_RING_MIN_SHIFT + 1)
+#define SB_SLOTS 1024		/* containers per ring class */
+#define SB_SCRATCH 16384	/* largest record, and the slack after a ring */
+#define SB_SLACK SB_SCRATCH
+#define SB_ITEM_MAX 4096	/* largest captured string or buffer */
+#define SB_ARGV_MAX 32		/* execve argv entries captured at most */
+#define SB_NR_MAX 512		/* syscall numbers covered by the descriptor table */
+#define SB_FILTER_BITS 16
+#define SB_FILTER_SIZE (1 << SB_FILTER_BITS)
+
+/* hdr.head: bytes reserved (low 48 bits) and records reserved mod 2^16. */
+#define SB_HEAD_POS_BITS 48
+#define SB_HEAD_POS_MASK ((1ULL << SB_HEAD_POS_BITS) - 1)
+#define SB_HEAD_ONE_REC (1ULL << SB_HEAD_POS_BITS)
+
+/*
+ * Filter entry, indexed by (mount namespace inode & (SB_FILTER_SIZE - 1)):
+ * bits 63..32 the full inode, bits 31..28 flags, 27..24 ring class,
+ * 23..0 slot. Two traced namespaces with the same index go to the overflow
+ * hash; the array entry then carries SB_FILTER_SHARED.
+ */
+#define SB_FILTER_SHARED (1U << 28)
+#define SB_FILTER_VALID (1U << 29)
+#define SB_FILTER_CLASS_SHIFT 24
+#define SB_FILTER_SLOT_MASK 0xffffffU
+
+struct sb_ring_hdr {
+	__u64 head;		/* see SB_HEAD_* */
+	__u64 count;		/* records reserved since the ring was made */
+	__u64 key;		/* random; commit word = pos ^ key */
+	__u64 mntns;		/* mount namespace inode this ring records */
+	__u64 ring_bytes;	/* power of two */
+	__u64 created_ns;	/* CLOCK_BOOTTIME at creation */
+	__u64 dropped;		/* records the BPF side could not write */
+	__u64 generation;	/* set by user space, distinguishes reused inodes */
+};
+
+enum sb_kind {
+	SB_KIND_ENTER = 1,
+	SB_KIND_EXIT = 2,
+};
+
+/* sb_rec.flags */
+#define SB_REC_ITEMS_CUT 0x01	/* some items did not fit in the record */
+
+/* Common head of every record; records are 8-byte aligned in the ring. */
+struct sb_rec {
+	__u64 commit;		/* pos ^ ring key, written last */
+	__u64 ts;		/* CLOCK_BOOTTIME ns */
+	__u32 tid;
+	__u16 size;		/* bytes, without the padding to 8 */
+	__u16 seq;		/* records reserved before this one, mod 2^16 */
+	__u16 cpu;
+	__u16 nr;		/* syscall number */
+	__u8 kind;		/* enum sb_kind */
+	__u8 flags;		/* SB_REC_* */
+	__u8 nargs;		/* enter: arguments that follow */
+	__u8 nitems;		/* items that follow */
+};
+
+/* Followed by __u64 args[nargs] and then the items. */
+struct sb_enter {
+	struct sb_rec h;
+	char comm[16];
+	__u32 pid;		/* tgid */
+	__u32 _pad;
+};
+
+/* Followed by the items. */
+struct sb_exit {
+	struct sb_rec h;
+	__s64 ret;
+};
+
+/*
+ * Item: data behind a pointer argument. Followed by len bytes; the next item
+ * starts right after them (items are not aligned).
+ */
+struct sb_item {
+	__u16 len;
+	__u8 arg;		/* argument index 0..5 */
+	__u8 type;		/* SB_ARG_* | SB_ITEM_* flags */
+};
+
+#define SB_ITEM_KIND_MASK 0x0f
+#define SB_ITEM_TRUNCATED 0x10	/* the data went on past what was captured */
+#define SB_ITEM_FAULT 0x20	/* the user memory could not be read */
+#define SB_ITEM_MORE 0x40	/* argv: more entries than were captured */
+
+/* How the data behind an argument is captured. */
+enum sb_arg_kind {
+	SB_ARG_NONE = 0,
+	SB_ARG_STR = 1,		/* NUL-terminated string, at entry */
+	SB_ARG_BUF_IN = 2,	/* buffer at entry, length in the next argument */
+	SB_ARG_BUF_OUT = 3,	/* buffer at exit, length = return value */
+	SB_ARG_SOCKADDR_IN = 4,	/* sockaddr at entry, length in the next argument */
+	SB_ARG_SOCKADDR_OUT = 5,/* sockaddr at exit, length in *(int *)next argument */
+	SB_ARG_ARGV = 6,	/* NULL-terminated char *[] at entry, one item per entry */
+	SB_ARG_MEM_IN = 7,	/* desc.size[i] bytes at entry */
+	SB_ARG_MEM_OUT = 8,	/* desc.size[i] bytes at exit, if the call succeeded */
+	SB_ARG_STR_OUT = 9,	/* NUL-terminated string at exit, if the call succeeded */
+};
+#define SB_ARG_KINDS 10
+
+#define SB_SOCKADDR_MAX 128
+
+/* sb_sc_desc.flags */
+#define SB_DESC_ENTER_ITEMS 0x01	/* some argument is captured at entry */
+#define SB_DESC_EXIT_ITEMS 0x02		/* some argument is captured at exit */
+
+/* One per syscall number, filled by user space from recorder/syscalls. */
+struct sb_sc_desc {
+	__u8 nargs;
+	__u8 flags;
+	__u8 kind[6];
+	__u16 size[6];
+	__u32 _pad;
+};
+
+#endif /* STRACEBACK_RECORD_H */

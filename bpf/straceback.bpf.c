@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * straceback's kernel side: on every syscall entry and exit, find the task's
+ * mount namespace in the filter; if it belongs to a registered container,
+ * append a compact record to that container's overwriting ring.
+ * Layouts and protocol: record.h.
+ */
+#include "kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include "record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Load-time settings, written by user space before load. */
+const volatile struct sb_sc_desc sb_desc[SB_NR_MAX] = {};
+const volatile __u32 sb_str_max = 4096;		/* paths and strings */
+const volatile __u32 sb_buf_max = 128;		/* read/write buffer prefixes */
+const volatile __u32 sb_argv_max = 16;		/* execve argv entries */
+const volatile __u32 sb_argv_str_max = 256;	/* bytes per argv entry */
+
+/* mntns inode & (SB_FILTER_SIZE - 1) -> filter entry (record.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SB_FILTER_SIZE);
+	__type(key, __u32);
+	__type(value, __u64);
+} sb_filter SEC(".maps");
+
+/* Traced namespaces whose filter index is taken by another one: inode -> entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SB_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sb_filter_shared SEC(".maps");
+
+struct sb_scratch_buf {
+	__u8 b[SB_SCRATCH];
+};
+
+/* Where records with strings and buffers are built before they are sized. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sb_scratch_buf);
+} sb_scratch SEC(".maps");
+
+#define SB_RING_BYTES(c) (1ULL << (SB_RING_MIN_SHIFT + (c)))
+
+/* One outer map per ring size class: slot -> that container's ring map. */
+#define SB_RING_CLASS(c)								\
+	struct {									\
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);				\
+		__uint(max_entries, SB_SLOTS);						\
+		__type(key, __u32);							\
+		__array(values, struct {						\
+			__uint(type, BPF_MAP_TYPE_ARRAY);				\
+			__uint(max_entries, 1);						\
+			__type(key, __u32);						\
+			__uint(value_size, sizeof(struct sb_ring_hdr) +		\
+					   SB_RING_BYTES(c) + SB_SLACK);		\
+			__uint(map_flags, BPF_F_MMAPABLE);				\
+		});									\
+	} sb_rings_##c SEC(".maps")
+
+SB_RING_CLASS(0);
+SB_RING_CLASS(1);
+SB_RING_CLASS(2);
+SB_RING_CLASS(3);
+SB_RING_CLASS(4);
+SB_RING_CLASS(5);
+SB_RING_CLASS(6);
+SB_RING_CLASS(7);
+SB_RING_CLASS(8);
+SB_RING_CLASS(9);
+SB_RING_CLASS(10);
+
+/* Returns the filter entry of the current task's mount namespace, or 0. */
+static __always_inline __u64 traced_entry(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 inum = task->nsproxy->mnt_ns->ns.inum;
+	__u32 idx = inum & (SB_FILTER_SIZE - 1);
+	__u64 *e = bpf_map_lookup_elem(&sb_filter, &idx);
+	__u64 v;
+
+	if (!e)
+		return 0;
+	v = *e;
+	if ((__u32)(v >> 32) == inum && (v & SB_FILTER_VALID))
+		return v;
+	if (!(v & SB_FILTER_SHARED))
+		return 0;
+	e = bpf_map_lookup_elem(&sb_filter_shared, &inum);
+	return e ? *e : 0;
+}
+
+static __always_inline struct sb_ring_hdr *ring_of(void *outer, __u32 slot)
+{
+	__u32 zero = 0;
+	void *inner = bpf_map_lookup_elem(outer, &slot);
+
+	if (!inner)
+		return 0;
+	return bpf_map_lookup_elem(inner, &zero);
+}
+
+/*
+ * Expands BODY once per size class with `ring` and the constant `mask` in
+ * scope, so the verifier sees each ring's own bounds.
+ */
+#define SB_CASE(c, slot, BODY)							\
+	case c: {								\
+		struct sb_ring_hdr *ring = ring_of(&sb_rings_##c, slot);	\
+		const __u64 mask = SB_RING_BYTES(c) - 1;			\
+		if (!ring)							\
+			return 0;						\
+		BODY;								\
+		return 0;							\
+	}
+#define SB_WITH_RING(entry, BODY)						\
+	do {									\
+		__u32 slot_ = (entry) & SB_FILTER_SLOT_MASK;			\
+		switch (((entry) >> SB_FILTER_CLASS_SHIFT) & 0xf) {		\
+		SB_CASE(0, slot_, BODY) SB_CASE(1, slot_, BODY)			\
+		SB_CASE(2, slot_, BODY) SB_CASE(3, slot_, BODY)			\
+		SB_CASE(4, slot_, BODY) SB_CASE(5, slot_, BODY)			\
+		SB_CASE(6, slot_, BODY) SB_CASE(7, slot_, BODY)			\
+		SB_CASE(8, slot_, BODY) SB_CASE(9, slot_, BODY)			\
+		SB_CASE(10, slot_, BODY)					\
+		}								\
+	} while (0)
+
+/* Reserves size bytes; returns where to write. */
+static __always_inline __u8 *reserve(struct sb_ring_hdr *ring, __u64 mask, __u32 size,
+				     __u64 *pos, __u16 *seq)
+{
+	__u64 stride = (size + 7) & ~7U;
+	__u64 old = __sync_fetch_and_add(&ring->head, stride | SB_HEAD_ONE_REC);
+
+	__sync_fetch_and_add(&ring->count, 1);
+	*pos = old & SB_HEAD_POS_MASK;
+	*seq = old >> SB_HEAD_POS_BITS;
+	return (__u8 *)(ring + 1) + (*pos & mask & ~7ULL);
+}
+
+/* Publishes a record: an exchange is a full barrier, so its body is visible first. */
+static __always_inline void commit(struct sb_ring_hdr *ring, __u8 *rec, __u64 pos)
+{
+	__sync_lock_test_and_set((__u64 *)rec, pos ^ ring->key);
+}
+
+static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
+{
+	switch (i) {
+	case 0: return SB_SYSCALL_ARG0(regs);
+	case 1: return SB_SYSCALL_ARG1(regs);
+	case 2: return SB_SYSCALL_ARG2(regs);
+	case 3: return SB_SYSCALL_ARG3(regs);
+	case 4: return SB_SYSCALL_ARG4(regs);
+	default: return SB_SYSCALL_ARG5(regs);
+	}
+}
+
+static __always_inline void fill_head(struct sb_rec *h, __u64 ts, __u32 tid, __u32 size,
+				      __u32 nr, __u8 kind)
+{
+	h->ts = ts;
+	h->tid = tid;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->nr = nr;
+	h->kind = kind;
+}
+
+#define SB_ITEM_ROOM (SB_SCRATCH - SB_ITEM_MAX - 64)
+
+/*
+ * The item writers below are global functions: the verifier checks each once
+ * with unknown arguments instead of once per path through the callers, which
+ * keeps verification linear. Each returns the offset after what it wrote and
+ * counts its item in the record head.
+ */
+
+/* Item writers take kind, argument index and byte cap packed in one word (BPF calls take five arguments). */
+#define SPEC(kind, arg, cap) ((kind) | ((arg) << 8) | ((__u32)(cap) << 16))
+
+/* Item data is 4-byte aligned; the offset after an item of len bytes at off. */
+static __always_inline __u32 item_end(__u32 off, __u32 len)
+{
+	return (off + sizeof(struct sb_item) + len + 3) & ~3U;
+}
+
+/* A NUL-terminated user string as an item at off. */
+__attribute__((noinline)) int sb_put_str(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
+					 __u64 uptr)
+{
+	__u32 kind = spec & 0xff, arg = (spec >> 8) & 0xff, cap = spec >> 16;
+	struct sb_item *it;
+	long n;
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	if (cap > SB_ITEM_MAX)
+		cap = SB_ITEM_MAX;
+	it = (void *)(buf->b + off);
+	it->arg = arg;
+	((struct sb_rec *)buf->b)->nitems++;
+	/* Read two more than cap: a result of cap + 2 means the string was longer. */
+	n = bpf_probe_read_user_str(buf->b + off + sizeof(*it), cap + 2, (void *)uptr);
+	if (n <= 0) {
+		it->len = 0;
+		it->type = kind | SB_ITEM_FAULT;
+		return off + sizeof(*it);
+	}
+	n -= 1;
+	it->type = kind;
+	if (n > cap) {
+		n = cap;
+		it->type = kind | SB_ITEM_TRUNCATED;
+	}
+	it->len = n;
+	return item_end(off, n & (SB_ITEM_MAX * 2 - 1));
+}
+
+/* len bytes of user memory as an item at off, at most cap of them. */
+__attribute__((noinline)) int sb_put_mem(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
+					 __u64 uptr, __u64 len)
+{
+	__u32 kind = spec & 0xff, arg = (spec >> 8) & 0xff, cap = spec >> 16;
+	struct sb_item *it;
+	__u32 n;
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	if (cap > SB_ITEM_MAX)
+		cap = SB_ITEM_MAX;
+	n = len > cap ? cap : len;
+	it = (void *)(buf->b + off);
+	it->arg = arg;
+	it->type = kind | (len > cap ? SB_ITEM_TRUNCATED : 0);
+	((struct sb_rec *)buf->b)->nitems++;
+	if (n > SB_ITEM_MAX)
+		n = SB_ITEM_MAX;
+	if (n && bpf_probe_read_user(buf->b + off + sizeof(*it), n, (void *)uptr)) {
+		it->len = 0;
+		it->type = kind | SB_ITEM_FAULT;
+		return off + sizeof(*it);
+	}
+	it->len = n;
+	return item_end(off, n);
+}
+
+/* execve argv: one item per entry, the last flagged MORE if entries were left. */
+__attribute__((noinline)) int sb_put_argv(struct sb_scratch_buf *buf, __u32 off, __u32 arg,
+					  __u64 uargv)
+{
+	__u32 last = SB_SCRATCH;
+	__u64 p;
+	int j;
+
+	if (!buf)
+		return off;
+	for (j = 0; j < SB_ARGV_MAX; j++) {
+		if (bpf_probe_read_user(&p, sizeof(p), (void *)(uargv + j * 8)) || !p)
+			break;
+		if (j >= sb_argv_max || off > SB_ITEM_ROOM) {
+			if (last <= SB_ITEM_ROOM)
+				((struct sb_item *)(buf->b + last))->type |= SB_ITEM_MORE;
+			break;
+		}
+		last = off;
+		off = sb_put_str(buf, off, SPEC(SB_ARG_ARGV, arg, sb_argv_str_max), p);
+	}
+	return off;
+}
+
+/* Captures the data behind the arguments described by d for one phase. */
+static __always_inline __u32 put_items(struct sb_scratch_buf *buf, __u32 off,
+				       const volatile struct sb_sc_desc *d, __u32 nargs,
+				       const __u64 *args, __s64 ret, int at_exit)
+{
+	__u32 i;
+
+	for (i = 0; i < 6; i++) {
+		__u8 kind = d->kind[i];
+		__u64 a = args[i], next = i < 5 ? args[i + 1] : 0;
+		int ulen = 0;
+
+		if (i >= nargs || kind == SB_ARG_NONE)
+			continue;
+		if (off > SB_ITEM_ROOM) {
+			((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
+			break;
+		}
+		if (!at_exit) {
+			switch (kind) {
+			case SB_ARG_STR:
+				off = sb_put_str(buf, off, SPEC(kind, i, sb_str_max), a);
+				break;
+			case SB_ARG_BUF_IN:
+				off = sb_put_mem(buf, off, SPEC(kind, i, sb_buf_max), a, next);
+				break;
+			case SB_ARG_SOCKADDR_IN:
+				off = sb_put_mem(buf, off, SPEC(kind, i, SB_SOCKADDR_MAX), a, next);
+				break;
+			case SB_ARG_MEM_IN:
+				off = sb_put_mem(buf, off, SPEC(kind, i, d->size[i]), a, d->size[i]);
+				break;
+			case SB_ARG_ARGV:
+				off = sb_put_argv(buf, off, i, a);
+				break;
+			}
+		} else {
+			switch (kind) {
+			case SB_ARG_BUF_OUT:
+				off = sb_put_mem(buf, off, SPEC(kind, i, sb_buf_max), a, ret);
+				break;
+			case SB_ARG_SOCKADDR_OUT:
+				if (!next || bpf_probe_read_user(&ulen, sizeof(ulen), (void *)next) ||
+				    ulen < 0)
+					ulen = 0;
+				off = sb_put_mem(buf, off, SPEC(kind, i, SB_SOCKADDR_MAX), a, ulen);
+				break;
+			case SB_ARG_MEM_OUT:
+				off = sb_put_mem(buf, off, SPEC(kind, i, d->size[i]), a, d->size[i]);
+				break;
+			case SB_ARG_STR_OUT:
+				off = sb_put_str(buf, off, SPEC(kind, i, sb_str_max), a);
+				break;
+			}
+		}
+	}
+	return off & (SB_SCRATCH - 1);
+}
+
+/* Copies a record built in scratch into the ring and publishes it. */
+#define SB_COPY_IN(entry, buf, size)						\
+	SB_WITH_RING(entry, {							\
+		__u64 pos_;							\
+		__u16 seq_;							\
+		__u8 *rec = reserve(ring, mask, size, &pos_, &seq_);		\
+										\
+		bpf_probe_read_kernel(rec, size, buf);				\
+		((struct sb_rec *)rec)->seq = seq_;				\
+		commit(ring, rec, pos_);					\
+	})
+
+SEC("tp_btf/sys_enter")
+int sb_sys_enter(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	__u32 nr = ctx[1];
+	__u64 entry = traced_entry();
+	const volatile struct sb_sc_desc *d;
+	struct task_struct *task;
+	__u64 ts, pos, args[6];
+	__u32 nargs, size, tid, pid, zero = 0, i;
+	__u16 seq;
+
+	if (!entry)
+		return 0;
+	ts = bpf_ktime_get_boot_ns();
+	task = bpf_get_current_task_btf();
+	tid = task->pid;
+	pid = task->tgid;
+	d = &sb_desc[nr & (SB_NR_MAX - 1)];
+	nargs = nr < SB_NR_MAX ? d->nargs : 6;
+	if (nargs > 6)
+		nargs = 6;
+
+	if (nr >= SB_NR_MAX || !(d->flags & SB_DESC_ENTER_ITEMS)) {
+		/* No data behind pointers: write straight into the ring. */
+		size = sizeof(struct sb_enter) + nargs * 8;
+		for (i = 0; i < 6; i++)
+			args[i] = syscall_arg(regs, i);
+		SB_WITH_RING(entry, {
+			struct sb_enter *e = (void *)reserve(ring, mask, size, &pos, &seq);
+			__u64 *a = (__u64 *)(e + 1);
+
+			fill_head(&e->h, ts, tid, size, nr, SB_KIND_ENTER);
+			e->h.seq = seq;
+			e->h.flags = 0;
+			e->h.nargs = nargs;
+			e->h.nitems = 0;
+			e->pid = pid;
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+			for (i = 0; i < 6; i++)
+				if (i < nargs)
+					a[i] = args[i];
+			commit(ring, (__u8 *)e, pos);
+		});
+		return 0;
+	}
+
+	/* Strings or buffers: build the record in per-CPU scratch, then copy it in. */
+	{
+		struct sb_scratch_buf *buf = bpf_map_lookup_elem(&sb_scratch, &zero);
+		struct sb_enter *e;
+
+		if (!buf)
+			return 0;
+		e = (void *)buf->b;
+		e->h.commit = 0;
+		fill_head(&e->h, ts, tid, 0, nr, SB_KIND_ENTER);
+		e->h.flags = 0;
+		e->h.nargs = nargs;
+		e->h.nitems = 0;
+		e->pid = pid;
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		for (i = 0; i < 6; i++)
+			args[i] = syscall_arg(regs, i);
+		for (i = 0; i < 6; i++)
+			((__u64 *)(e + 1))[i] = args[i];
+		size = put_items(buf, sizeof(struct sb_enter) + nargs * 8, d, nargs, args, 0, 0);
+		e->h.size = size;
+		SB_COPY_IN(entry, buf->b, size);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int sb_sys_exit(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	__s64 ret = ctx[1];
+	__u64 entry = traced_entry();
+	const volatile struct sb_sc_desc *d;
+	__u64 ts, pos;
+	__u32 nr, tid, size, zero = 0, i;
+	__u16 seq;
+
+	if (!entry)
+		return 0;
+	ts = bpf_ktime_get_boot_ns();
+	nr = SB_SYSCALL_NR(regs);
+	tid = bpf_get_current_task_btf()->pid;
+	d = &sb_desc[nr & (SB_NR_MAX - 1)];
+
+	if (nr >= SB_NR_MAX || ret < 0 || !(d->flags & SB_DESC_EXIT_ITEMS)) {
+		size = sizeof(struct sb_exit);
+		SB_WITH_RING(entry, {
+			struct sb_exit *x = (void *)reserve(ring, mask, size, &pos, &seq);
+
+			fill_head(&x->h, ts, tid, size, nr, SB_KIND_EXIT);
+			x->h.seq = seq;
+			x->h.flags = 0;
+			x->h.nargs = 0;
+			x->h.nitems = 0;
+			x->ret = ret;
+			commit(ring, (__u8 *)x, pos);
+		});
+		return 0;
+	}
+
+	{
+		struct sb_scratch_buf *buf = bpf_map_lookup_elem(&sb_scratch, &zero);
+		__u32 nargs = d->nargs > 6 ? 6 : d->nargs;
+		__u64 args[6];
+		struct sb_exit *x;
+
+		if (!buf)
+			return 0;
+		x = (void *)buf->b;
+		x->h.commit = 0;
+		fill_head(&x->h, ts, tid, 0, nr, SB_KIND_EXIT);
+		x->h.flags = 0;
+		x->h.nargs = 0;
+		x->h.nitems = 0;
+		x->ret = ret;
+		for (i = 0; i < 6; i++)
+			args[i] = syscall_arg(regs, i);
+		size = put_items(buf, sizeof(struct sb_exit), d, nargs, args, ret, 1);
+		x->h.size = size;
+		SB_COPY_IN(entry, buf->b, size);
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+#include "ring.h"
+
+#include <cstring>
+
+namespace sbnative {
+
+namespace {
+
+constexpr uint64_t kStrideAlign = 8;
+constexpr uint64_t kMinRecord = sizeof(sb_rec);
+
+uint64_t roundUp8(uint64_t v) { return (v + kStrideAlign - 1) & ~(kStrideAlign - 1); }
+
+// The record at logical position pos, if it is complete: its first word is
+// pos ^ key and its size is sane.
+const sb_rec* validAt(const RingView& v, uint64_t pos, uint64_t end) {
+  const uint64_t mask = v.ringBytes - 1;
+  const auto* rec = reinterpret_cast<const sb_rec*>(v.data + (pos & mask));
+  if (rec->commit != (pos ^ v.key)) return nullptr;
+  if (rec->size < kMinRecord || rec->size > SB_SCRATCH) return nullptr;
+  if (pos + roundUp8(rec->size) > end) return nullptr;
+  return rec;
+}
+
+}  // namespace
+
+uint64_t recordsBefore(uint16_t firstSeq, uint64_t count, uint64_t held) {
+  if (held > count) return 0;
+  const uint64_t guess = count - held;
+  // Signed distance from guess to the nearest value congruent to firstSeq.
+  const int64_t delta = static_cast<int16_t>(static_cast<uint16_t>(firstSeq - static_cast<uint16_t>(guess)));
+  const int64_t before = static_cast<int64_t>(guess) + delta;
+  return before < 0 ? 0 : static_cast<uint64_t>(before);
+}
+
+WalkResult walkRing(const RingView& v) {
+  WalkResult out;
+  const uint64_t end = v.head & SB_HEAD_POS_MASK;
+  const uint64_t start = end > v.ringBytes ? end - v.ringBytes : 0;
+
+  // The window may begin inside a record: step to the first whole one.
+  uint64_t pos = roundUp8(start);
+  while (pos < end && !validAt(v, pos, end)) pos += kStrideAlign;
+
+  const sb_rec* first = nullptr;
+  while (pos < end) {
+    const sb_rec* rec = validAt(v, pos, end);
+    if (!rec) break;  // still being written: the cut, the rest is pending
+    if (!first) first = rec;
+    if (rec->kind != SB_KIND_ENTER && rec->kind != SB_KIND_EXIT) {
+      out.corrupt++;
+      break;
+    }
+    const uint64_t mask = v.ringBytes - 1;
+    out.records.push_back(HeldRecord{rec->ts, pos, static_cast<uint32_t>(pos & mask), rec->size});
+    pos += roundUp8(rec->size);
+  }
+  if (first) {
+    out.overwritten = recordsBefore(first->seq, v.count, out.records.size());
+    const uint64_t accounted = out.overwritten + out.records.size();
+    out.pending = v.count > accounted ? v.count - accounted : 0;
+  } else {
+    // Nothing held: every reserved record is either in flight or gone.
+    out.pending = 0;
+    out.overwritten = v.count;
+  }
+  return out;
+}
+
+}  // namespace sbnative

@@ -1,0 +1,47 @@
+// Reading a straceback ring without stopping its writers (protocol: bpf/record.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+extern "C" {
+#include <linux/types.h>
+#include "record.h"
+}
+
+namespace sbnative {
+
+struct RingView {
+  // Ring bytes (a power of two) and a copy of [data, data + ring + slack).
+  uint64_t ringBytes = 0;
+  uint64_t key = 0;
+  uint64_t head = 0;   // hdr.head read after the copy
+  uint64_t count = 0;  // hdr.count read after the copy
+  const uint8_t* data = nullptr;
+};
+
+struct HeldRecord {
+  uint64_t ts;
+  uint64_t pos;
+  uint32_t offset;  // into the copy
+  uint32_t size;
+};
+
+struct WalkResult {
+  std::vector<HeldRecord> records;  // in ring (reservation) order
+  uint64_t overwritten = 0;         // reserved before the first held record
+  uint64_t pending = 0;             // reserved after the last held one (in flight)
+  uint64_t corrupt = 0;             // records that failed a sanity check
+};
+
+// Finds the records of a copied ring that are complete and were not
+// overwritten while the copy was taken.
+WalkResult walkRing(const RingView& view);
+
+// Number of records reserved before the first held one, from its 16-bit
+// sequence number and the total count: the value congruent to seq mod 2^16
+// nearest to (count - held).
+uint64_t recordsBefore(uint16_t firstSeq, uint64_t count, uint64_t held);
+
+}  // namespace sbnative

@@ -1,0 +1,154 @@
+/**
+ * Syscall tables: names and argument lists for rendering, and the descriptor
+ * table (struct sb_sc_desc[SB_NR_MAX], bpf/record.h) that tells the BPF
+ * program which argument data to capture.
+ */
+import { ARM64_SYSCALLS } from './arm64';
+import {
+  Arch,
+  CaptureKind,
+  CaptureKindName,
+  ENTER_KINDS,
+  EXIT_KINDS,
+  SyscallArg,
+  SyscallInfo,
+  SyscallRow,
+  SyscallTable,
+} from './types';
+import { X86_64_SYSCALLS } from './x86_64';
+
+/** Syscall numbers covered by the descriptor table (SB_NR_MAX). */
+export const SB_NR_MAX = 512;
+/** sizeof(struct sb_sc_desc). */
+export const SB_SC_DESC_SIZE = 24;
+export const SB_DESC_ENTER_ITEMS = 0x01;
+export const SB_DESC_EXIT_ITEMS = 0x02;
+/** Largest captured item (SB_ITEM_MAX). */
+export const SB_ITEM_MAX = 4096;
+const MAX_ARGS = 6;
+
+const ROWS: Record<Arch, readonly SyscallRow[]> = {
+  x86_64: X86_64_SYSCALLS,
+  arm64: ARM64_SYSCALLS,
+};
+
+export function hostArch(): Arch {
+  switch (process.arch) {
+    case 'x64':
+      return 'x86_64';
+    case 'arm64':
+      return 'arm64';
+    default:
+      throw new Error(`straceback: no syscall table for ${process.arch}`);
+  }
+}
+
+function parseArg(call: string, spec: string): SyscallArg {
+  let decl = spec;
+  let capture: number = CaptureKind.NONE;
+  let size: number | undefined;
+  const at = spec.lastIndexOf(' @');
+  if (at >= 0) {
+    decl = spec.slice(0, at);
+    const [kindName, bytes] = spec.slice(at + 2).split(':');
+    if (!Object.prototype.hasOwnProperty.call(CaptureKind, kindName)) {
+      throw new Error(`syscall ${call}: unknown capture kind in '${spec}'`);
+    }
+    capture = CaptureKind[kindName as CaptureKindName];
+    if (bytes !== undefined) size = Number(bytes);
+  }
+  const isMem = capture === CaptureKind.MEM_IN || capture === CaptureKind.MEM_OUT;
+  if (isMem !== (size !== undefined)) throw new Error(`syscall ${call}: '${spec}': size goes with MEM_IN/MEM_OUT only`);
+  if (size !== undefined && !(Number.isInteger(size) && size > 0 && size <= SB_ITEM_MAX)) {
+    throw new Error(`syscall ${call}: '${spec}': size out of range`);
+  }
+  const sp = decl.lastIndexOf(' ');
+  if (sp <= 0) throw new Error(`syscall ${call}: argument '${spec}' has no type`);
+  const arg: SyscallArg = { name: decl.slice(sp + 1), type: decl.slice(0, sp), capture };
+  if (size !== undefined) arg.size = size;
+  return arg;
+}
+
+/** Builds a table from generated rows, checking them. */
+export function buildTable(arch: Arch, rows: readonly SyscallRow[]): SyscallTable {
+  const byNr: (SyscallInfo | undefined)[] = [];
+  const byName = new Map<string, SyscallInfo>();
+  for (const [nr, name, ...specs] of rows) {
+    if (!Number.isInteger(nr) || nr < 0) throw new Error(`${arch}: bad syscall number ${nr} (${name})`);
+    if (byNr[nr]) throw new Error(`${arch}: syscall number ${nr} is both ${byNr[nr]!.name} and ${name}`);
+    if (byName.has(name)) throw new Error(`${arch}: syscall ${name} twice`);
+    if (specs.length > MAX_ARGS) throw new Error(`${arch}: syscall ${name} has ${specs.length} arguments`);
+    const info: SyscallInfo = { nr, name, args: specs.map((s) => parseArg(name, s)) };
+    byNr[nr] = info;
+    byName.set(name, info);
+  }
+  return { arch, byNr, byName };
+}
+
+const cache = new Map<Arch, SyscallTable>();
+
+/** The table of an architecture (default: this host's), built once. */
+export function syscallTable(arch: Arch = hostArch()): SyscallTable {
+  let table = cache.get(arch);
+  if (!table) {
+    table = buildTable(arch, ROWS[arch]);
+    cache.set(arch, table);
+  }
+  return table;
+}
+
+/**
+ * The name of syscall nr, or for a number the table does not know the name
+ * strace prints: "syscall_" and the number as C's "%#lx" (syscall_0x1c2).
+ */
+export function syscallName(table: SyscallTable, nr: number): string {
+  const info = table.byNr[nr];
+  if (info) return info.name;
+  return nr === 0 ? 'syscall_0' : `syscall_0x${nr.toString(16)}`;
+}
+
+/**
+ * struct sb_sc_desc[SB_NR_MAX], little endian:
+ *   u8 nargs; u8 flags; u8 kind[6]; u16 size[6]; u32 _pad.
+ * A number the table does not know gets nargs 6 and no captures.
+ */
+export function encodeDescTable(table: SyscallTable): Buffer {
+  const buf = Buffer.alloc(SB_NR_MAX * SB_SC_DESC_SIZE);
+  for (let nr = 0; nr < SB_NR_MAX; nr++) {
+    const off = nr * SB_SC_DESC_SIZE;
+    const info = table.byNr[nr];
+    if (!info) {
+      buf.writeUInt8(MAX_ARGS, off);
+      continue;
+    }
+    let flags = 0;
+    info.args.forEach((arg, i) => {
+      buf.writeUInt8(arg.capture, off + 2 + i);
+      buf.writeUInt16LE(arg.size ?? 0, off + 8 + 2 * i);
+      if (ENTER_KINDS.has(arg.capture)) flags |= SB_DESC_ENTER_ITEMS;
+      if (EXIT_KINDS.has(arg.capture)) flags |= SB_DESC_EXIT_ITEMS;
+    });
+    buf.writeUInt8(info.args.length, off);
+    buf.writeUInt8(flags, off + 1);
+  }
+  return buf;
+}
+
+export interface DecodedDesc {
+  nargs: number;
+  flags: number;
+  kind: number[];
+  size: number[];
+}
+
+/** One entry of an encodeDescTable() buffer. */
+export function decodeDesc(buf: Buffer, nr: number): DecodedDesc {
+  const off = nr * SB_SC_DESC_SIZE;
+  const kind: number[] = [];
+  const size: number[] = [];
+  for (let i = 0; i < MAX_ARGS; i++) {
+    kind.push(buf.readUInt8(off + 2 + i));
+    size.push(buf.readUInt16LE(off + 8 + 2 * i));
+  }
+  return { nargs: buf.readUInt8(off), flags: buf.readUInt8(off + 1), kind, size };
+}
