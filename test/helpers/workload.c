@@ -1,0 +1,257 @@
+/*
+ * workload: a tiny, predictable syscall generator for straceback's tests.
+ *
+ * Usage: workload [--unshare] MODE ARGS...
+ *
+ *   --unshare       unshare(CLONE_NEWNS) and make "/" rprivate first, so the
+ *                   process lives in a mount namespace of its own.
+ *
+ * Handshake (always): after the optional unshare the program writes exactly
+ * one line "ready <pid>\n" to stdout with write(2), then blocks in
+ * read(0, &c, 1) until the harness writes one byte on its stdin (EOF or an
+ * error there aborts with exit 1 and MODE never runs). This lets the harness
+ * start recording the pid / mount namespace before MODE makes its calls.
+ *
+ * Modes (every call is a raw syscall(2), so libc adds or changes nothing):
+ *   sequence PATH N  openat(AT_FDCWD, PATH, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC,
+ *                    0600); write(fd, "hello straceback\n", 17); close(fd);
+ *                    openat(AT_FDCWD, "/nonexistent/straceback", O_RDONLY)
+ *                    (fails, ENOENT); N x getpid(); unlinkat(AT_FDCWD, PATH, 0);
+ *                    write(1, "done\n", 5); exit 0.
+ *   getpid N         N x getpid(); exit 0.
+ *   counter N        openat /dev/null O_WRONLY, then for i in 0..N-1 write the
+ *                    decimal i plus '\n' to it (formatting makes no syscall).
+ *                    N = 0 loops forever (until killed). exit 0.
+ *   sleep MS         nanosleep MS milliseconds; exit 0.
+ *
+ * Bad usage: message on stderr, exit 2. A failing call that should not fail:
+ * message on stderr, exit 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog = "workload";
+
+static void usage(const char *why)
+{
+    fprintf(stderr,
+            "%s: %s\n"
+            "usage: %s [--unshare] MODE ARGS...\n"
+            "  sequence PATH N | getpid N | counter N | sleep MS\n",
+            prog, why, prog);
+    exit(2);
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
+    exit(1);
+}
+
+/* Strict unsigned decimal parse; bad input is a usage error. */
+static unsigned long long parse_count(const char *s, const char *name)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+        usage(name);
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0')
+        usage(name);
+    return v;
+}
+
+/* Format v in decimal followed by '\n' into buf (>= 21 bytes); no syscalls. */
+static size_t fmt_line(char *buf, unsigned long long v)
+{
+    char tmp[24];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + (v % 10));
+        v /= 10;
+    } while (v != 0);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n++] = '\n';
+    return n;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        long r = syscall(SYS_write, fd, buf, len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            die("write");
+        }
+        buf += r;
+        len -= (size_t)r;
+    }
+}
+
+static void handshake(void)
+{
+    char line[40];
+    char c;
+    size_t n;
+    long r;
+
+    memcpy(line, "ready ", 6);
+    n = 6 + fmt_line(line + 6, (unsigned long long)syscall(SYS_getpid));
+    write_all(1, line, n);
+    for (;;) {
+        r = syscall(SYS_read, 0, &c, 1);
+        if (r == 1)
+            return;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            fprintf(stderr, "%s: stdin closed before the go byte\n", prog);
+            exit(1);
+        }
+        die("read go byte");
+    }
+}
+
+static void do_unshare(void)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        die("unshare(CLONE_NEWNS)");
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        die("mount / rprivate");
+}
+
+static int mode_sequence(const char *path, unsigned long long n)
+{
+    static const char msg[] = "hello straceback\n";
+    unsigned long long i;
+    long fd, r;
+
+    fd = syscall(SYS_openat, AT_FDCWD, path,
+                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        die("openat PATH");
+    r = syscall(SYS_write, fd, msg, (size_t)17);
+    if (r != 17)
+        die("write PATH");
+    if (syscall(SYS_close, fd) != 0)
+        die("close PATH");
+    r = syscall(SYS_openat, AT_FDCWD, "/nonexistent/straceback", O_RDONLY);
+    if (r >= 0 || errno != ENOENT) {
+        fprintf(stderr, "%s: openat /nonexistent/straceback did not fail with ENOENT\n", prog);
+        return 1;
+    }
+    for (i = 0; i < n; i++)
+        syscall(SYS_getpid);
+    if (syscall(SYS_unlinkat, AT_FDCWD, path, 0) != 0)
+        die("unlinkat PATH");
+    write_all(1, "done\n", 5);
+    return 0;
+}
+
+static int mode_getpid(unsigned long long n)
+{
+    unsigned long long i;
+
+    for (i = 0; i < n; i++)
+        syscall(SYS_getpid);
+    return 0;
+}
+
+static int mode_counter(unsigned long long n)
+{
+    char buf[32];
+    unsigned long long i;
+    size_t len;
+    long fd;
+
+    fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
+    if (fd < 0)
+        die("openat /dev/null");
+    for (i = 0; n == 0 || i < n; i++) {
+        len = fmt_line(buf, i);
+        if (syscall(SYS_write, fd, buf, len) != (long)len)
+            die("write /dev/null");
+    }
+    return 0;
+}
+
+static int mode_sleep(unsigned long long ms)
+{
+    struct timespec ts, rem;
+
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)((ms % 1000) * 1000000ULL);
+    while (syscall(SYS_nanosleep, &ts, &rem) != 0) {
+        if (errno != EINTR)
+            die("nanosleep");
+        ts = rem;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1, unshare_ns = 0, nargs;
+    const char *mode;
+    const char *path = NULL;
+    unsigned long long n = 0;
+
+    if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
+        const char *slash = strrchr(argv[0], '/');
+        prog = slash ? slash + 1 : argv[0];
+    }
+    if (i < argc && strcmp(argv[i], "--unshare") == 0) {
+        unshare_ns = 1;
+        i++;
+    }
+    if (i >= argc)
+        usage("missing MODE");
+    mode = argv[i++];
+    nargs = argc - i;
+
+    /* Validate everything before the handshake so bad usage never "readies". */
+    if (strcmp(mode, "sequence") == 0) {
+        if (nargs != 2)
+            usage("sequence takes PATH N");
+        path = argv[i];
+        if (*path == '\0')
+            usage("empty PATH");
+        n = parse_count(argv[i + 1], "bad N");
+    } else if (strcmp(mode, "getpid") == 0 || strcmp(mode, "counter") == 0) {
+        if (nargs != 1)
+            usage("mode takes N");
+        n = parse_count(argv[i], "bad N");
+    } else if (strcmp(mode, "sleep") == 0) {
+        if (nargs != 1)
+            usage("sleep takes MS");
+        n = parse_count(argv[i], "bad MS");
+    } else {
+        usage("unknown MODE");
+    }
+
+    if (unshare_ns)
+        do_unshare();
+    handshake();
+
+    if (strcmp(mode, "sequence") == 0)
+        return mode_sequence(path, n);
+    if (strcmp(mode, "getpid") == 0)
+        return mode_getpid(n);
+    if (strcmp(mode, "counter") == 0)
+        return mode_counter(n);
+    return mode_sleep(n);
+}

@@ -1,0 +1,212 @@
+/**
+ * Process utilities for straceback's tests: start the C helper programs of
+ * test/helpers (built by `make -C test/helpers` into test/helpers/bin/) behind
+ * their ready/go handshake, and read a few numbers about processes and the
+ * host (mount namespace inode, open fds, RSS, BPF map count).
+ *
+ * The helpers print `ready <pid>\n`, then block reading one byte from stdin:
+ * a harness starts a program, registers its pid / mount namespace with the
+ * recorder, then calls go() so the program makes its calls under recording.
+ *
+ *   const w = await startWorkload(['--unshare', 'sequence', file, '5']);
+ *   // ... register w.mntns with the recorder ...
+ *   w.go();
+ *   const r = await w.done;   // { code: 0, signal: null, stdout: 'done\n', ... }
+ */
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** How a helper program ended. stdout excludes the `ready <pid>` line. */
+export interface WorkloadResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Workload {
+  /** Host pid of the helper (the one it reported in its ready line). */
+  pid: number;
+  /** Inode of /proc/<pid>/ns/mnt, read after the ready line (so after --unshare). */
+  mntns: bigint;
+  /** Writes the one go byte on the helper's stdin; later calls do nothing. */
+  go(): void;
+  /** Settles (never rejects) when the helper has exited and its stdio closed. */
+  done: Promise<WorkloadResult>;
+  /** SIGKILLs the helper if it is still running. */
+  kill(): void;
+}
+
+export interface StartWorkloadOptions {
+  /**
+   * Program to run: a name of test/helpers/bin ('workload' default,
+   * 'sysbench' — pass '--wait' in args for its handshake) or an absolute path
+   * to any program that speaks the same handshake.
+   */
+  program?: string;
+  /** How long to wait for the ready line before killing it and rejecting (default 10000). */
+  readyTimeoutMs?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+let cachedRoot: string | undefined;
+
+/**
+ * The repository root: the nearest directory at or above this file's directory
+ * (dist/test/lib at run time) that holds a package.json.
+ */
+export function repoRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) {
+      cachedRoot = dir;
+      return dir;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = up;
+  }
+}
+
+/** Absolute path of a program in test/helpers/bin/ ('workload', 'sysbench'). */
+export function helperBin(name: string): string {
+  return path.join(repoRoot(), 'test', 'helpers', 'bin', name);
+}
+
+/** Mount namespace inode of a process: stat(/proc/<pid>/ns/mnt).st_ino. */
+export function mntnsOf(pid: number): bigint {
+  return fs.statSync(`/proc/${pid}/ns/mnt`, { bigint: true }).ino;
+}
+
+/** Number of open fds of this process (entries of /proc/self/fd, less the one readdir itself uses). */
+export function openFdCount(): number {
+  return fs.readdirSync('/proc/self/fd').length - 1;
+}
+
+/** Resident set size of this process in bytes (VmRSS of /proc/self/status). */
+export function rssBytes(): number {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!m) throw new Error('VmRSS not found in /proc/self/status');
+  return Number(m[1]) * 1024;
+}
+
+/** Path of bpftool used by bpfMapCount (Debian installs it in /usr/sbin). */
+export const BPFTOOL = '/usr/sbin/bpftool';
+
+/** Number of BPF maps on the host, from `bpftool -j map show` (needs root). */
+export function bpfMapCount(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(BPFTOOL, ['-j', 'map', 'show'], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`${BPFTOOL} -j map show failed: ${err.message} ${stderr}`));
+        return;
+      }
+      const text = stdout.trim();
+      if (text === '') {
+        resolve(0);
+        return;
+      }
+      try {
+        const maps: unknown = JSON.parse(text);
+        if (!Array.isArray(maps)) throw new Error('not a JSON array');
+        resolve(maps.length);
+      } catch (e) {
+        reject(new Error(`cannot parse bpftool output: ${(e as Error).message}`));
+      }
+    });
+  });
+}
+
+/**
+ * Spawns a helper program (test/helpers/bin/workload by default) with `args`,
+ * waits for its `ready <pid>` line and returns once the pid and mount
+ * namespace are known; the program then waits for go().
+ * Rejects (after killing it) if it exits or times out before the ready line.
+ */
+export function startWorkload(args: string[], opts: StartWorkloadOptions = {}): Promise<Workload> {
+  const program = opts.program ?? 'workload';
+  const file = path.isAbsolute(program) ? program : helperBin(program);
+  if (!fs.existsSync(file)) {
+    return Promise.reject(new Error(`${file} is missing: run \`make -C test/helpers\` first`));
+  }
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
+  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    stderr += s;
+  });
+  // Writing the go byte to a process that already died raises EPIPE here.
+  child.stdin.on('error', () => {});
+
+  let exited = false;
+  const done = new Promise<WorkloadResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      exited = true;
+      const nl = stdout.indexOf('\n');
+      const rest = stdout.startsWith('ready ') && nl >= 0 ? stdout.slice(nl + 1) : stdout;
+      resolve({ code, signal, stdout: rest, stderr });
+    });
+  });
+
+  const kill = (): void => {
+    if (!exited && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+
+  return new Promise<Workload>((resolve, reject) => {
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      kill();
+      void done.then((r) =>
+        reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${why} (code=${r.code} signal=${r.signal} stderr=${JSON.stringify(r.stderr)})`)),
+      );
+    };
+    const timer = setTimeout(() => fail(`no ready line within ${readyTimeoutMs} ms`), readyTimeoutMs);
+
+    child.on('error', (e) => fail(`spawn failed: ${e.message}`));
+    child.on('exit', () => fail('exited before its ready line'));
+    child.stdout.on('data', (s: string) => {
+      stdout += s;
+      if (settled) return;
+      const nl = stdout.indexOf('\n');
+      if (nl < 0) return;
+      const m = /^ready (\d+)$/.exec(stdout.slice(0, nl));
+      if (!m) {
+        fail(`unexpected first line ${JSON.stringify(stdout.slice(0, nl))}`);
+        return;
+      }
+      const pid = Number(m[1]);
+      let mntns: bigint;
+      try {
+        mntns = mntnsOf(pid);
+      } catch (e) {
+        fail(`cannot stat /proc/${pid}/ns/mnt: ${(e as Error).message}`);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      let wentGo = false;
+      resolve({
+        pid,
+        mntns,
+        go(): void {
+          if (wentGo) return;
+          wentGo = true;
+          child.stdin.end(Buffer.from('g'));
+        },
+        done,
+        kill,
+      });
+    });
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * The recorder core on the real kernel: real BPF programs, real processes in
+ * their own mount namespaces, a real runc container.
+ */
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SyscallEvent } from '../recorder/events';
+import { Recorder } from '../recorder/recorder';
+import { CaptureKind } from '../recorder/syscalls/types';
+import { bpfMapCount, mntnsOf, openFdCount, rssBytes, startWorkload } from './lib/procs';
+import { makeBundle, RuncContainer, uniqueId } from './lib/runc';
+
+const nrOf = (rec: Recorder, name: string): number => {
+  const info = rec.table.byName.get(name);
+  if (!info) throw new Error(`no syscall ${name}`);
+  return info.nr;
+};
+
+const itemText = (ev: SyscallEvent, arg: number): string | undefined =>
+  ev.items.find((i) => i.arg === arg && i.kind !== CaptureKind.ARGV)?.data.toString('latin1');
+
+const signed = (v: bigint | undefined): number => Number(BigInt.asIntN(64, v ?? 0n));
+
+test.serial('records a known call sequence in order, with arguments, strings, returns and errors', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const file = path.join(os.tmpdir(), `sb-seq-${process.pid}-${Date.now()}`);
+  const w = await startWorkload(['--unshare', 'sequence', file, '50']);
+  // Another process in another mount namespace, busy at the same time: never recorded.
+  const other = await startWorkload(['--unshare', 'getpid', '5000']);
+  t.not(w.mntns, mntnsOf(process.pid));
+  t.not(w.mntns, other.mntns);
+  const { handle } = rec.addProcess(w.pid);
+  other.go();
+  w.go();
+  const [res] = await Promise.all([w.done, other.done]);
+  t.is(res.code, 0, res.stderr);
+
+  const snap = rec.snapshot(handle);
+  const evs = snap.events;
+  t.false(evs.some((e) => e.pid === other.pid), 'a process of another mount namespace appears');
+  t.false(evs.some((e) => e.pid === process.pid), 'the test process itself appears');
+  t.is(snap.stats.overwritten, 0);
+  t.is(snap.stats.lost, 0);
+
+  const start = evs.findIndex((e) => e.nr === nrOf(rec, 'openat') && itemText(e, 1) === file);
+  t.true(start >= 0, 'the openat of the unique path is missing');
+  const seq = evs.slice(start);
+  const [open, write, close, failed] = seq;
+  t.is(signed(open.args[0]) | 0, -100, 'openat dfd is AT_FDCWD');
+  t.is(Number(open.args[2]), 0o1 | 0o100 | 0o1000 | 0o2000000, 'O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC');
+  t.is(Number(open.args[3]), 0o600);
+  const fd = signed(open.ret);
+  t.true(fd >= 3);
+
+  t.is(write.nr, nrOf(rec, 'write'));
+  t.is(Number(write.args[0]), fd);
+  t.is(itemText(write, 1), 'hello straceback\n');
+  t.is(Number(write.args[2]), 17);
+  t.is(signed(write.ret), 17);
+
+  t.is(close.nr, nrOf(rec, 'close'));
+  t.is(Number(close.args[0]), fd);
+  t.is(signed(close.ret), 0);
+
+  t.is(failed.nr, nrOf(rec, 'openat'));
+  t.is(itemText(failed, 1), '/nonexistent/straceback');
+  t.is(signed(failed.ret), -2, 'ENOENT');
+
+  const getpids = seq.slice(4, 54);
+  t.is(getpids.length, 50);
+  for (const g of getpids) {
+    t.is(g.nr, nrOf(rec, 'getpid'));
+    t.is(signed(g.ret), w.pid);
+    t.false(g.unfinished);
+    t.true((g.durNs ?? -1n) >= 0n);
+  }
+  const unlink = seq[54];
+  t.is(unlink.nr, nrOf(rec, 'unlinkat'));
+  t.is(itemText(unlink, 1), file);
+  t.is(signed(unlink.ret), 0);
+  const last = seq[seq.length - 1];
+  t.is(last.nr, nrOf(rec, 'exit_group'));
+  t.true(last.unfinished, 'exit_group never returns');
+  for (const e of seq) {
+    t.is(e.pid, w.pid);
+    t.is(e.tid, w.pid);
+    t.is(e.comm, 'workload');
+  }
+  // Time order.
+  for (let i = 1; i < evs.length; i++) t.true(evs[i].bootNs >= evs[i - 1].bootNs);
+});
+
+test.serial('overwrite: a full ring keeps the newest calls, contiguous, and counts what it dropped', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const n = 20000;
+  const w = await startWorkload(['--unshare', 'getpid', String(n)]);
+  const { handle } = rec.addProcess(w.pid, 64 * 1024);
+  w.go();
+  t.is((await w.done).code, 0);
+  const snap = rec.snapshot(handle);
+  const s = snap.stats;
+  // After the go byte: the read's exit, n getpid entries and exits, exit_group's entry.
+  t.is(s.recorded, 2 * n + 2);
+  t.is(s.pending, 0);
+  t.true(s.held > 500 && s.held < 2 * n, `held ${s.held}`);
+  t.is(s.overwritten, s.recorded - s.held, 'overwritten is what was lost from the front');
+  t.is(s.held, snap.records.length);
+
+  // The newest calls, contiguous: getpid pairs up to exit_group, no gap.
+  const recs = snap.records;
+  t.is(recs[recs.length - 1].nr, nrOf(rec, 'exit_group'));
+  const getpid = nrOf(rec, 'getpid');
+  // The front may start with the exit half of a call whose entry was overwritten.
+  const body = recs.slice(recs[0].kind === 2 ? 1 : 0, -1);
+  t.is(body.length % 2, 0);
+  for (let i = 0; i < body.length; i += 2) {
+    t.is(body[i].kind, 1);
+    t.is(body[i + 1].kind, 2);
+    t.is(body[i].nr, getpid);
+    t.is(body[i + 1].nr, getpid);
+  }
+});
+
+test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  const { handle } = rec.addProcess(w.pid, 256 * 1024);
+  w.go();
+  await new Promise((r) => setTimeout(r, 100));
+  const write = nrOf(rec, 'write');
+  let previousLast = -1;
+  for (let round = 0; round < 10; round++) {
+    const snap = rec.snapshot(handle);
+    const values = snap.events
+      .filter((e) => e.nr === write && !e.resumed)
+      .map((e) => Number(itemText(e, 1)?.trim()));
+    t.true(values.length > 1000, `only ${values.length} writes held`);
+    let holes = 0;
+    for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1] + 1) holes++;
+    t.is(holes, 0, `snapshot ${round}: ${holes} holes between ${values[0]} and ${values[values.length - 1]}`);
+    t.true(values[values.length - 1] > previousLast, 'the loop went on between snapshots');
+    previousLast = values[values.length - 1];
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  w.kill();
+  await w.done;
+});
+
+test.serial('a runc container registered before its entrypoint runs is recorded from the execve on', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-runc-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const bundle = makeBundle(dir, { args: ['/bin/sh', '-c', 'echo hello; cat /nonexistent; exit 3'] });
+  const c = await RuncContainer.create(bundle, uniqueId('rec'));
+  t.teardown(() => c.delete());
+  const { handle } = rec.addProcess(c.pid);
+  await c.start();
+  await c.waitExit(20_000);
+  const evs = rec.snapshot(handle).events;
+  const execve = nrOf(rec, 'execve');
+  const first = evs.find((e) => e.nr === execve && itemText(e, 0) === '/bin/sh');
+  t.truthy(first, 'the entrypoint execve is missing');
+  t.is(signed(first!.ret), 0);
+  t.deepEqual(
+    first!.items.filter((i) => i.kind === CaptureKind.ARGV).map((i) => i.data.toString()),
+    ['/bin/sh', '-c', 'echo hello; cat /nonexistent; exit 3'],
+  );
+  const after = evs.slice(evs.indexOf(first!));
+  t.true(after.some((e) => e.nr === nrOf(rec, 'write') && itemText(e, 1) === 'hello\n'));
+  t.true(after.some((e) => itemText(e, 1) === '/nonexistent' && signed(e.ret) === -2), 'the failing open of /nonexistent is missing');
+  t.true(after.some((e) => e.nr === nrOf(rec, 'exit_group') && Number(e.args[0]) === 3));
+  t.is(c.stdout().trim(), 'hello');
+});
+
+test.serial('1000 add/remove cycles leave no file descriptors, maps or memory behind', async (t) => {
+  const rec = new Recorder({ budgetBytes: 8 << 20 });
+  t.teardown(() => rec.close());
+  const warm = rec.addContainer(0xf0000000n + 60000n, 64 * 1024);
+  rec.removeContainer(warm);
+  global.gc?.();
+  const fds = openFdCount();
+  const maps = await bpfMapCount();
+  const rss = rssBytes();
+  for (let i = 0; i < 1000; i++) {
+    const h = rec.addContainer(0xf0000000n + 50000n + BigInt(i), (64 << 10) << i % 3);
+    rec.snapshot(h);
+    rec.removeContainer(h);
+  }
+  global.gc?.();
+  const after = { fds: openFdCount(), maps: await bpfMapCount(), rss: rssBytes() };
+  t.log(`fds ${fds} -> ${after.fds}, maps ${maps} -> ${after.maps}, rss ${(rss / 1048576).toFixed(1)} -> ${(after.rss / 1048576).toFixed(1)} MiB`);
+  t.is(after.fds, fds);
+  t.is(after.maps, maps);
+  t.true(after.rss - rss < 32 << 20, 'RSS grew by more than 32 MiB');
+  t.is(rec.hostStats().ringBytesInUse, 0);
+});
+
+test.serial('bad input gets clear errors and leaves other rings untouched', async (t) => {
+  const rec = new Recorder({ budgetBytes: 3 << 20 });
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'getpid', '100']);
+  const { handle, mntns } = rec.addProcess(w.pid, 1 << 20);
+  w.go();
+  await w.done;
+  const before = rec.snapshot(handle);
+
+  t.throws(() => rec.snapshot(9999), { message: /unknown ring handle 9999/ });
+  t.throws(() => rec.removeContainer(9999), { message: /unknown ring handle/ });
+  t.throws(() => rec.stats(-1), { message: /non-negative integer/ });
+  t.throws(() => rec.addContainer(0xf0000000n + 70000n, 0), { message: /greater than 0/ });
+  t.throws(() => rec.addContainer(0xf0000000n + 70001n, 1 << 30), { message: /larger than the maximum/ });
+  t.throws(() => rec.addContainer(0n, 65536), { message: /not a mount namespace/ });
+  t.throws(() => rec.addContainer(mntns, 65536), { message: /already recorded/ });
+  t.throws(() => rec.addContainer(0xf0000000n + 70002n, 4 << 20), { message: /ring budget spent/ });
+  const gone = Number(execFileSync('sh', ['-c', 'true & echo $!']).toString().trim());
+  await new Promise((r) => setTimeout(r, 50));
+  t.throws(() => rec.addProcess(gone), { message: new RegExp(`process ${gone} does not exist`) });
+  t.throws(() => rec.addProcess(-5), { message: /not a process id/ });
+
+  const after = rec.snapshot(handle);
+  t.true(after.stats.held > 200);
+  t.deepEqual(after.stats, before.stats);
+  t.deepEqual(after.records, before.records);
+});
