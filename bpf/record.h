@@ -127,6 +127,8 @@ enum sb_arg_kind {
 /* sb_sc_desc.flags */
 #define SB_DESC_ENTER_ITEMS 0x01	/* some argument is captured at entry */
 #define SB_DESC_EXIT_ITEMS 0x02		/* some argument is captured at exit */
+#define SB_DESC_ENTER_STRINGS 0x04	/* ...and at entry some has a length known only by reading it */
+#define SB_DESC_EXIT_STRINGS 0x08	/* the same at exit */
 
 /* One per syscall number, filled by user space from recorder/syscalls. */
 struct sb_sc_desc {

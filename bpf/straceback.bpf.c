@@ -76,10 +76,15 @@ SB_RING_CLASS(8);
 SB_RING_CLASS(9);
 SB_RING_CLASS(10);
 
-/* Returns the filter entry of the current task's mount namespace, or 0. */
-static __always_inline __u64 traced_entry(void)
+/* bpf_get_current_task_btf() is looked up once per event and handed down. */
+static __always_inline struct task_struct *current(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	return bpf_get_current_task_btf();
+}
+
+/* Returns the filter entry of the task's mount namespace, or 0. */
+static __always_inline __u64 traced_entry(struct task_struct *task)
+{
 	__u32 inum = task->nsproxy->mnt_ns->ns.inum;
 	__u32 idx = inum & (SB_FILTER_SIZE - 1);
 	__u64 *e = bpf_map_lookup_elem(&sb_filter, &idx);
@@ -161,6 +166,15 @@ static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
 	case 4: return SB_SYSCALL_ARG4(regs);
 	default: return SB_SYSCALL_ARG5(regs);
 	}
+}
+
+/* task->comm as two 8-byte loads instead of a helper call. */
+static __always_inline void copy_comm(char *dst, struct task_struct *task)
+{
+	const __u64 *src = (const __u64 *)task->comm;
+
+	((__u64 *)dst)[0] = src[0];
+	((__u64 *)dst)[1] = src[1];
 }
 
 static __always_inline void fill_head(struct sb_rec *h, __u64 ts, __u32 tid, __u32 size,
@@ -276,17 +290,106 @@ __attribute__((noinline)) int sb_put_argv(struct sb_scratch_buf *buf, __u32 off,
 	return off;
 }
 
-/* Captures the data behind the arguments described by d for one phase. */
-static __always_inline __u32 put_items(struct sb_scratch_buf *buf, __u32 off,
-				       const volatile struct sb_sc_desc *d, __u32 nargs,
-				       const __u64 *args, __s64 ret, int at_exit)
+/* Arguments of one event, and the bytes each captured item will take. */
+struct sb_args {
+	__u64 a[6];
+	__u64 len[6];	/* requested length of sized items (before the cap) */
+};
+
+static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc *d, __u32 i)
 {
-	__u32 i;
+	switch (kind) {
+	case SB_ARG_BUF_IN:
+	case SB_ARG_BUF_OUT:
+		return sb_buf_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_buf_max;
+	case SB_ARG_SOCKADDR_IN:
+	case SB_ARG_SOCKADDR_OUT:
+		return SB_SOCKADDR_MAX;
+	case SB_ARG_MEM_IN:
+	case SB_ARG_MEM_OUT:
+		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
+	default:
+		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
+	}
+}
+
+/*
+ * Fills args->len for the sized items of one phase and returns the bytes all
+ * items will take, or SB_SCRATCH if some item is a string (length unknown).
+ * The lengths are read once here and reused by the writer, so a process that
+ * changes them meanwhile cannot make a record outgrow its reservation.
+ */
+static __always_inline __u32 size_items(const volatile struct sb_sc_desc *d, __u32 nargs,
+					struct sb_args *args, __s64 ret, int at_exit)
+{
+	__u32 total = 0, i;
 
 	for (i = 0; i < 6; i++) {
 		__u8 kind = d->kind[i];
-		__u64 a = args[i], next = i < 5 ? args[i + 1] : 0;
+		__u64 next = i < 5 ? args->a[i + 1] : 0, n = 0;
 		int ulen = 0;
+
+		args->len[i] = 0;
+		if (i >= nargs || kind == SB_ARG_NONE)
+			continue;
+		switch (kind) {
+		case SB_ARG_BUF_IN:
+		case SB_ARG_SOCKADDR_IN:
+			if (at_exit)
+				continue;
+			n = next;
+			break;
+		case SB_ARG_MEM_IN:
+			if (at_exit)
+				continue;
+			n = d->size[i];
+			break;
+		case SB_ARG_BUF_OUT:
+			if (!at_exit)
+				continue;
+			n = ret > 0 ? ret : 0;
+			break;
+		case SB_ARG_MEM_OUT:
+			if (!at_exit)
+				continue;
+			n = d->size[i];
+			break;
+		case SB_ARG_SOCKADDR_OUT:
+			if (!at_exit)
+				continue;
+			if (next && bpf_probe_read_user(&ulen, sizeof(ulen), (void *)next) == 0 && ulen > 0)
+				n = ulen;
+			break;
+		default: /* STR, ARGV, STR_OUT */
+			if ((kind == SB_ARG_STR_OUT) == !!at_exit)
+				return SB_SCRATCH;
+			continue;
+		}
+		args->len[i] = n;
+		if (n > cap_for(kind, d, i))
+			n = cap_for(kind, d, i);
+		total += sizeof(struct sb_item) + ((n + 3) & ~3U);
+	}
+	return total;
+}
+
+/*
+ * Captures the data behind the arguments of one phase at buf+off, which is
+ * either per-CPU scratch or a reserved place in a ring. Global, so the
+ * verifier checks it once. Returns the offset after the last item.
+ */
+__attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off, __u32 nr_phase,
+					   struct sb_args *args)
+{
+	__u32 nr = nr_phase & (SB_NR_MAX - 1), at_exit = nr_phase >> 16, i, nargs;
+	const volatile struct sb_sc_desc *d = &sb_desc[nr];
+
+	if (!buf || !args)
+		return off;
+	nargs = d->nargs > 6 ? 6 : d->nargs;
+	for (i = 0; i < 6; i++) {
+		__u8 kind = d->kind[i];
+		__u64 a = args->a[i], len = args->len[i];
 
 		if (i >= nargs || kind == SB_ARG_NONE)
 			continue;
@@ -294,42 +397,29 @@ static __always_inline __u32 put_items(struct sb_scratch_buf *buf, __u32 off,
 			((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
 			break;
 		}
-		if (!at_exit) {
-			switch (kind) {
-			case SB_ARG_STR:
-				off = sb_put_str(buf, off, SPEC(kind, i, sb_str_max), a);
-				break;
-			case SB_ARG_BUF_IN:
-				off = sb_put_mem(buf, off, SPEC(kind, i, sb_buf_max), a, next);
-				break;
-			case SB_ARG_SOCKADDR_IN:
-				off = sb_put_mem(buf, off, SPEC(kind, i, SB_SOCKADDR_MAX), a, next);
-				break;
-			case SB_ARG_MEM_IN:
-				off = sb_put_mem(buf, off, SPEC(kind, i, d->size[i]), a, d->size[i]);
-				break;
-			case SB_ARG_ARGV:
+		switch (kind) {
+		case SB_ARG_STR:
+			if (!at_exit)
+				off = sb_put_str(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a);
+			break;
+		case SB_ARG_ARGV:
+			if (!at_exit)
 				off = sb_put_argv(buf, off, i, a);
-				break;
-			}
-		} else {
-			switch (kind) {
-			case SB_ARG_BUF_OUT:
-				off = sb_put_mem(buf, off, SPEC(kind, i, sb_buf_max), a, ret);
-				break;
-			case SB_ARG_SOCKADDR_OUT:
-				if (!next || bpf_probe_read_user(&ulen, sizeof(ulen), (void *)next) ||
-				    ulen < 0)
-					ulen = 0;
-				off = sb_put_mem(buf, off, SPEC(kind, i, SB_SOCKADDR_MAX), a, ulen);
-				break;
-			case SB_ARG_MEM_OUT:
-				off = sb_put_mem(buf, off, SPEC(kind, i, d->size[i]), a, d->size[i]);
-				break;
-			case SB_ARG_STR_OUT:
-				off = sb_put_str(buf, off, SPEC(kind, i, sb_str_max), a);
-				break;
-			}
+			break;
+		case SB_ARG_STR_OUT:
+			if (at_exit)
+				off = sb_put_str(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a);
+			break;
+		case SB_ARG_BUF_IN:
+		case SB_ARG_SOCKADDR_IN:
+		case SB_ARG_MEM_IN:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a, len);
+			break;
+		default: /* BUF_OUT, SOCKADDR_OUT, MEM_OUT */
+			if (at_exit)
+				off = sb_put_mem(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a, len);
+			break;
 		}
 	}
 	return off & (SB_SCRATCH - 1);
@@ -352,29 +442,32 @@ int sb_sys_enter(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__u32 nr = ctx[1];
-	__u64 entry = traced_entry();
+	struct task_struct *task = current();
+	__u64 entry = traced_entry(task);
 	const volatile struct sb_sc_desc *d;
-	struct task_struct *task;
-	__u64 ts, pos, args[6];
-	__u32 nargs, size, tid, pid, zero = 0, i;
+	struct sb_args args;
+	__u64 ts, pos;
+	__u32 nargs, size, base, tid, pid, zero = 0, i;
 	__u16 seq;
 
 	if (!entry)
 		return 0;
 	ts = bpf_ktime_get_boot_ns();
-	task = bpf_get_current_task_btf();
 	tid = task->pid;
 	pid = task->tgid;
 	d = &sb_desc[nr & (SB_NR_MAX - 1)];
 	nargs = nr < SB_NR_MAX ? d->nargs : 6;
 	if (nargs > 6)
 		nargs = 6;
+	for (i = 0; i < 6; i++)
+		args.a[i] = syscall_arg(regs, i);
+	base = sizeof(struct sb_enter) + nargs * 8;
+	size = base;
+	if (nr < SB_NR_MAX && (d->flags & SB_DESC_ENTER_ITEMS))
+		size += (d->flags & SB_DESC_ENTER_STRINGS) ? SB_SCRATCH : size_items(d, nargs, &args, 0, 0);
 
-	if (nr >= SB_NR_MAX || !(d->flags & SB_DESC_ENTER_ITEMS)) {
-		/* No data behind pointers: write straight into the ring. */
-		size = sizeof(struct sb_enter) + nargs * 8;
-		for (i = 0; i < 6; i++)
-			args[i] = syscall_arg(regs, i);
+	if (size <= SB_SCRATCH - 64) {
+		/* Every length is known: write straight into the ring. */
 		SB_WITH_RING(entry, {
 			struct sb_enter *e = (void *)reserve(ring, mask, size, &pos, &seq);
 			__u64 *a = (__u64 *)(e + 1);
@@ -385,16 +478,18 @@ int sb_sys_enter(__u64 *ctx)
 			e->h.nargs = nargs;
 			e->h.nitems = 0;
 			e->pid = pid;
-			bpf_get_current_comm(e->comm, sizeof(e->comm));
+			copy_comm(e->comm, task);
 			for (i = 0; i < 6; i++)
 				if (i < nargs)
-					a[i] = args[i];
+					a[i] = args.a[i];
+			if (size > base)
+				sb_put_items((struct sb_scratch_buf *)e, base, nr, &args);
 			commit(ring, (__u8 *)e, pos);
 		});
 		return 0;
 	}
 
-	/* Strings or buffers: build the record in per-CPU scratch, then copy it in. */
+	/* Strings: build the record in per-CPU scratch, then copy it in. */
 	{
 		struct sb_scratch_buf *buf = bpf_map_lookup_elem(&sb_scratch, &zero);
 		struct sb_enter *e;
@@ -408,12 +503,11 @@ int sb_sys_enter(__u64 *ctx)
 		e->h.nargs = nargs;
 		e->h.nitems = 0;
 		e->pid = pid;
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		copy_comm(e->comm, task);
 		for (i = 0; i < 6; i++)
-			args[i] = syscall_arg(regs, i);
-		for (i = 0; i < 6; i++)
-			((__u64 *)(e + 1))[i] = args[i];
-		size = put_items(buf, sizeof(struct sb_enter) + nargs * 8, d, nargs, args, 0, 0);
+			((__u64 *)(e + 1))[i] = args.a[i];
+		size_items(d, nargs, &args, 0, 0);
+		size = sb_put_items(buf, base, nr, &args) & (SB_SCRATCH - 1);
 		e->h.size = size;
 		SB_COPY_IN(entry, buf->b, size);
 	}
@@ -425,21 +519,29 @@ int sb_sys_exit(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__s64 ret = ctx[1];
-	__u64 entry = traced_entry();
+	struct task_struct *task = current();
+	__u64 entry = traced_entry(task);
 	const volatile struct sb_sc_desc *d;
+	struct sb_args args;
 	__u64 ts, pos;
-	__u32 nr, tid, size, zero = 0, i;
+	__u32 nr, tid, size, nargs, zero = 0, i;
 	__u16 seq;
 
 	if (!entry)
 		return 0;
 	ts = bpf_ktime_get_boot_ns();
 	nr = SB_SYSCALL_NR(regs);
-	tid = bpf_get_current_task_btf()->pid;
+	tid = task->pid;
 	d = &sb_desc[nr & (SB_NR_MAX - 1)];
+	nargs = d->nargs > 6 ? 6 : d->nargs;
+	size = sizeof(struct sb_exit);
+	if (nr < SB_NR_MAX && ret >= 0 && (d->flags & SB_DESC_EXIT_ITEMS)) {
+		for (i = 0; i < 6; i++)
+			args.a[i] = syscall_arg(regs, i);
+		size += (d->flags & SB_DESC_EXIT_STRINGS) ? SB_SCRATCH : size_items(d, nargs, &args, ret, 1);
+	}
 
-	if (nr >= SB_NR_MAX || ret < 0 || !(d->flags & SB_DESC_EXIT_ITEMS)) {
-		size = sizeof(struct sb_exit);
+	if (size <= SB_SCRATCH - 64) {
 		SB_WITH_RING(entry, {
 			struct sb_exit *x = (void *)reserve(ring, mask, size, &pos, &seq);
 
@@ -449,6 +551,9 @@ int sb_sys_exit(__u64 *ctx)
 			x->h.nargs = 0;
 			x->h.nitems = 0;
 			x->ret = ret;
+			if (size > sizeof(struct sb_exit))
+				sb_put_items((struct sb_scratch_buf *)x, sizeof(struct sb_exit),
+					     nr | (1U << 16), &args);
 			commit(ring, (__u8 *)x, pos);
 		});
 		return 0;
@@ -456,8 +561,6 @@ int sb_sys_exit(__u64 *ctx)
 
 	{
 		struct sb_scratch_buf *buf = bpf_map_lookup_elem(&sb_scratch, &zero);
-		__u32 nargs = d->nargs > 6 ? 6 : d->nargs;
-		__u64 args[6];
 		struct sb_exit *x;
 
 		if (!buf)
@@ -469,9 +572,8 @@ int sb_sys_exit(__u64 *ctx)
 		x->h.nargs = 0;
 		x->h.nitems = 0;
 		x->ret = ret;
-		for (i = 0; i < 6; i++)
-			args[i] = syscall_arg(regs, i);
-		size = put_items(buf, sizeof(struct sb_exit), d, nargs, args, ret, 1);
+		size_items(d, nargs, &args, ret, 1);
+		size = sb_put_items(buf, sizeof(struct sb_exit), nr | (1U << 16), &args) & (SB_SCRATCH - 1);
 		x->h.size = size;
 		SB_COPY_IN(entry, buf->b, size);
 	}

@@ -39,9 +39,13 @@ std::string g_libbpfLog;
 
 int collectLibbpfLog(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
-  char line[1024];
-  int n = vsnprintf(line, sizeof(line), fmt, args);
-  if (g_libbpfLog.size() < 64 * 1024) g_libbpfLog += line;
+  char* line = nullptr;
+  int n = vasprintf(&line, fmt, args);
+  if (n < 0) return n;
+  // Keep the tail: a verifier log ends with the reason it refused.
+  g_libbpfLog += line;
+  free(line);
+  if (g_libbpfLog.size() > 256 * 1024) g_libbpfLog.erase(0, g_libbpfLog.size() - 128 * 1024);
   return n;
 }
 

@@ -36,7 +36,7 @@ export function resolveCommand(cmd: string, envPath = process.env.PATH ?? '/usr/
       // try the next one
     }
   }
-  throw new UsageError(cmd.includes('/') ? `cannot execute ${cmd}: not an executable file` : `${cmd}: command not found in PATH`);
+  throw new Error(cmd.includes('/') ? `cannot execute ${cmd}: not an executable file` : `${cmd}: command not found in PATH`);
 }
 
 /** The gate's own calls before it execs the command are not the command's history. */

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   SB_DESC_ENTER_ITEMS,
+  SB_DESC_ENTER_STRINGS,
   SB_DESC_EXIT_ITEMS,
   SB_NR_MAX,
   SB_SC_DESC_SIZE,
@@ -192,9 +193,13 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     t.deepEqual(openat.kind, [0, 1, 0, 0, 0, 0]);
     t.is(openat.flags & SB_DESC_ENTER_ITEMS, SB_DESC_ENTER_ITEMS);
     t.is(openat.flags & SB_DESC_EXIT_ITEMS, 0);
-    // raw bytes: nargs, flags, kind[6], then sizes and padding all zero
+    t.is(openat.flags & SB_DESC_ENTER_STRINGS, SB_DESC_ENTER_STRINGS, 'a path is a string: sized only by reading it');
+    // raw bytes: nargs, flags (ENTER_ITEMS|ENTER_STRINGS), kind[6], then sizes and padding all zero
     const off = call(table, 'openat').nr * SB_SC_DESC_SIZE;
-    t.deepEqual([...buf.subarray(off, off + SB_SC_DESC_SIZE)], [4, 1, 0, 1, 0, 0, 0, 0, ...new Array(16).fill(0)]);
+    t.deepEqual([...buf.subarray(off, off + SB_SC_DESC_SIZE)], [4, 5, 0, 1, 0, 0, 0, 0, ...new Array(16).fill(0)]);
+    // pread64's buffer has a known length at exit: no string flag, so it is written straight into the ring.
+    const pread = decodeDesc(buf, call(table, 'pread64').nr);
+    t.is(pread.flags, SB_DESC_EXIT_ITEMS);
 
     const fstat = decodeDesc(buf, call(table, 'fstat').nr);
     t.is(fstat.nargs, 2);

@@ -23,6 +23,10 @@ export const SB_NR_MAX = 512;
 export const SB_SC_DESC_SIZE = 24;
 export const SB_DESC_ENTER_ITEMS = 0x01;
 export const SB_DESC_EXIT_ITEMS = 0x02;
+/** Some item of that phase is a string: its length is known only by reading it (bpf/record.h). */
+export const SB_DESC_ENTER_STRINGS = 0x04;
+export const SB_DESC_EXIT_STRINGS = 0x08;
+const STRING_KINDS: ReadonlySet<number> = new Set<number>([CaptureKind.STR, CaptureKind.ARGV, CaptureKind.STR_OUT]);
 /** Largest captured item (SB_ITEM_MAX). */
 export const SB_ITEM_MAX = 4096;
 const MAX_ARGS = 6;
@@ -127,6 +131,7 @@ export function encodeDescTable(table: SyscallTable): Buffer {
       buf.writeUInt16LE(arg.size ?? 0, off + 8 + 2 * i);
       if (ENTER_KINDS.has(arg.capture)) flags |= SB_DESC_ENTER_ITEMS;
       if (EXIT_KINDS.has(arg.capture)) flags |= SB_DESC_EXIT_ITEMS;
+      if (STRING_KINDS.has(arg.capture)) flags |= ENTER_KINDS.has(arg.capture) ? SB_DESC_ENTER_STRINGS : SB_DESC_EXIT_STRINGS;
     });
     buf.writeUInt8(info.args.length, off);
     buf.writeUInt8(flags, off + 1);

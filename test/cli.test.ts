@@ -1,0 +1,50 @@
+/** straceback's command line, run as a user would run it. */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './lib/procs';
+
+const cli = path.join(repoRoot(), 'bin', 'straceback');
+const run = (args: string[]) => spawnSync(cli, args, { encoding: 'utf8', timeout: 60_000 });
+
+test('run records a command from its execve and exits with its status', (t) => {
+  const r = run(['run', '--', '/bin/sh', '-c', 'echo out; cat /nonexistent-sb 2>/dev/null; exit 3']);
+  t.is(r.status, 3, r.stderr);
+  t.is(r.stdout, 'out\n');
+  const lines = r.stderr.trim().split('\n');
+  // argv strings are cut at -s (32) like strace cuts them.
+  t.regex(lines[0], /^\d\d:\d\d:\d\d\.\d{9} \[\d+\] (\d+)\/\1 sb-gate execve\("\/bin\/sh", \["\/bin\/sh", "-c", "echo out; cat \/nonexistent-sb 2>"\.\.\.\], 0x[0-9a-f]+\) = 0 <\d+\.\d{6}>$/);
+  t.true(lines.some((l) => / write\(1, "out\\n", 4\) = 4 </.test(l)), 'the write of "out\\n" is missing');
+  t.true(lines.some((l) => / execve\("\/(usr\/)?bin\/cat", \["cat", "\/nonexistent-sb"\], 0x[0-9a-f]+\) = 0 </.test(l)), 'the child execve of cat is missing');
+  t.true(lines.some((l) => /openat\(AT_FDCWD, "\/nonexistent-sb", [^)]*\) = -1 ENOENT \(No such file or directory\)/.test(l)), 'the failing open is missing');
+  t.true(lines.some((l) => /exit_group\(3\) = \?$/.test(l)));
+  t.regex(lines[lines.length - 1], /^straceback: \d+ calls shown; ring held \d+ records, 0 overwritten, 0 lost$/);
+});
+
+test('run -o writes the history to a file', (t) => {
+  const out = path.join(require('node:os').tmpdir(), `sb-cli-${process.pid}.txt`);
+  const r = run(['run', '-o', out, '--', '/bin/true']);
+  t.is(r.status, 0, r.stderr);
+  const text = require('node:fs').readFileSync(out, 'utf8');
+  require('node:fs').rmSync(out);
+  t.regex(text, /execve\("\/bin\/true"/);
+  t.notRegex(r.stderr, /execve/);
+});
+
+test('usage errors exit 2 with a message; a missing command exits 1', (t) => {
+  const none = run(['run']);
+  t.is(none.status, 2);
+  t.regex(none.stderr, /run needs a command/);
+  const unknown = run(['frobnicate']);
+  t.is(unknown.status, 2);
+  t.regex(unknown.stderr, /Unknown argument|Unknown command/i);
+  const size = run(['run', '--ring-size', 'huge', '--', '/bin/true']);
+  t.is(size.status, 2);
+  t.regex(size.stderr, /not a size: huge/);
+  const missing = run(['run', '--', 'no-such-command-sb']);
+  t.is(missing.status, 1);
+  t.regex(missing.stderr, /no-such-command-sb: command not found in PATH/);
+  const help = run(['run', '--help']);
+  t.is(help.status, 0);
+  t.regex(help.stdout, /--ring-size/);
+});
