@@ -29,11 +29,14 @@ fi
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
-# npm ci only when the lockfile changed since the last install.
+# Install the pinned dependencies only when the lockfile changed since the last install.
+# `npm install` against the committed lockfile, not `npm ci`: npm 11 writes lockfiles without the
+# other platforms' optional packages of msgpackr-extract and then its own `npm ci` refuses them;
+# `npm install` installs exactly the locked versions and leaves the lockfile as it is.
 stamp=node_modules/.straceback-lock
 if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "npm install (locked versions)"
+  npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 
