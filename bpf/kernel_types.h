@@ -16,6 +16,7 @@
 
 struct ns_common {
 	unsigned int inum;
+	__u64 ns_id;	/* never reused (Linux 6.8+; inside an anonymous union in 6.18) */
 };
 
 struct mnt_namespace {

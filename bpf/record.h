@@ -39,6 +39,16 @@
  * 23..0 slot. Two traced namespaces with the same index go to the overflow
  * hash; the array entry then carries SB_FILTER_SHARED.
  */
+/*
+ * Inodes of dead namespaces are reused: where the kernel has them, entries
+ * also hold the namespace's 64-bit id, which is never reused, so a new
+ * namespace that inherits an inode is not recorded into the old ring.
+ */
+struct sb_filter_entry {
+	__u64 packed;	/* inode, flags, class, slot as below */
+	__u64 ns_id;	/* 0: not known, match by inode alone */
+};
+
 #define SB_FILTER_SHARED (1U << 28)
 #define SB_FILTER_VALID (1U << 29)
 #define SB_FILTER_CLASS_SHIFT 24

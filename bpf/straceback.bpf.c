@@ -7,6 +7,7 @@
  */
 #include "kernel_types.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "record.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -23,7 +24,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SB_FILTER_SIZE);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct sb_filter_entry);
 } sb_filter SEC(".maps");
 
 /* Traced namespaces whose filter index is taken by another one: inode -> entry. */
@@ -31,7 +32,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SB_SLOTS);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct sb_filter_entry);
 } sb_filter_shared SEC(".maps");
 
 struct sb_scratch_buf {
@@ -82,23 +83,32 @@ static __always_inline struct task_struct *current(void)
 	return bpf_get_current_task_btf();
 }
 
+/* The entry's ring, if it is the task's very namespace and not one that reused its inode. */
+static __always_inline __u64 same_namespace(const struct sb_filter_entry *e, struct mnt_namespace *mnt)
+{
+	if (e->ns_id && bpf_core_field_exists(mnt->ns.ns_id) && mnt->ns.ns_id != e->ns_id)
+		return 0;
+	return e->packed;
+}
+
 /* Returns the filter entry of the task's mount namespace, or 0. */
 static __always_inline __u64 traced_entry(struct task_struct *task)
 {
-	__u32 inum = task->nsproxy->mnt_ns->ns.inum;
+	struct mnt_namespace *mnt = task->nsproxy->mnt_ns;
+	__u32 inum = mnt->ns.inum;
 	__u32 idx = inum & (SB_FILTER_SIZE - 1);
-	__u64 *e = bpf_map_lookup_elem(&sb_filter, &idx);
+	struct sb_filter_entry *e = bpf_map_lookup_elem(&sb_filter, &idx);
 	__u64 v;
 
 	if (!e)
 		return 0;
-	v = *e;
+	v = e->packed;
 	if ((__u32)(v >> 32) == inum && (v & SB_FILTER_VALID))
-		return v;
+		return same_namespace(e, mnt);
 	if (!(v & SB_FILTER_SHARED))
 		return 0;
 	e = bpf_map_lookup_elem(&sb_filter_shared, &inum);
-	return e ? *e : 0;
+	return e ? same_namespace(e, mnt) : 0;
 }
 
 static __always_inline struct sb_ring_hdr *ring_of(void *outer, __u32 slot)

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
@@ -96,6 +97,7 @@ struct Ring {
   uint32_t cls;
   uint32_t slot;
   uint32_t mntns;
+  uint64_t nsId;  // 0 when the kernel does not give mount namespace ids
   uint64_t ringBytes;
   int fd = -1;
   uint8_t* map = nullptr;  // mmap of the whole map value
@@ -226,23 +228,24 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return it->second;
   }
 
-  static uint64_t filterEntry(uint32_t mntns, uint32_t cls, uint32_t slot, uint32_t flags) {
+  static uint64_t packEntry(uint32_t mntns, uint32_t cls, uint32_t slot, uint32_t flags) {
     return (static_cast<uint64_t>(mntns) << 32) | flags | (cls << SB_FILTER_CLASS_SHIFT) | slot;
   }
 
   // Puts mntns in the kernel filter; on return every later syscall of the namespace is recorded.
   int filterAdd(const Ring& r) {
     uint32_t idx = r.mntns & (SB_FILTER_SIZE - 1);
-    uint64_t cur = 0;
+    sb_filter_entry cur{};
     if (bpf_map_lookup_elem(filterFd_, &idx, &cur)) return errno;
-    uint64_t mine = filterEntry(r.mntns, r.cls, r.slot, SB_FILTER_VALID);
-    if (!(cur & SB_FILTER_VALID) && !(cur & SB_FILTER_SHARED)) {
+    sb_filter_entry mine{packEntry(r.mntns, r.cls, r.slot, SB_FILTER_VALID), r.nsId};
+    if (!(cur.packed & SB_FILTER_VALID) && !(cur.packed & SB_FILTER_SHARED)) {
       return bpf_map_update_elem(filterFd_, &idx, &mine, BPF_ANY) ? errno : 0;
     }
     // The index is taken: this namespace goes to the overflow hash.
     uint32_t key = r.mntns;
     if (bpf_map_update_elem(sharedFd_, &key, &mine, BPF_NOEXIST)) return errno;
-    uint64_t marked = cur | SB_FILTER_SHARED;
+    sb_filter_entry marked = cur;
+    marked.packed |= SB_FILTER_SHARED;
     if (bpf_map_update_elem(filterFd_, &idx, &marked, BPF_ANY)) {
       int e = errno;
       bpf_map_delete_elem(sharedFd_, &key);
@@ -254,10 +257,10 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
 
   void filterRemove(const Ring& r) {
     uint32_t idx = r.mntns & (SB_FILTER_SIZE - 1);
-    uint64_t cur = 0;
+    sb_filter_entry cur{};
     bpf_map_lookup_elem(filterFd_, &idx, &cur);
-    if ((cur & SB_FILTER_VALID) && static_cast<uint32_t>(cur >> 32) == r.mntns) {
-      uint64_t next = (cur & SB_FILTER_SHARED) ? SB_FILTER_SHARED : 0;
+    if ((cur.packed & SB_FILTER_VALID) && static_cast<uint32_t>(cur.packed >> 32) == r.mntns) {
+      sb_filter_entry next{(cur.packed & SB_FILTER_SHARED) ? SB_FILTER_SHARED : 0, 0};
       bpf_map_update_elem(filterFd_, &idx, &next, BPF_ANY);
       return;
     }
@@ -266,18 +269,20 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     auto it = sharedAt_.find(idx);
     if (it != sharedAt_.end() && --it->second == 0) {
       sharedAt_.erase(it);
-      uint64_t next = cur & ~static_cast<uint64_t>(SB_FILTER_SHARED);
+      sb_filter_entry next = cur;
+      next.packed &= ~static_cast<uint64_t>(SB_FILTER_SHARED);
       bpf_map_update_elem(filterFd_, &idx, &next, BPF_ANY);
     }
   }
 
-  // addContainer(mntns, ringBytes) -> handle
+  // addContainer(mntns, ringBytes, nsId?) -> handle
   Napi::Value AddContainer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     requireOpen(env);
-    if (info.Length() < 2) throw Napi::TypeError::New(env, "addContainer(mntns, ringBytes)");
+    if (info.Length() < 2) throw Napi::TypeError::New(env, "addContainer(mntns, ringBytes, nsId?)");
     uint64_t mntns = toU64(info[0], "mntns");
     uint64_t want = toU64(info[1], "ringBytes");
+    uint64_t nsId = info.Length() > 2 && !info[2].IsUndefined() ? toU64(info[2], "nsId") : 0;
     if (mntns == 0 || mntns > UINT32_MAX)
       throw Napi::RangeError::New(env, "mntns " + std::to_string(mntns) + " is not a mount namespace inode");
     if (want == 0) throw Napi::RangeError::New(env, "ring size must be greater than 0");
@@ -306,6 +311,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     r.cls = cls;
     r.slot = slot;
     r.mntns = static_cast<uint32_t>(mntns);
+    r.nsId = nsId;
     r.ringBytes = ringBytes;
 
     g_libbpfLog.clear();
@@ -409,6 +415,14 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     o.Set("ringBytes", Napi::Number::New(env, static_cast<double>(r.ringBytes)));
     o.Set("mntns", Napi::Number::New(env, r.mntns));
     o.Set("createdBootNs", Napi::BigInt::New(env, static_cast<uint64_t>(r.hdr()->created_ns)));
+    // Held records are in reservation order; the oldest and newest timestamps bound the history.
+    uint64_t oldest = 0, newest = 0;
+    for (const auto& rec : w.records) {
+      if (!oldest || rec.ts < oldest) oldest = rec.ts;
+      if (rec.ts > newest) newest = rec.ts;
+    }
+    o.Set("oldestBootNs", Napi::BigInt::New(env, static_cast<uint64_t>(oldest)));
+    o.Set("newestBootNs", Napi::BigInt::New(env, static_cast<uint64_t>(newest)));
     return o;
   }
 
@@ -527,6 +541,20 @@ Napi::Value ClockOffset(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), offset);
 }
 
+// The never-reused 64-bit id of a process's mount namespace (NS_GET_MNTNS_ID, Linux 6.8+), 0 if unknown.
+Napi::Value MntnsIdOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t pid = toU64(info[0], "pid");
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/mnt";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw errnoError(env, "opening " + path, errno);
+  uint64_t id = 0;
+  constexpr unsigned long kNsGetMntnsId = (2UL << 30) | (sizeof(uint64_t) << 16) | (0xb7UL << 8) | 5;
+  if (ioctl(fd, kNsGetMntnsId, &id) != 0) id = 0;
+  close(fd);
+  return Napi::BigInt::New(env, id);
+}
+
 Napi::Value BootTime(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), clockNs(CLOCK_BOOTTIME));
 }
@@ -537,6 +565,7 @@ Napi::Object InitExports(Napi::Env env, Napi::Object exports) {
   exports.Set("Floor", Floor::Init(env));
   exports.Set("clockOffsetNs", Napi::Function::New(env, ClockOffset));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTime));
+  exports.Set("mntnsIdOf", Napi::Function::New(env, MntnsIdOf));
   return exports;
 }
 

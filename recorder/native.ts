@@ -16,6 +16,9 @@ export interface RingStats {
   ringBytes: number;
   mntns: number;
   createdBootNs: bigint;
+  /** Boot-clock ns of the oldest and newest held records (0 when nothing is held). */
+  oldestBootNs: bigint;
+  newestBootNs: bigint;
 }
 
 export interface RingSnapshot extends RingStats {
@@ -41,7 +44,8 @@ export interface NativeRecorderOptions {
 }
 
 export interface NativeRecorder {
-  addContainer(mntns: bigint | number, ringBytes: number): number;
+  /** nsId: the namespace's never-reused id (mntnsIdOf), so a namespace that reuses the inode is not recorded. */
+  addContainer(mntns: bigint | number, ringBytes: number, nsId?: bigint): number;
   removeContainer(handle: number): void;
   snapshot(handle: number): RingSnapshot;
   stats(handle: number): RingStats;
@@ -54,6 +58,8 @@ export interface NativeAddon {
   Floor: new () => { close(): void };
   clockOffsetNs(): bigint;
   bootTimeNs(): bigint;
+  /** NS_GET_MNTNS_ID of a process's mount namespace; 0n where the kernel has no such ids. */
+  mntnsIdOf(pid: number): bigint;
 }
 
 let addon: NativeAddon | undefined;

@@ -47,6 +47,15 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** The never-reused id of a process's mount namespace (0n on kernels without NS_GET_MNTNS_ID). */
+export function mntnsIdOfPid(pid: number): bigint {
+  try {
+    return native().mntnsIdOf(pid);
+  } catch (err) {
+    throw new Error(`process ${pid} does not exist (it may have exited): ${(err as Error).message}`);
+  }
+}
+
 export class Recorder {
   readonly table: SyscallTable;
   private readonly core: NativeRecorder;
@@ -62,15 +71,16 @@ export class Recorder {
     });
   }
 
-  /** Starts recording a mount namespace; returns the ring handle. */
-  addContainer(mntns: bigint, ringBytes = this.ringBytes): number {
-    return this.core.addContainer(mntns, ringBytes);
+  /** Starts recording a mount namespace (nsId: its never-reused id, when known); returns the ring handle. */
+  addContainer(mntns: bigint, ringBytes = this.ringBytes, nsId?: bigint): number {
+    return this.core.addContainer(mntns, ringBytes, nsId);
   }
 
   /** Starts recording the mount namespace process pid lives in. */
-  addProcess(pid: number, ringBytes = this.ringBytes): { handle: number; mntns: bigint } {
+  addProcess(pid: number, ringBytes = this.ringBytes): { handle: number; mntns: bigint; nsId: bigint } {
     const mntns = mntnsOfPid(pid);
-    return { handle: this.addContainer(mntns, ringBytes), mntns };
+    const nsId = mntnsIdOfPid(pid);
+    return { handle: this.addContainer(mntns, ringBytes, nsId), mntns, nsId };
   }
 
   removeContainer(handle: number): void {

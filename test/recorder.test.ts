@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyscallEvent } from '../recorder/events';
-import { Recorder } from '../recorder/recorder';
+import { mntnsIdOfPid, Recorder } from '../recorder/recorder';
 import { CaptureKind } from '../recorder/syscalls/types';
 import { bpfMapCount, mntnsOf, openFdCount, rssBytes, startWorkload } from './lib/procs';
 import { makeBundle, RuncContainer, uniqueId } from './lib/runc';
@@ -241,4 +241,17 @@ test.serial('bad input gets clear errors and leaves other rings untouched', asyn
   t.true(after.stats.held > 200);
   t.deepEqual(after.stats, before.stats);
   t.deepEqual(after.records, before.records);
+});
+
+test.serial('a namespace that reuses a registered inode is not recorded into that ring (namespace ids)', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'getpid', '100']);
+  const realId = mntnsIdOfPid(w.pid);
+  if (realId === 0n) return t.pass('this kernel has no mount namespace ids (NS_GET_MNTNS_ID)');
+  // As if the inode had belonged to an older namespace: same inode, another id.
+  const stale = rec.addContainer(w.mntns, 1 << 20, realId + 1000n);
+  w.go();
+  t.is((await w.done).code, 0);
+  t.is(rec.snapshot(stale).stats.recorded, 0, 'events of another namespace with the same inode were recorded');
 });
