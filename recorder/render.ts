@@ -1,15 +1,17 @@
 /**
  * strace-like text for paired events (INTERFACE.md "Text format"):
  *   HH:MM:SS.nnnnnnnnn [cpu] pid/tid comm name(args) = ret <dur>
- * This is the plain renderer: arguments by their C type, captured strings
- * and buffers quoted as strace quotes them.
+ * The part from the name on is what `strace -f` prints: arguments decoded by
+ * recorder/decode (flags by name, structs, sockaddrs, strings quoted and cut
+ * at -s like strace's), return values as strace shows them. Syscalls the
+ * decode table does not list are printed by their C types.
  */
 import { SyscallEvent } from './events';
-import { errnoInfo, isErrorReturn } from './decode/errno';
+import { Decoder, decodeArgsText, decodeReturn, decoderFor, wasOpen } from './decode/decode';
 import { quoteBytes } from './decode/strings';
 import { RawItem } from './records';
-import { CaptureKind, SyscallInfo, SyscallTable } from './syscalls/types';
-import { syscallName } from './syscalls/table';
+import { Arch, CaptureKind, SyscallInfo, SyscallTable } from './syscalls/types';
+import { hostArch, syscallName } from './syscalls/table';
 
 export interface RenderOptions {
   /** realtime - boottime ns. */
@@ -21,11 +23,6 @@ export interface RenderOptions {
 }
 
 const AT_FDCWD = -100n;
-const POINTER_RETURNS = new Set(['mmap', 'mremap', 'brk', 'shmat']);
-
-function signed64(v: bigint): bigint {
-  return BigInt.asIntN(64, v);
-}
 
 function hex(v: bigint): string {
   return '0x' + BigInt.asUintN(64, v).toString(16);
@@ -39,11 +36,10 @@ function formatInt(v: bigint, type: string): string {
     return BigInt.asUintN(/long|64|size_t/.test(t) ? 64 : 32, v).toString();
   }
   if (/^(int|pid_t|clockid_t|timer_t|mqd_t|key_t|rwf_t)$/.test(t)) return BigInt.asIntN(32, v).toString();
-  if (/^(long|off_t|loff_t|ssize_t|__kernel_old_time_t)$/.test(t)) return signed64(v).toString();
-  return signed64(v).toString();
+  return BigInt.asIntN(64, v).toString();
 }
 
-function renderItem(it: RawItem, limit: number): string {
+function plainItem(it: RawItem, limit: number): string {
   if (it.fault) return '';
   switch (it.kind) {
     case CaptureKind.STR:
@@ -57,21 +53,15 @@ function renderItem(it: RawItem, limit: number): string {
   }
 }
 
-function renderArgs(ev: SyscallEvent, info: SyscallInfo | undefined, limit: number): string {
+/** Arguments of a syscall the decode table does not list: by their C types. */
+function plainArgs(ev: SyscallEvent, info: SyscallInfo | undefined, limit: number): string {
   const parts: string[] = [];
-  const argv = ev.items.filter((i) => i.kind === CaptureKind.ARGV);
   for (let i = 0; i < ev.args.length; i++) {
     const v = ev.args[i];
     const arg = info?.args[i];
     const type = arg?.type ?? 'long';
-    if (arg?.capture === CaptureKind.ARGV && argv.length) {
-      let s = '[' + argv.map((a) => quoteBytes(a.data, limit, a.truncated)).join(', ');
-      if (argv[argv.length - 1].more) s += ', ...';
-      parts.push(s + ']');
-      continue;
-    }
     const item = ev.items.find((it) => it.arg === i && it.kind !== CaptureKind.ARGV);
-    const shown = item ? renderItem(item, limit) : '';
+    const shown = item ? plainItem(item, limit) : '';
     if (shown) {
       parts.push(shown);
     } else if (/^(dfd|olddfd|newdfd|fromfd|todfd)$/.test(arg?.name ?? '') && BigInt.asIntN(32, v) === AT_FDCWD) {
@@ -85,14 +75,31 @@ function renderArgs(ev: SyscallEvent, info: SyscallInfo | undefined, limit: numb
   return parts.join(', ');
 }
 
-function renderReturn(ev: SyscallEvent, name: string): string {
-  const ret = ev.ret ?? 0n;
-  if (isErrorReturn(ret)) {
-    const e = errnoInfo(Number(-ret));
-    return e ? `= -1 ${e.name} (${e.message})` : `= -1 errno ${-ret}`;
-  }
-  if (POINTER_RETURNS.has(name)) return `= ${hex(ret)}`;
-  return `= ${ret}`;
+/**
+ * The arguments as strace prints them, without the parentheses. For a call
+ * that did not return, those strace prints before " <unfinished ...>",
+ * ending in ", " when strace's line does (read(0,  <unfinished ...>).
+ */
+export function renderArgs(ev: SyscallEvent, info: SyscallInfo | undefined, limit: number, arch: Arch = hostArch()): string {
+  return argsWith(info ? decoderFor(info.name) : undefined, ev, info, limit, arch);
+}
+
+function argsWith(d: Decoder | undefined, ev: SyscallEvent, info: SyscallInfo | undefined, limit: number, arch: Arch): string {
+  if (!d) return plainArgs(ev, info, limit);
+  const text = decodeArgsText(d, ev, arch, limit);
+  return wasOpen() ? text + ', ' : text;
+}
+
+/** The return value as strace prints it: "= 3", "= -1 ENOENT (No such file or directory)", "= 0x7f...". */
+export function renderReturn(ev: SyscallEvent, name: string, arch: Arch = hostArch()): string {
+  return decodeReturn(ev, name, arch);
+}
+
+const NS_PER_S = 1000000000n;
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000', '000000000'];
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
 }
 
 export function formatWallTime(wallNs: bigint, utc = false): string {
@@ -103,22 +110,109 @@ export function formatWallTime(wallNs: bigint, utc = false): string {
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${ns}`;
 }
 
+/**
+ * formatWallTime for a boot-clock time, keeping the "HH:MM:SS." of the last
+ * wall second (events come in time order; local-time offsets change only on
+ * whole seconds). Boot times below 2^53 ns (104 days of uptime) are handled
+ * in plain numbers, the rest with bigints.
+ */
+const clock = { off: 0n, utc: false, lo: 1, hi: 0, prefix: '' };
+
+function wallTime(bootNs: bigint, opts: RenderOptions, utc: boolean): string {
+  const boot = Number(bootNs);
+  if (boot >= clock.lo && boot < clock.hi && boot <= Number.MAX_SAFE_INTEGER && utc === clock.utc && opts.wallOffsetNs === clock.off) {
+    // (x | 0): a small integer, which prints much faster than a double.
+    const ns = String((boot - clock.lo) | 0);
+    return clock.prefix + ZEROS[9 - ns.length] + ns;
+  }
+  const offset = opts.wallOffsetNs;
+  const wall = bootNs + offset;
+  if (!(boot >= 0 && boot <= Number.MAX_SAFE_INTEGER) || wall < 0n) return formatWallTime(wall, utc);
+  const sec = wall / NS_PER_S;
+  clock.off = offset;
+  clock.utc = utc;
+  clock.lo = Number(sec * NS_PER_S - offset);
+  clock.hi = clock.lo + 1e9;
+  const d = new Date(Number(sec) * 1000);
+  clock.prefix = utc
+    ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.`
+    : `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`;
+  const ns = String(Number(wall - sec * NS_PER_S));
+  return clock.prefix + ZEROS[9 - ns.length] + ns;
+}
+
+/** "<0.000000>" .. "<0.009999>", made when first needed: most calls take less than 10 ms. */
+const SHORT_DURATIONS: string[] = [];
+
 function formatDuration(durNs: bigint): string {
-  const s = durNs / 1000000000n;
-  const us = (durNs % 1000000000n) / 1000n;
+  const n = Number(durNs);
+  if (n >= 0 && n < 1e7) {
+    const us = (n / 1000) | 0;
+    return (SHORT_DURATIONS[us] ??= '<0.' + String(us).padStart(6, '0') + '>');
+  }
+  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+    const s = Math.floor(n / 1e9);
+    const us = String(Math.floor((n - s * 1e9) / 1000));
+    return '<' + s + '.' + ZEROS[6 - us.length] + us + '>';
+  }
+  const s = durNs / NS_PER_S;
+  const us = (durNs % NS_PER_S) / 1000n;
   return `<${s}.${us.toString().padStart(6, '0')}>`;
 }
 
+/** " [cpu] pid/tid comm " of the last few threads seen: the same thread prints the same middle. */
+const heads = new Map<number, { cpu: number; pid: number; comm: string; text: string }>();
+
+let lastHead: { tid: number; cpu: number; pid: number; comm: string; text: string } | undefined;
+
+function head(ev: SyscallEvent): string {
+  const l = lastHead;
+  if (l && l.tid === ev.tid && l.cpu === ev.cpu && l.pid === ev.pid && l.comm === ev.comm) return l.text;
+  const text = headOf(ev);
+  lastHead = { tid: ev.tid, cpu: ev.cpu, pid: ev.pid, comm: ev.comm, text };
+  return text;
+}
+
+function headOf(ev: SyscallEvent): string {
+  const h = heads.get(ev.tid);
+  if (h && h.cpu === ev.cpu && h.pid === ev.pid && h.comm === ev.comm) return h.text;
+  if (heads.size > 4096) heads.clear();
+  const text = ' [' + ev.cpu + '] ' + ev.pid + '/' + ev.tid + ' ' + ev.comm + ' ';
+  heads.set(ev.tid, { cpu: ev.cpu, pid: ev.pid, comm: ev.comm, text });
+  return text;
+}
+
+/** The decoders and "name(" of the last table rendered, by syscall number. */
+let byNrTable: SyscallTable | undefined;
+let byNr: (Decoder | undefined)[] = [];
+let openers: (string | undefined)[] = [];
+
+function decoderByNr(table: SyscallTable, nr: number): Decoder | undefined {
+  if (table !== byNrTable) {
+    byNr = table.byNr.map((info) => (info ? decoderFor(info.name) : undefined));
+    openers = table.byNr.map((info) => (info ? info.name + '(' : undefined));
+    byNrTable = table;
+  }
+  return byNr[nr];
+}
+
+/** ") = 0 " .. ") = 4095 ": the middle of most lines. */
+const SMALL_RETURN_MIDDLES: string[] = Array.from({ length: 4096 }, (_, i) => ') = ' + i + ' ');
+
 export function renderEvent(ev: SyscallEvent, table: SyscallTable, opts: RenderOptions): string {
   const info = table.byNr[ev.nr];
-  const name = info?.name ?? syscallName(table, ev.nr);
-  const prefix = `${formatWallTime(ev.bootNs + opts.wallOffsetNs, opts.utc)} [${ev.cpu}] ${ev.pid}/${ev.tid} ${ev.comm}`;
+  const d = decoderByNr(table, ev.nr);
+  const name = info ? info.name : syscallName(table, ev.nr);
+  const prefix = wallTime(ev.bootNs, opts, opts.utc ?? false) + head(ev);
   const limit = opts.stringLimit ?? 32;
-  if (ev.resumed) return `${prefix} <... ${name} resumed>) ${renderReturn(ev, name)}`;
-  const call = `${prefix} ${name}(${renderArgs(ev, info, limit)}`;
+  if (ev.resumed) return prefix + '<... ' + name + ' resumed>) ' + decodeReturn(ev, name, table.arch, d);
+  const call = prefix + (openers[ev.nr] ?? name + '(') + argsWith(d, ev, info, limit, table.arch);
   // exit and exit_group never return: strace shows them as "= ?".
-  if (ev.unfinished) return name === 'exit_group' || name === 'exit' ? `${call}) = ?` : `${call} <unfinished ...>`;
-  return `${call}) ${renderReturn(ev, name)} ${formatDuration(ev.durNs ?? 0n)}`;
+  if (ev.unfinished) return name === 'exit_group' || name === 'exit' ? call + ') = ?' : call + ' <unfinished ...>';
+  const dur = formatDuration(ev.durNs ?? 0n);
+  const ret = ev.ret ?? 0n;
+  if ((!d || d.ret === 'dec') && ret >= 0n && ret < 4096n) return call + SMALL_RETURN_MIDDLES[Number(ret)] + dur;
+  return call + ') ' + decodeReturn(ev, name, table.arch, d) + ' ' + dur;
 }
 
 export function renderEvents(events: SyscallEvent[], table: SyscallTable, opts: RenderOptions): string {

@@ -1,0 +1,676 @@
+/**
+ * Argument kinds: one small printer per kind of syscall argument, each
+ * printing what strace prints for it. A printer gets the decoding context
+ * (all arguments, the captured items, the return value) and the index of its
+ * argument; it returns the text, or null when strace leaves the argument out
+ * (open's mode without O_CREAT, fcntl's arg for F_GETFD...).
+ *
+ * Data behind a pointer is printed when the kernel side captured it (an item
+ * for that argument); otherwise the pointer is, as strace does when it cannot
+ * read the memory: a hex address, or NULL. Output data (read buffers, stat
+ * results...) exists only when the call succeeded: a failed call shows the
+ * pointer, as strace shows it.
+ */
+import type { RawItem } from '../records';
+import type { Arch } from '../syscalls/types';
+import * as K from './consts';
+import { printSignal, printSigset } from './signals';
+import { printSockaddr } from './sockaddr';
+import { quoteBytes } from './strings';
+import {
+  printDev,
+  printFileMode,
+  printIntPair,
+  printRlimit,
+  printSigaction,
+  printStat,
+  printTimespec,
+  printUtsname,
+  printWaitStatusBytes,
+} from './structs';
+import { flags, flags64, hexU, mode03o, xval, xvalD } from './xlat';
+
+/** Everything a printer may look at; one object, reused from event to event. */
+export interface DecodeCtx {
+  arch: Arch;
+  /** Raw argument registers (missing ones read as 0). */
+  args: bigint[];
+  /** The captured item of each argument index, if any (ARGV items excepted). */
+  item: (RawItem | undefined)[];
+  /** execve argv entries, in order. */
+  argv: RawItem[];
+  /** The exit was recorded. */
+  done: boolean;
+  /** The return value (0n while not done). */
+  ret: bigint;
+  /** done and ret is an error (-4095..-1). */
+  failed: boolean;
+  /** strace -s: longest string or buffer shown before "...". */
+  limit: number;
+}
+
+export type Printer = (c: DecodeCtx, i: number) => string | null;
+
+export interface Kind {
+  print: Printer;
+  /**
+   * strace prints this argument when the call returns (output data): an
+   * unfinished call's line stops before it. 'joined': strace also prints
+   * the separator before it at return (clone's optional trailing arguments).
+   */
+  exit?: true | 'joined';
+}
+
+// --- helpers ------------------------------------------------------------------
+
+// Register values are unsigned 64-bit bigints. Small ones are turned into
+// numbers (V8 small integers print fast); others are printed as bigints,
+// since printing a large double (String(x), x.toString(16)) is several
+// times slower than printing the bigint itself.
+export const arg = (c: DecodeCtx, i: number): bigint => c.args[i] ?? 0n;
+export const i32 = (v: bigint): number => (v >= 0n && v < 0x40000000n ? Number(v) : Number(BigInt.asIntN(32, v)));
+export const u32 = (v: bigint): number => (v >= 0n && v < 0x40000000n ? Number(v) : Number(BigInt.asUintN(32, v)));
+/** "0".."4095": small numbers are most arguments (fds, sizes, flags-free ints). */
+const SMALL: string[] = Array.from({ length: 4096 }, (_, n) => String(n));
+export const s64 = (v: bigint): string =>
+  v >= 0n && v < 0x40000000n ? (v < 4096n ? SMALL[Number(v)] : String(Number(v))) : BigInt.asIntN(64, v).toString();
+export const u64 = (v: bigint): string =>
+  v >= 0n && v < 0x40000000n ? (v < 4096n ? SMALL[Number(v)] : String(Number(v))) : BigInt.asUintN(64, v).toString();
+/** A C int in decimal. */
+export const d32 = (v: bigint): string => (v >= 0n && v < 4096n ? SMALL[Number(v)] : String(i32(v)));
+
+/** An address: NULL or 0x-hex. */
+export function ptr(v: bigint): string {
+  if (v === 0n) return 'NULL';
+  return '0x' + (v > 0n ? v : BigInt.asUintN(64, v)).toString(16);
+}
+
+/** The captured data of argument i, if the capture worked. */
+function data(c: DecodeCtx, i: number): RawItem | undefined {
+  const it = c.item[i];
+  return it && !it.fault ? it : undefined;
+}
+
+/** Output data of argument i: only after a successful call. */
+function outData(c: DecodeCtx, i: number): RawItem | undefined {
+  return c.done && !c.failed ? data(c, i) : undefined;
+}
+
+/** Struct printer over captured data, else the pointer. */
+function struct(print: (d: Uint8Array, c: DecodeCtx) => string | undefined, out: boolean): Printer {
+  return (c, i) => {
+    const v = arg(c, i);
+    if (v === 0n) return 'NULL';
+    const it = out ? outData(c, i) : data(c, i);
+    return (it && print(it.data, c)) ?? ptr(v);
+  };
+}
+
+const flagsOf =
+  (table: readonly (readonly [number, string])[], unknown: string, zero = '0'): Printer =>
+  (c, i) =>
+    flags(table, u32(arg(c, i)), unknown, zero);
+
+const valueOf =
+  (names: ReadonlyMap<number, string>, unknown: string, decimal = false): Printer =>
+  (c, i) =>
+    (decimal ? xvalD : xval)(names, i32(arg(c, i)), unknown);
+
+function openFlagsTable(c: DecodeCtx): readonly (readonly [number, string])[] {
+  return c.arch === 'arm64' ? K.OPEN_FLAGS_ARM64 : K.OPEN_FLAGS_X86_64;
+}
+
+/** Access mode then flags: O_RDONLY|O_CLOEXEC (strace's open modes). */
+export function printOpenFlags(v: number, arch: Arch = 'x86_64'): string {
+  const acc = K.OPEN_ACCESS.get(v & K.O_ACCMODE)!;
+  const rest = (v & ~K.O_ACCMODE) >>> 0;
+  if (!rest) return acc;
+  const f = flags(arch === 'arm64' ? K.OPEN_FLAGS_ARM64 : K.OPEN_FLAGS_X86_64, rest, 'O_???');
+  return acc + '|' + (f.endsWith(' */') ? f.slice(0, f.indexOf(' /*')) : f);
+}
+
+/** Path: never cut at -s (strace prints file names whole). */
+function pathAt(c: DecodeCtx, i: number): string {
+  const v = arg(c, i);
+  if (v === 0n) return 'NULL';
+  const it = data(c, i);
+  return it ? quoteBytes(it.data, Infinity, it.truncated) : ptr(v);
+}
+
+/** NUL-terminated string cut at -s. */
+function stringAt(c: DecodeCtx, i: number): string {
+  const v = arg(c, i);
+  if (v === 0n) return 'NULL';
+  const it = data(c, i);
+  return it ? quoteBytes(it.data, c.limit, it.truncated) : ptr(v);
+}
+
+function sockProtocol(domain: number, proto: number): string {
+  switch (domain) {
+    case K.AF_INET:
+    case K.AF_INET6:
+      return xval(K.INET_PROTOCOLS, proto, 'IPPROTO_???');
+    case K.AF_NETLINK:
+      return xval(K.NETLINK_PROTOCOLS, proto, 'NETLINK_???');
+    case K.AF_PACKET: {
+      const p = ((proto & 0xff) << 8) | ((proto >> 8) & 0xff);
+      return `htons(${xval(K.ETH_PROTOCOLS, p, 'ETH_P_???')})`;
+    }
+    default:
+      return String(proto);
+  }
+}
+
+/** socket type and its SOCK_CLOEXEC/SOCK_NONBLOCK flags. */
+export function printSockType(v: number): string {
+  const t = xval(K.SOCK_TYPES, v & K.SOCK_TYPE_MASK, 'SOCK_???');
+  const rest = (v & ~K.SOCK_TYPE_MASK) >>> 0;
+  return rest ? `${t}|${flags(K.SOCK_FLAGS, rest, 'SOCK_???')}` : t;
+}
+
+function sockoptName(level: number, name: number): string {
+  switch (level) {
+    case K.SOL_SOCKET:
+      return xval(K.SO_OPTIONS, name, 'SO_???');
+    case 6:
+      return xval(K.TCP_OPTIONS, name, 'TCP_???');
+    case 0:
+      return xval(K.IP_OPTIONS, name, 'IP_???');
+    case 41:
+      return xval(K.IPV6_OPTIONS, name, 'IPV6_???');
+    case 270:
+      return xval(K.NETLINK_OPTIONS, name, 'NETLINK_???');
+    default:
+      return String(name);
+  }
+}
+
+/** The ioctl request: a known name, else _IOC(dir, type, nr, size) or hex. */
+export function printIoctlRequest(req: number): string {
+  const known = K.IOCTLS.get(req >>> 0);
+  if (known) return known[0];
+  const dir = req >>> 30;
+  const size = (req >>> 16) & 0x3fff;
+  const type = (req >>> 8) & 0xff;
+  const nr = req & 0xff;
+  if (dir === 0 && size === 0) return hexU(req >>> 0);
+  const dirs = ['_IOC_NONE', '_IOC_WRITE', '_IOC_READ', '_IOC_READ|_IOC_WRITE'];
+  return `_IOC(${dirs[dir]}, ${hexU(type)}, ${hexU(nr)}, ${hexU(size)})`;
+}
+
+const CAPS = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+];
+
+/** prctl's arguments after the option, as strace shows them for that option. */
+function prctlRest(c: DecodeCtx): string | null {
+  const option = u32(arg(c, 0));
+  const a2 = arg(c, 1);
+  const hexFrom = (first: number): string => {
+    const parts: string[] = [];
+    for (let j = first; j < 5; j++) parts.push(hexU(BigInt.asUintN(64, arg(c, j))));
+    return parts.join(', ');
+  };
+  switch (option) {
+    case 7: // PR_GET_KEEPCAPS
+    case 21: // PR_GET_SECCOMP
+    case 30: // PR_GET_TIMERSLACK
+    case 13: // PR_GET_TIMING
+    case 3: // PR_GET_DUMPABLE
+    case 31: // PR_TASK_PERF_EVENTS_DISABLE
+    case 32: // PR_TASK_PERF_EVENTS_ENABLE
+    case 27: // PR_GET_SECUREBITS
+    case 46: // PR_GET_FP_MODE
+      return null;
+    case 37: // PR_GET_CHILD_SUBREAPER
+    case 19: // PR_GET_ENDIAN
+    case 9: // PR_GET_FPEMU
+    case 11: // PR_GET_FPEXC
+    case 16: // PR_GET_NAME
+    case 2: // PR_GET_PDEATHSIG
+    case 40: // PR_GET_TID_ADDRESS
+    case 25: // PR_GET_TSC
+    case 5: // PR_GET_UNALIGN
+      return ptr(a2);
+    case 36: // PR_SET_CHILD_SUBREAPER
+    case 20: // PR_SET_ENDIAN
+    case 10: // PR_SET_FPEMU
+    case 12: // PR_SET_FPEXC
+    case 8: // PR_SET_KEEPCAPS
+    case 14: // PR_SET_TIMING
+      return u64(a2);
+    case 4: // PR_SET_DUMPABLE
+      return xval(K.SUID_DUMP, Number(BigInt.asUintN(64, a2) > 0xffffffffn ? -1 : a2), 'SUID_DUMP_???');
+    case 23: // PR_CAPBSET_READ
+    case 24: {
+      // PR_CAPBSET_DROP
+      const n = Number(BigInt.asUintN(32, a2));
+      return n < CAPS.length && BigInt.asUintN(64, a2) < 0x100000000n ? 'CAP_' + CAPS[n] : `${hexU(BigInt.asUintN(64, a2))} /* CAP_??? */`;
+    }
+    case 15: // PR_SET_NAME
+      return stringAt(c, 1);
+    case 1: // PR_SET_PDEATHSIG
+      return BigInt.asUintN(64, a2) > 128n ? u64(a2) : printSignal(Number(a2));
+    case 29: // PR_SET_TIMERSLACK
+      return s64(a2);
+    case 38: // PR_SET_NO_NEW_PRIVS
+    case 41: // PR_SET_THP_DISABLE
+    case 57: // PR_SET_IO_FLUSHER
+      return `${u64(a2)}, ${hexFrom(2)}`;
+    default:
+      return hexFrom(1);
+  }
+}
+
+function fcntlArg(c: DecodeCtx, i: number): string | null {
+  const cmd = u32(arg(c, 1));
+  const v = arg(c, i);
+  switch (cmd) {
+    case K.F_GETFD:
+    case K.F_GETFL:
+    case K.F_GETOWN:
+    case K.F_GETSIG:
+    case K.F_GETLEASE:
+    case K.F_GETPIPE_SZ:
+    case K.F_GET_SEALS:
+      return null;
+    case K.F_SETFD:
+      return flags(K.FD_FLAGS, u32(v), 'FD_???');
+    case K.F_SETFL:
+      return printOpenFlags(u32(v), c.arch);
+    case K.F_DUPFD:
+    case K.F_DUPFD_CLOEXEC:
+    case K.F_SETOWN:
+    case K.F_SETPIPE_SZ:
+      return String(i32(v));
+    case K.F_SETSIG:
+      return printSignal(i32(v));
+    case K.F_SETLEASE:
+      return xval(K.LEASE_TYPES, i32(v), 'F_???');
+    case K.F_NOTIFY:
+      return flags(K.DNOTIFY_FLAGS, u32(v), 'DN_???');
+    case K.F_ADD_SEALS:
+      return flags(K.SEAL_FLAGS, u32(v), 'F_SEAL_???');
+    case 5: // F_GETLK
+    case 6: // F_SETLK
+    case 7: // F_SETLKW
+    case 15: // F_SETOWN_EX
+    case 16: // F_GETOWN_EX
+    case 36: // F_OFD_GETLK
+    case 37: // F_OFD_SETLK
+    case 38: // F_OFD_SETLKW
+      // struct flock / f_owner_ex behind a pointer (not captured).
+      return ptr(v);
+    default:
+      return hexU(BigInt.asUintN(64, v));
+  }
+}
+
+function ioctlArg(c: DecodeCtx, i: number): string | null {
+  const known = K.IOCTLS.get(u32(arg(c, 1)));
+  const v = arg(c, i);
+  if (!known) return hexU(BigInt.asUintN(64, v));
+  switch (known[1]) {
+    case K.IoctlArg.NONE:
+      return null;
+    case K.IoctlArg.INT:
+      return String(i32(v));
+    default:
+      return ptr(v);
+  }
+}
+
+function mmapFlags(v: number): string {
+  const type = xval(K.MMAP_TYPES, v & K.MAP_TYPE, 'MAP_???');
+  let rest = (v & ~K.MAP_TYPE) >>> 0;
+  const huge = (rest >>> K.MAP_HUGE_SHIFT) & K.MAP_HUGE_MASK;
+  rest = (rest & ~(K.MAP_HUGE_MASK << K.MAP_HUGE_SHIFT)) >>> 0;
+  let out = type;
+  if (rest) {
+    const f = flags(K.MMAP_FLAGS, rest, 'MAP_???');
+    out += '|' + (f.endsWith(' */') ? f.slice(0, f.indexOf(' /*')) : f);
+  }
+  if (huge) out += `|${huge}<<MAP_HUGE_SHIFT`;
+  return out;
+}
+
+function futexOp(v: number): string {
+  const cmd = v & 0x7f;
+  let s = K.FUTEX_OPS.get(cmd);
+  if (s === undefined) return `${hexU(v >>> 0)} /* FUTEX_??? */`;
+  if (v & 128) s += '_PRIVATE';
+  if (v & 256) s += '|FUTEX_CLOCK_REALTIME';
+  const rest = (v & ~(0x7f | 128 | 256)) >>> 0;
+  return rest ? `${s}|0x${rest.toString(16)}` : s;
+}
+
+/** futex's arguments after the operation, as strace shows them for that operation. */
+function futexRest(c: DecodeCtx): string | null {
+  const op = u32(arg(c, 1));
+  const val = String(u32(arg(c, 2)));
+  const timeout = ptr(arg(c, 3));
+  const val2 = String(u32(arg(c, 3)));
+  const uaddr2 = ptr(arg(c, 4));
+  const v3 = u32(arg(c, 5));
+  const bitset = v3 === 0xffffffff ? 'FUTEX_BITSET_MATCH_ANY' : hexU(v3);
+  switch (op & 127) {
+    case 0: // FUTEX_WAIT
+      return `${val}, ${timeout}`;
+    case 6: // FUTEX_LOCK_PI
+    case 13: // FUTEX_LOCK_PI2
+      return timeout;
+    case 9: // FUTEX_WAIT_BITSET
+      return `${val}, ${timeout}, ${bitset}`;
+    case 10: // FUTEX_WAKE_BITSET
+      return `${val}, ${bitset}`;
+    case 3: // FUTEX_REQUEUE
+      return `${val}, ${val2}, ${uaddr2}`;
+    case 4: // FUTEX_CMP_REQUEUE
+    case 12: // FUTEX_CMP_REQUEUE_PI
+      return `${val}, ${val2}, ${uaddr2}, ${v3}`;
+    case 11: // FUTEX_WAIT_REQUEUE_PI
+      return `${val}, ${timeout}, ${uaddr2}`;
+    case 1: // FUTEX_WAKE
+    case 2: // FUTEX_FD
+      return val;
+    case 7: // FUTEX_UNLOCK_PI
+    case 8: // FUTEX_TRYLOCK_PI
+      return null;
+    default:
+      return `${val}, ${timeout}, ${uaddr2}, ${hexU(v3)}`;
+  }
+}
+
+// --- the kinds ------------------------------------------------------------------
+
+const K_: Record<string, Kind> = {
+  // plain values
+  int: { print: (c, i) => d32(arg(c, i)) },
+  uint: { print: (c, i) => String(u32(arg(c, i))) },
+  long: { print: (c, i) => s64(arg(c, i)) },
+  ulong: { print: (c, i) => u64(arg(c, i)) },
+  size: { print: (c, i) => u64(arg(c, i)) },
+  hex: { print: (c, i) => hexU(BigInt.asUintN(64, arg(c, i))) },
+  ptr: { print: (c, i) => ptr(arg(c, i)) },
+  /** An output pointer strace decodes at return; not captured: the address. */
+  ptr_out: { print: (c, i) => ptr(arg(c, i)), exit: true },
+  fd: { print: (c, i) => d32(arg(c, i)) },
+  dirfd: {
+    print: (c, i) => {
+      const v = i32(arg(c, i));
+      return v === K.AT_FDCWD ? 'AT_FDCWD' : String(v);
+    },
+  },
+  pid: { print: (c, i) => d32(arg(c, i)) },
+  /** uid_t/gid_t: -1 as -1, others unsigned. */
+  uid: {
+    print: (c, i) => {
+      const v = u32(arg(c, i));
+      return v === 0xffffffff ? '-1' : String(v);
+    },
+  },
+  signal: { print: (c, i) => printSignal(i32(arg(c, i))) },
+
+  // strings and buffers
+  path: { print: pathAt },
+  string: { print: stringAt },
+  /** Input buffer, its length in the next argument. */
+  buf_in: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      const it = data(c, i);
+      if (!it) return ptr(v);
+      return quoteBytes(it.data, c.limit, it.truncated);
+    },
+  },
+  /** Output buffer holding the return value's bytes. */
+  buf_out: {
+    exit: true,
+    print: (c, i) => {
+      const it = outData(c, i);
+      return it ? quoteBytes(it.data, c.limit, it.truncated) : ptr(arg(c, i));
+    },
+  },
+  /** Output path (getcwd). */
+  path_out: {
+    exit: true,
+    print: (c, i) => {
+      const it = outData(c, i);
+      return it ? quoteBytes(it.data, Infinity, it.truncated) : ptr(arg(c, i));
+    },
+  },
+
+  // files
+  open_flags: { print: (c, i) => printOpenFlags(u32(arg(c, i)), c.arch) },
+  /** open's mode: only with O_CREAT or O_TMPFILE in the flags before it. */
+  open_mode: {
+    print: (c, i) => {
+      const fl = u32(arg(c, i - 1));
+      return fl & (K.O_CREAT | K.O_TMPFILE_BITS) ? mode03o(u32(arg(c, i))) : null;
+    },
+  },
+  mode: { print: (c, i) => mode03o(u32(arg(c, i))) },
+  /** mknod's mode: type and permissions. */
+  file_mode: { print: (c, i) => printFileMode(u32(arg(c, i))) },
+  /** mknod's dev: only for character and block devices. */
+  mknod_dev: {
+    print: (c, i) => {
+      const type = u32(arg(c, i - 1)) & K.S_IFMT;
+      return type === 0o20000 || type === 0o60000 ? printDev(BigInt.asUintN(64, arg(c, i))) : null;
+    },
+  },
+  /** flags of pipe2/dup3: open flags without an access mode. */
+  fd_flags: { print: (c, i) => flags(openFlagsTable(c), u32(arg(c, i)), 'O_???') },
+  at_flags: { print: flagsOf(K.AT_FLAGS, 'AT_???') },
+  /** statx flags: the sync type, then AT_ flags. */
+  statx_flags: {
+    print: (c, i) => {
+      const v = u32(arg(c, i));
+      const sync = xval(K.AT_STATX_SYNC, v & K.AT_STATX_SYNC_TYPE, 'AT_STATX_???');
+      const rest = (v & ~K.AT_STATX_SYNC_TYPE) >>> 0;
+      return rest ? `${sync}|${flags(K.AT_FLAGS, rest, 'AT_???')}` : sync;
+    },
+  },
+  statx_mask: { print: flagsOf(K.STATX_MASK, 'STATX_???') },
+  faccessat_flags: { print: flagsOf(K.FACCESSAT_FLAGS, 'AT_???') },
+  access_mode: { print: flagsOf(K.ACCESS_MODES, '?_OK', 'F_OK') },
+  rename_flags: { print: flagsOf(K.RENAME_FLAGS, 'RENAME_???') },
+  whence: { print: valueOf(K.WHENCE, 'SEEK_???') },
+  flock_op: { print: flagsOf(K.FLOCK_OPS, 'LOCK_???') },
+  fadvise: { print: valueOf(K.FADVISE, 'POSIX_FADV_???', true) },
+  falloc_mode: { print: flagsOf(K.FALLOC_FLAGS, 'FALLOC_FL_???') },
+  close_range_flags: { print: flagsOf(K.CLOSE_RANGE_FLAGS, 'CLOSE_RANGE_???') },
+  memfd_flags: { print: flagsOf(K.MEMFD_FLAGS, 'MFD_???') },
+  efd_flags: { print: flagsOf(K.EFD_FLAGS, 'EFD_???') },
+  tfd_flags: { print: flagsOf(K.TFD_CREATE_FLAGS, 'TFD_???') },
+  in_init_flags: { print: flagsOf(K.IN_INIT_FLAGS, 'IN_???') },
+  in_mask: { print: flagsOf(K.INOTIFY_MASK, 'IN_???') },
+  epoll_flags: { print: flagsOf(K.EPOLL_CREATE_FLAGS, 'EPOLL_???') },
+  epoll_op: { print: valueOf(K.EPOLL_CTL_OPS, 'EPOLL_CTL_???') },
+  stat_out: { exit: true, print: struct((d, c) => printStat(d, c.arch), true) },
+  pipe_fds: { exit: true, print: struct((d) => printIntPair(d), true) },
+  fcntl_cmd: { print: (c, i) => xval(K.FCNTL_CMDS, u32(arg(c, i)), 'F_???') },
+  fcntl_arg: { print: fcntlArg },
+  ioctl_req: { print: (c, i) => printIoctlRequest(u32(arg(c, i))) },
+  ioctl_arg: { print: ioctlArg },
+
+  // memory
+  prot: { print: flagsOf(K.MMAP_PROT, 'PROT_???', 'PROT_NONE') },
+  mmap_flags: { print: (c, i) => mmapFlags(u32(arg(c, i))) },
+  mremap_flags: { print: flagsOf(K.MREMAP_FLAGS, 'MREMAP_???') },
+  /** mremap's new_address: only with MREMAP_FIXED. */
+  mremap_addr: { print: (c, i) => (u32(arg(c, i - 1)) & 2 ? ptr(arg(c, i)) : null) },
+  msync_flags: { print: flagsOf(K.MSYNC_FLAGS, 'MS_???') },
+  madvise: { print: valueOf(K.MADVISE, 'MADV_???') },
+  mlock2_flags: { print: flagsOf(K.MLOCK2_FLAGS, 'MLOCK_???') },
+  /** set_mempolicy/mbind mode: MPOL_* and its MPOL_F_* flags. */
+  mpol_mode: {
+    print: (c, i) => {
+      const v = u32(arg(c, i));
+      const f = v & (0x7 << 13);
+      const mode = xval(K.MPOL_MODES, (v & ~f) >>> 0, 'MPOL_???');
+      return f ? `${mode}|${flags(K.MPOL_MODE_FLAGS, f, 'MPOL_F_???')}` : mode;
+    },
+  },
+  mpol_get_flags: { print: flagsOf(K.MPOL_GET_FLAGS, 'MPOL_???') },
+  mlockall_flags: { print: flagsOf(K.MLOCKALL_FLAGS, 'MCL_???') },
+
+  // processes
+  clone_stack: { print: (c, i) => 'child_stack=' + ptr(arg(c, i)) },
+  clone_flags: {
+    print: (c, i) => {
+      const v = BigInt.asUintN(64, arg(c, i));
+      const sig = Number(v & BigInt(K.CSIGNAL));
+      const rest = v & ~BigInt(K.CSIGNAL);
+      if (rest === 0n) return 'flags=' + printSignal(sig);
+      const f = flags64(K.CLONE_FLAGS, rest, 'CLONE_???');
+      return 'flags=' + f + (sig ? '|' + printSignal(sig) : '');
+    },
+  },
+  clone_ptid: {
+    exit: 'joined',
+    print: (c, i) => (u32(arg(c, 0)) & (K.CLONE_PARENT_SETTID | K.CLONE_PIDFD) ? 'parent_tid=' + ptr(arg(c, i)) : null),
+  },
+  // x86_64 passes (flags, stack, parent_tid, child_tid, tls); arm64 (flags, stack, parent_tid, tls, child_tid).
+  clone_tls: {
+    exit: 'joined',
+    print: (c, i) => (u32(arg(c, 0)) & K.CLONE_SETTLS ? 'tls=' + ptr(arg(c, c.arch === 'arm64' ? 3 : i)) : null),
+  },
+  clone_ctid: {
+    exit: 'joined',
+    print: (c, i) =>
+      u32(arg(c, 0)) & (K.CLONE_CHILD_SETTID | K.CLONE_CHILD_CLEARTID) ? 'child_tidptr=' + ptr(arg(c, c.arch === 'arm64' ? 4 : i)) : null,
+  },
+  unshare_flags: { print: (c, i) => flags64(K.UNSHARE_FLAGS, arg(c, i), 'CLONE_???') },
+  argv: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const items = c.argv;
+      if (!items.length) {
+        // An empty argv is captured as no items too: tell it from a failed read by the pointer only.
+        return ptr(v);
+      }
+      let s = '[';
+      for (let j = 0; j < items.length; j++) {
+        const it = items[j];
+        if (j) s += ', ';
+        // An entry whose string could not be read: its address was not kept, so just a mark.
+        s += it.fault ? '?' : quoteBytes(it.data, c.limit, it.truncated);
+      }
+      if (items[items.length - 1].more) s += ', ...';
+      return s + ']';
+    },
+  },
+  /** envp: strace counts the variables ("/* 12 vars *\/"); the count is not captured, so the pointer alone. */
+  envp: { print: (c, i) => ptr(arg(c, i)) },
+  wait_status: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      // Nothing was stored when no child changed state (ret 0).
+      if (!c.done || c.failed || c.ret === 0n) return ptr(v);
+      const it = data(c, i);
+      return (it && printWaitStatusBytes(it.data)) ?? ptr(v);
+    },
+  },
+  wait_options: { print: flagsOf(K.WAIT_OPTIONS, 'W???') },
+  waitid_which: { print: valueOf(K.WAITID_WHICH, 'P_???') },
+  prio_which: { print: valueOf(K.PRIO_WHICH, 'PRIO_???') },
+  sched_policy: { print: valueOf(K.SCHED_POLICIES, 'SCHED_???') },
+  rlimit_resource: { print: valueOf(K.RLIMITS, 'RLIMIT_???') },
+  rlimit_in: { print: struct((d) => printRlimit(d), false) },
+  rusage_who: { print: valueOf(K.RUSAGE_WHO, 'RUSAGE_???') },
+  prctl_option: { print: (c, i) => xval(K.PRCTL_OPTIONS, u32(arg(c, i)), 'PR_???') },
+  prctl_rest: { print: (c) => prctlRest(c) },
+  arch_prctl_code: { print: (c, i) => xval(K.ARCH_PRCTL_CODES, u32(arg(c, i)), 'ARCH_???') },
+  arch_prctl_arg: {
+    print: (c, i) => {
+      const code = u32(arg(c, 0));
+      if (code === 0x1011) return null; // ARCH_GET_CPUID takes none
+      if (code === 0x1003 || code === 0x1004 || (code >= 0x1021 && code <= 0x1024 && code !== 0x1023 && code !== 0x1025)) {
+        return ptr(arg(c, i));
+      }
+      return hexU(BigInt.asUintN(64, arg(c, i)));
+    },
+  },
+  getrandom_flags: { print: flagsOf(K.GETRANDOM_FLAGS, 'GRND_???') },
+  rseq_flags: { print: flagsOf(K.RSEQ_FLAGS, 'RSEQ_FLAG_???') },
+  pidfd_flags: { print: flagsOf(K.PIDFD_OPEN_FLAGS, 'PIDFD_???') },
+  futex_op: { print: (c, i) => futexOp(u32(arg(c, i))) },
+  futex_rest: { print: (c) => futexRest(c) },
+  splice_flags: { print: flagsOf(K.SPLICE_FLAGS, 'SPLICE_F_???') },
+  sfd_flags: { print: flagsOf(K.SFD_FLAGS, 'SFD_???') },
+  uname_out: { exit: true, print: struct((d) => printUtsname(d), true) },
+
+  // time
+  clockid: { print: valueOf(K.CLOCKS, 'CLOCK_???') },
+  timer_flags: { print: flagsOf(K.TIMER_FLAGS, 'TIMER_???') },
+  itimer_which: { print: valueOf(K.ITIMERS, 'ITIMER_???') },
+  timespec_in: { print: struct((d) => printTimespec(d), false) },
+  timespec_out: { exit: true, print: struct((d) => printTimespec(d), true) },
+
+  // signals
+  sigset_in: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = data(c, i);
+      const size = Number(BigInt.asUintN(32, arg(c, 3)));
+      return it && size >= 1 && size <= 8 ? printSigset(it.data, size) : ptr(v);
+    },
+  },
+  sigset_out: { exit: true, print: struct((d) => printSigset(d), true) },
+  sigprocmask_how: { print: valueOf(K.SIGPROCMASK_HOW, 'SIG_???') },
+  sigaction_in: { print: struct((d) => printSigaction(d), false) },
+  sigaction_out: { exit: true, print: struct((d) => printSigaction(d), true) },
+
+  // sockets
+  sock_domain: { print: valueOf(K.ADDRESS_FAMILIES, 'AF_???') },
+  sock_type: { print: (c, i) => printSockType(u32(arg(c, i))) },
+  sock_proto: { print: (c, i) => sockProtocol(i32(arg(c, 0)), i32(arg(c, i))) },
+  sock_flags: { print: flagsOf(K.SOCK_FLAGS, 'SOCK_???') },
+  /** Input sockaddr, its length in the next argument. */
+  sockaddr_in: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = data(c, i);
+      return it && it.data.length ? printSockaddr(it.data, Number(BigInt.asUintN(32, arg(c, i + 1)))) : ptr(v);
+    },
+  },
+  /** Output sockaddr (accept, getsockname, recvfrom). */
+  sockaddr_out: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = outData(c, i);
+      return it && it.data.length ? printSockaddr(it.data) : ptr(v);
+    },
+  },
+  /** The socklen_t the kernel wrote back: [16] (the length passed in is not captured). */
+  socklen_out: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = outData(c, i - 1);
+      if (!it || arg(c, i - 1) === 0n) return ptr(v);
+      return `[${it.data.length}]`;
+    },
+  },
+  msg_flags: { print: flagsOf(K.MSG_FLAGS, 'MSG_???') },
+  shutdown_how: { print: valueOf(K.SHUTDOWN_HOW, 'SHUT_???') },
+  // strace's unknown level comment has two question marks.
+  sockopt_level: { print: valueOf(K.SOCKET_LEVELS, 'SOL_??') },
+  sockopt_name: { print: (c, i) => sockoptName(i32(arg(c, 1)), i32(arg(c, i))) },
+};
+
+export const KINDS: Readonly<Record<string, Kind>> = K_;

@@ -1,0 +1,191 @@
+/**
+ * Fixed structs captured from user memory (MEM_IN / MEM_OUT items), printed
+ * as strace prints them by default (abbreviated where strace abbreviates).
+ */
+import type { Arch } from '../syscalls/types';
+import { FILE_TYPES, S_IFMT } from './consts';
+import { printSignal, printSigset } from './signals';
+import { quoteBytes } from './strings';
+import { flags64, mode03o, valueNames } from './xlat';
+
+function dv(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A file mode with its type and special bits: S_IFREG|0644, S_IFDIR|S_ISVTX|0777; without them just 0644. */
+export function printFileMode(mode: number): string {
+  const ifmt = mode & S_IFMT;
+  const type = ifmt ? FILE_TYPES.get(ifmt) : '';
+  if (type === undefined) return mode03o(mode);
+  let s = type ? type + '|' : '';
+  if (mode & 0o4000) s += 'S_ISUID|';
+  if (mode & 0o2000) s += 'S_ISGID|';
+  if (mode & 0o1000) s += 'S_ISVTX|';
+  return s + mode03o(mode & 0o777);
+}
+
+/** glibc's major()/minor() of a 64-bit dev_t, printed as makedev(0x1, 0x3). */
+export function printDev(dev: bigint): string {
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  const x = (n: number): string => (n === 0 ? '0' : '0x' + n.toString(16));
+  return `makedev(${x(major)}, ${x(minor)})`;
+}
+
+/** Offsets of the fields strace's abbreviated stat shows. */
+const STAT_LAYOUT: Record<Arch, { mode: number; rdev: number; size: number; bytes: number }> = {
+  // struct stat of x86_64: dev, ino, nlink (u64), mode, uid, gid, pad (u32), rdev, size ...
+  x86_64: { mode: 24, rdev: 40, size: 48, bytes: 144 },
+  // the generic struct stat (arm64): dev, ino (u64), mode, nlink, uid, gid (u32), rdev, pad, size ...
+  arm64: { mode: 16, rdev: 32, size: 48, bytes: 128 },
+};
+
+/**
+ * struct stat, abbreviated as strace does by default:
+ * {st_mode=S_IFREG|0644, st_size=123, ...}; devices show st_rdev instead of st_size.
+ */
+export function printStat(data: Uint8Array, arch: Arch = 'x86_64'): string | undefined {
+  const l = STAT_LAYOUT[arch];
+  if (data.length < l.size + 8) return undefined;
+  const v = dv(data);
+  const mode = v.getUint32(l.mode, true);
+  const type = mode & S_IFMT;
+  const tail = type === 0o20000 || type === 0o60000 ? `st_rdev=${printDev(v.getBigUint64(l.rdev, true))}` : `st_size=${v.getBigInt64(l.size, true)}`;
+  return `{st_mode=${printFileMode(mode)}, ${tail}, ...}`;
+}
+
+/** struct timespec (two 64-bit fields): {tv_sec=1, tv_nsec=0}. */
+export function printTimespec(data: Uint8Array): string | undefined {
+  if (data.length < 16) return undefined;
+  const v = dv(data);
+  return `{tv_sec=${v.getBigInt64(0, true)}, tv_nsec=${v.getBigInt64(8, true)}}`;
+}
+
+export const SA_RESTORER = 0x04000000;
+const SA_FLAGS: readonly (readonly [number, string])[] = [
+  [0x04000000, 'SA_RESTORER'],
+  [0x08000000, 'SA_ONSTACK'],
+  [0x10000000, 'SA_RESTART'],
+  [0x20000000, 'SA_INTERRUPT'],
+  [0x40000000, 'SA_NODEFER'],
+  [0x80000000, 'SA_RESETHAND'],
+  [0x00000004, 'SA_SIGINFO'],
+  [0x00000001, 'SA_NOCLDSTOP'],
+  [0x00000002, 'SA_NOCLDWAIT'],
+  [0x00000400, 'SA_UNSUPPORTED'],
+  [0x00000800, 'SA_EXPOSE_TAGBITS'],
+];
+
+
+function handler(h: bigint): string {
+  if (h === 0n) return 'SIG_DFL';
+  if (h === 1n) return 'SIG_IGN';
+  if (h === 0xffffffffffffffffn) return 'SIG_ERR';
+  return '0x' + h.toString(16);
+}
+
+/**
+ * The kernel's struct sigaction of x86_64 and arm64 (handler, flags,
+ * restorer, mask: 32 bytes):
+ * {sa_handler=SIG_IGN, sa_mask=[INT], sa_flags=SA_RESTORER, sa_restorer=0x7f...}.
+ */
+export function printSigaction(data: Uint8Array): string | undefined {
+  if (data.length < 32) return undefined;
+  const v = dv(data);
+  const fl = v.getBigUint64(8, true);
+  let s = `{sa_handler=${handler(v.getBigUint64(0, true))}, sa_mask=${printSigset(data.subarray(24, 32))}`;
+  s += `, sa_flags=${flags64(SA_FLAGS, fl, 'SA_???')}`;
+  if (fl & BigInt(SA_RESTORER)) s += `, sa_restorer=0x${v.getBigUint64(16, true).toString(16)}`;
+  return s + '}';
+}
+
+const PTRACE_EVENTS = valueNames([
+  [1, 'PTRACE_EVENT_FORK'],
+  [2, 'PTRACE_EVENT_VFORK'],
+  [3, 'PTRACE_EVENT_CLONE'],
+  [4, 'PTRACE_EVENT_EXEC'],
+  [5, 'PTRACE_EVENT_VFORK_DONE'],
+  [6, 'PTRACE_EVENT_EXIT'],
+  [7, 'PTRACE_EVENT_SECCOMP'],
+  [128, 'PTRACE_EVENT_STOP'],
+]);
+
+/** A wait status as strace shows it: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. */
+export function printWaitStatus(status: number): string {
+  let s = status >>> 0;
+  let out: string;
+  const low7 = s & 0x7f;
+  if ((s & 0xff) === 0x7f) {
+    const sig = (s >> 8) & 0xff;
+    out = `[{WIFSTOPPED(s) && WSTOPSIG(s) == ${printSignal(sig & 0x7f)}${sig & 0x80 ? ' | 0x80' : ''}}`;
+    s &= ~0xff7f;
+    s >>>= 0;
+  } else if (low7 !== 0 && low7 !== 0x7f) {
+    out = `[{WIFSIGNALED(s) && WTERMSIG(s) == ${printSignal(low7)}${s & 0x80 ? ' && WCOREDUMP(s)' : ''}}`;
+    s &= ~0xff;
+    s >>>= 0;
+  } else if (low7 === 0) {
+    const code = (s >> 8) & 0xff;
+    out = `[{WIFEXITED(s) && WEXITSTATUS(s) == ${code}}`;
+    s &= ~0xff00;
+    s >>>= 0;
+  } else if (s === 0xffff) {
+    out = '[{WIFCONTINUED(s)}';
+    s = 0;
+  } else {
+    return `[0x${(status >>> 0).toString(16)}]`;
+  }
+  if (s) {
+    const event = s >>> 16;
+    if (event) {
+      const name = PTRACE_EVENTS.get(event);
+      out += ` | ${name ?? `0x${event.toString(16)} /* PTRACE_EVENT_??? */`} << 16`;
+      s &= 0xffff;
+    }
+    if (s) out += ` | 0x${s.toString(16)}`;
+  }
+  return out + ']';
+}
+
+/** The 4-byte int a wait call stored. */
+export function printWaitStatusBytes(data: Uint8Array): string | undefined {
+  if (data.length < 4) return undefined;
+  return printWaitStatus(dv(data).getUint32(0, true));
+}
+
+/** Two ints: [3, 4] (pipe, pipe2, socketpair). */
+export function printIntPair(data: Uint8Array): string | undefined {
+  if (data.length < 8) return undefined;
+  const v = dv(data);
+  return `[${v.getInt32(0, true)}, ${v.getInt32(4, true)}]`;
+}
+
+/** A NUL-padded char field of a struct, quoted up to its NUL. */
+function cField(data: Uint8Array, off: number, len: number): string {
+  let end = off;
+  const stop = Math.min(off + len, data.length);
+  while (end < stop && data[end] !== 0) end++;
+  return quoteBytes(data.subarray(off, end));
+}
+
+/** struct new_utsname (6 x 65 bytes), abbreviated: {sysname="Linux", nodename="host", ...}. */
+export function printUtsname(data: Uint8Array): string | undefined {
+  if (data.length < 130) return undefined;
+  return `{sysname=${cField(data, 0, 65)}, nodename=${cField(data, 65, 65)}, ...}`;
+}
+
+const RLIM_INFINITY = 0xffffffffffffffffn;
+
+/** One rlimit value: RLIM64_INFINITY, 8192*1024, or the number. */
+export function printRlimValue(v: bigint): string {
+  if (v === RLIM_INFINITY) return 'RLIM64_INFINITY';
+  if (v > 1024n && v % 1024n === 0n) return `${v / 1024n}*1024`;
+  return v.toString();
+}
+
+/** struct rlimit64: {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}. */
+export function printRlimit(data: Uint8Array): string | undefined {
+  if (data.length < 16) return undefined;
+  const v = dv(data);
+  return `{rlim_cur=${printRlimValue(v.getBigUint64(0, true))}, rlim_max=${printRlimValue(v.getBigUint64(8, true))}}`;
+}

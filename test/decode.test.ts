@@ -1,0 +1,580 @@
+/**
+ * The decoder's printers, one by one, against what strace 6.1 prints (the
+ * expected strings are strace's own output for the same values).
+ */
+import test from 'ava';
+import { decodeArgs, decodeReturn, decodedSyscalls, decoderFor, compileDecoder } from '../recorder/decode/decode';
+import { KINDS, printIoctlRequest, printOpenFlags, printSockType } from '../recorder/decode/kinds';
+import { printSignal, printSigset, printSigsetWords, signalName } from '../recorder/decode/signals';
+import { inet6ToString, printSockaddr } from '../recorder/decode/sockaddr';
+import { quoteBytes } from '../recorder/decode/strings';
+import {
+  printDev,
+  printFileMode,
+  printIntPair,
+  printRlimit,
+  printSigaction,
+  printStat,
+  printTimespec,
+  printUtsname,
+  printWaitStatus,
+} from '../recorder/decode/structs';
+import { SYSCALL_ARGS } from '../recorder/decode/table';
+import { flags, flags64, hexU, mode03o, octU, valueNames, xval } from '../recorder/decode/xlat';
+import { SyscallEvent } from '../recorder/events';
+import { RawItem } from '../recorder/records';
+import { renderArgs, renderEvent } from '../recorder/render';
+import { syscallTable } from '../recorder/syscalls/table';
+import { CaptureKind } from '../recorder/syscalls/types';
+
+const table = syscallTable('x86_64');
+const b = (s: string | number[]) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : Buffer.from(s));
+const u64le = (...vals: bigint[]) => {
+  const buf = Buffer.alloc(8 * vals.length);
+  vals.forEach((v, i) => buf.writeBigUInt64LE(BigInt.asUintN(64, v), 8 * i));
+  return buf;
+};
+const item = (arg: number, kind: number, data: Buffer, extra: Partial<RawItem> = {}): RawItem => ({
+  arg,
+  kind,
+  truncated: false,
+  fault: false,
+  more: false,
+  data,
+  ...extra,
+});
+const neg = (n: number) => BigInt.asUintN(64, BigInt(n));
+
+/** A finished call of `name` with these argument registers, items and return value. */
+function call(name: string, args: (number | bigint)[], ret: number | bigint, items: RawItem[] = []): SyscallEvent {
+  const info = table.byName.get(name);
+  if (!info) throw new Error(`no syscall ${name}`);
+  return {
+    bootNs: 1_000_000_000n,
+    durNs: 1000n,
+    cpu: 0,
+    pid: 10,
+    tid: 10,
+    comm: 'x',
+    nr: info.nr,
+    args: args.map((a) => BigInt.asUintN(64, BigInt(a))),
+    ret: BigInt(ret),
+    items,
+    unfinished: false,
+    resumed: false,
+  };
+}
+
+/** "name(args) = ret" as straceback renders it, without the prefix and duration. */
+function line(ev: SyscallEvent, limit = 32): string {
+  const full = renderEvent(ev, table, { wallOffsetNs: 0n, utc: true, stringLimit: limit });
+  return full.replace(/^\S+ \[\d+\] \d+\/\d+ \S* /, '').replace(/ <\d+\.\d{6}>$/, '');
+}
+
+// --- xlat helpers ------------------------------------------------------------------
+
+test('xlat: values, flags and strace number formats', (t) => {
+  const names = valueNames([
+    [0, 'A'],
+    [2, 'B'],
+  ]);
+  t.is(xval(names, 2, 'X_???'), 'B');
+  t.is(xval(names, 0x3039, 'AF_???'), '0x3039 /* AF_??? */');
+  const tab = [
+    [1, 'F_ONE'],
+    [4, 'F_FOUR'],
+  ] as const;
+  t.is(flags(tab, 5, 'F_???'), 'F_ONE|F_FOUR');
+  t.is(flags(tab, 0x15, 'F_???'), 'F_ONE|F_FOUR|0x10');
+  t.is(flags(tab, 0x10, 'F_???'), '0x10 /* F_??? */');
+  t.is(flags(tab, 0, 'F_???'), '0');
+  t.is(flags(tab, 0, 'F_???', 'F_NONE'), 'F_NONE');
+  t.is(flags([[0x80000000, 'TOP']], 0x80000001, 'T_???'), 'TOP|0x1');
+  t.is(flags64(tab, 0x100000005n, 'F_???'), 'F_ONE|F_FOUR|0x100000000');
+  t.is(hexU(0), '0');
+  t.is(hexU(0x26000), '0x26000');
+  t.is(octU(0o22), '022');
+  t.is(octU(0), '0');
+  t.is(mode03o(0), '000');
+  t.is(mode03o(0o22), '022');
+  t.is(mode03o(0o644), '0644');
+  t.is(mode03o(0o4755), '04755');
+});
+
+// --- strings ---------------------------------------------------------------------------
+
+test('strings: octal escapes and the -s cut as strace 6.1 prints them', (t) => {
+  // read(3, "\0\1\177\377\303\251abc\33[0m", 131072) = 13
+  t.is(quoteBytes(b([0, 1, 0x7f, 0xff, 0xc3, 0xa9, 0x61, 0x62, 0x63, 0x1b, 0x5b, 0x30, 0x6d])), '"\\0\\1\\177\\377\\303\\251abc\\33[0m"');
+  // write(3, "\0001", 2): three digits before an octal digit
+  t.is(quoteBytes(b([0, 0x31])), '"\\0001"');
+  const bytes = b(Array.from({ length: 48 }, (_, i) => i));
+  t.is(
+    quoteBytes(bytes, 32),
+    '"\\0\\1\\2\\3\\4\\5\\6\\7\\10\\t\\n\\v\\f\\r\\16\\17\\20\\21\\22\\23\\24\\25\\26\\27\\30\\31\\32\\33\\34\\35\\36\\37"...',
+  );
+  // Exactly -s bytes: no "...".
+  t.is(quoteBytes(b('x'.repeat(32)), 32), `"${'x'.repeat(32)}"`);
+  t.is(quoteBytes(b('x'.repeat(33)), 32), `"${'x'.repeat(32)}"...`);
+});
+
+// --- signals -------------------------------------------------------------------------------
+
+test('signals: names, realtime signals and sets', (t) => {
+  t.is(printSignal(15), 'SIGTERM');
+  t.is(printSignal(32), 'SIGRTMIN');
+  t.is(printSignal(34), 'SIGRT_2');
+  t.is(printSignal(0), '0');
+  t.is(printSignal(100), '100');
+  t.is(signalName(9), 'SIGKILL');
+  t.is(signalName(65), undefined);
+  const bit = (s: number) => 1n << BigInt(s - 1);
+  // rt_sigprocmask(SIG_BLOCK, [USR1 USR2 RT_2 RT_3 RT_32], NULL, 8)
+  t.is(printSigset(u64le(bit(10) | bit(12) | bit(34) | bit(35) | bit(64))), '[USR1 USR2 RT_2 RT_3 RT_32]');
+  t.is(printSigset(u64le(0n)), '[]');
+  // two thirds or more set: the complement
+  t.is(printSigset(u64le(BigInt.asUintN(64, ~(bit(9) | bit(19))))), '~[KILL STOP]');
+  t.is(printSigset(u64le(0xffffffffffffffffn)), '~[]');
+  t.is(printSigsetWords([(1 << 1) | (1 << 14)]), '[INT TERM]');
+});
+
+// --- sockaddrs ---------------------------------------------------------------------------------
+
+test('sockaddr: AF_INET, AF_INET6, AF_UNIX, AF_NETLINK and others', (t) => {
+  const sin = Buffer.alloc(16);
+  sin.writeUInt16LE(2, 0);
+  sin.writeUInt16BE(80, 2);
+  sin.set([1, 2, 3, 4], 4);
+  t.is(printSockaddr(sin), '{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("1.2.3.4")}');
+  const sin6 = Buffer.alloc(28);
+  sin6.writeUInt16LE(10, 0);
+  sin6.writeUInt16BE(41278, 2);
+  sin6[23] = 1;
+  t.is(
+    printSockaddr(sin6),
+    '{sa_family=AF_INET6, sin6_port=htons(41278), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}',
+  );
+  const sun = Buffer.alloc(110);
+  sun.writeUInt16LE(1, 0);
+  sun.write('/x', 2, 'latin1');
+  t.is(printSockaddr(sun), '{sa_family=AF_UNIX, sun_path="/x"}');
+  const abs = Buffer.concat([b([1, 0, 0]), b('sb80-abstract')]);
+  t.is(printSockaddr(abs), '{sa_family=AF_UNIX, sun_path=@"sb80-abstract"}');
+  t.is(printSockaddr(b([1, 0])), '{sa_family=AF_UNIX}');
+  const nl = Buffer.alloc(12);
+  nl.writeUInt16LE(16, 0);
+  nl.writeUInt32LE(1234, 4);
+  t.is(printSockaddr(nl), '{sa_family=AF_NETLINK, nl_pid=1234, nl_groups=00000000}');
+  t.is(printSockaddr(b([0x39, 0x30, 1, 2])), '{sa_family=0x3039 /* AF_??? */, sa_data="\\1\\2"}');
+});
+
+test('inet6ToString writes addresses as inet_ntop does', (t) => {
+  const a = (words: number[]) => {
+    const buf = Buffer.alloc(16);
+    words.forEach((w, i) => buf.writeUInt16BE(w, 2 * i));
+    return inet6ToString(buf);
+  };
+  t.is(a([0, 0, 0, 0, 0, 0, 0, 0]), '::');
+  t.is(a([0, 0, 0, 0, 0, 0, 0, 1]), '::1');
+  t.is(a([0xfd00, 0, 0, 0, 0, 0, 0, 2]), 'fd00::2');
+  t.is(a([0xfe80, 0, 0, 0, 0xfc, 0xff, 0xfe00, 1]), 'fe80::fc:ff:fe00:1');
+  t.is(a([1, 0, 2, 0, 0, 3, 0, 0]), '1:0:2::3:0:0');
+  t.is(a([1, 2, 3, 4, 5, 6, 7, 8]), '1:2:3:4:5:6:7:8');
+  t.is(a([0, 0, 0, 0, 0, 0xffff, 0x7f00, 1]), '::ffff:127.0.0.1');
+});
+
+// --- structs -------------------------------------------------------------------------------------
+
+function statBuf(mode: number, size: bigint, rdev = 0n): Buffer {
+  const buf = Buffer.alloc(144);
+  buf.writeUInt32LE(mode, 24);
+  buf.writeBigUInt64LE(rdev, 40);
+  buf.writeBigInt64LE(size, 48);
+  return buf;
+}
+
+test('structs: stat, file modes and devices', (t) => {
+  t.is(printStat(statBuf(0o100644, 36639n)), '{st_mode=S_IFREG|0644, st_size=36639, ...}');
+  t.is(printStat(statBuf(0o20666, 0n, 0x103n)), '{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}');
+  t.is(printStat(statBuf(0o41777, 4096n)), '{st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}');
+  const arm = Buffer.alloc(128);
+  arm.writeUInt32LE(0o120777, 16);
+  arm.writeBigInt64LE(5n, 48);
+  t.is(printStat(arm, 'arm64'), '{st_mode=S_IFLNK|0777, st_size=5, ...}');
+  t.is(printStat(Buffer.alloc(10)), undefined);
+  t.is(printFileMode(0o10600), 'S_IFIFO|0600');
+  t.is(printFileMode(0o4644), 'S_ISUID|0644');
+  t.is(printFileMode(0o644), '0644');
+  t.is(printDev(0x8800n), 'makedev(0x88, 0)');
+});
+
+test('structs: timespec, sigaction, pipe fds, utsname, rlimit', (t) => {
+  t.is(printTimespec(u64le(0n, 1000000n)), '{tv_sec=0, tv_nsec=1000000}');
+  const SA_RESTORER = 0x04000000n;
+  const SA_RESTART = 0x10000000n;
+  t.is(
+    printSigaction(u64le(0x562061f14fd0n, SA_RESTORER | SA_RESTART | 4n, 0x562061f14fe0n, (1n << 1n) | (1n << 14n))),
+    '{sa_handler=0x562061f14fd0, sa_mask=[INT TERM], sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, sa_restorer=0x562061f14fe0}',
+  );
+  t.is(printSigaction(u64le(1n, 0n, 0n, 0n)), '{sa_handler=SIG_IGN, sa_mask=[], sa_flags=0}');
+  t.is(printSigaction(u64le(0n, 1n, 0n, 0n)), '{sa_handler=SIG_DFL, sa_mask=[], sa_flags=SA_NOCLDSTOP}');
+  const pair = Buffer.alloc(8);
+  pair.writeInt32LE(3, 0);
+  pair.writeInt32LE(4, 4);
+  t.is(printIntPair(pair), '[3, 4]');
+  const uts = Buffer.alloc(390);
+  uts.write('Linux', 0, 'latin1');
+  uts.write('vm', 65, 'latin1');
+  t.is(printUtsname(uts), '{sysname="Linux", nodename="vm", ...}');
+  t.is(printRlimit(u64le(8192n * 1024n, 0xffffffffffffffffn)), '{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}');
+  t.is(printRlimit(u64le(1024n, 1000n)), '{rlim_cur=1024, rlim_max=1000}');
+});
+
+test('structs: wait status', (t) => {
+  t.is(printWaitStatus(0), '[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]');
+  t.is(printWaitStatus(7 << 8), '[{WIFEXITED(s) && WEXITSTATUS(s) == 7}]');
+  t.is(printWaitStatus(15), '[{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}]');
+  t.is(printWaitStatus(11 | 0x80), '[{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}]');
+  t.is(printWaitStatus((19 << 8) | 0x7f), '[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}]');
+  t.is(printWaitStatus((3 << 16) | (5 << 8) | 0x7f), '[{WIFSTOPPED(s) && WSTOPSIG(s) == SIGTRAP} | PTRACE_EVENT_CLONE << 16]');
+  t.is(printWaitStatus(0xffff), '[{WIFCONTINUED(s)}]');
+});
+
+// --- flag printers -------------------------------------------------------------------------------
+
+test('open flags, socket types and ioctl requests', (t) => {
+  t.is(printOpenFlags(0o2000000), 'O_RDONLY|O_CLOEXEC');
+  t.is(printOpenFlags(0o1 | 0o100 | 0o1000), 'O_WRONLY|O_CREAT|O_TRUNC');
+  t.is(printOpenFlags(0o2 | 0o100 | 0o200 | 0o400000), 'O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW');
+  t.is(printOpenFlags(0o2000000 | 0o200000), 'O_RDONLY|O_CLOEXEC|O_DIRECTORY');
+  t.is(printOpenFlags(0o100000 | 0o2000 | 0o4000), 'O_RDONLY|O_APPEND|O_NONBLOCK|O_LARGEFILE');
+  t.is(printOpenFlags(0o20200000 | 2), 'O_RDWR|O_TMPFILE');
+  t.is(printOpenFlags(0o40000, 'arm64'), 'O_RDONLY|O_DIRECTORY');
+  t.is(printSockType(1 | 0o2000000), 'SOCK_STREAM|SOCK_CLOEXEC');
+  t.is(printSockType(2 | 0o2000000 | 0o4000), 'SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK');
+  t.is(printIoctlRequest(0x5401), 'TCGETS');
+  t.is(printIoctlRequest(0x5451), 'FIOCLEX');
+  t.is(printIoctlRequest(0xc0189436), '_IOC(_IOC_READ|_IOC_WRITE, 0x94, 0x36, 0x18)');
+  t.is(printIoctlRequest(0x1234), '0x1234');
+});
+
+// --- whole calls: every kind, as strace printed the same call ------------------------------------
+
+test('files: open, read, write, stat and friends', (t) => {
+  const AT = neg(-100);
+  const str = (arg: number, s: string) => item(arg, CaptureKind.STR, b(s));
+  t.is(line(call('openat', [AT, 1, 0o2000000, 0], 3, [str(1, '/etc/ld.so.cache')])), 'openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3');
+  t.is(line(call('open', [1, 0o1101, 0o644], 3, [str(0, 'a.txt')])), 'open("a.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3');
+  t.is(
+    line(call('openat', [AT, 1, 0o301, 0o600], -17, [str(1, 'a.txt')])),
+    'openat(AT_FDCWD, "a.txt", O_WRONLY|O_CREAT|O_EXCL, 0600) = -1 EEXIST (File exists)',
+  );
+  t.is(line(call('read', [3, 0x7ffc0000, 64], 5, [item(1, CaptureKind.BUF_OUT, b('hello'))])), 'read(3, "hello", 64) = 5');
+  t.is(line(call('read', [3, 0x7ffc0000, 64], 0, [item(1, CaptureKind.BUF_OUT, b(''))])), 'read(3, "", 64) = 0');
+  t.is(line(call('read', [999, 0x7ffc8fb5c040n, 10], -9)), 'read(999, 0x7ffc8fb5c040, 10) = -1 EBADF (Bad file descriptor)');
+  t.is(line(call('write', [3, 0x1000, 1], -9, [item(1, CaptureKind.BUF_IN, b('x'))])), 'write(3, "x", 1) = -1 EBADF (Bad file descriptor)');
+  t.is(
+    line(call('pread64', [3, 0x1000, 784, 64], 784, [item(1, CaptureKind.BUF_OUT, b([6, 0, 0, 0, 4, 0, 0, 0, 64]), { truncated: true })])),
+    'pread64(3, "\\6\\0\\0\\0\\4\\0\\0\\0@"..., 784, 64) = 784',
+  );
+  const st = item(2, CaptureKind.MEM_OUT, statBuf(0o100755, 1926232n));
+  t.is(
+    line(call('newfstatat', [3, 0x1000, 0x2000, 0x1000], 0, [str(1, ''), st])),
+    'newfstatat(3, "", {st_mode=S_IFREG|0755, st_size=1926232, ...}, AT_EMPTY_PATH) = 0',
+  );
+  t.is(
+    line(call('newfstatat', [AT, 0x1000, 0x7ffc8fb5bfb0n, 0], -2, [str(1, 'missing')])),
+    'newfstatat(AT_FDCWD, "missing", 0x7ffc8fb5bfb0, 0) = -1 ENOENT (No such file or directory)',
+  );
+  t.is(line(call('fstat', [3, 0x1000], 0, [item(1, CaptureKind.MEM_OUT, statBuf(0o100644, 200n))])), 'fstat(3, {st_mode=S_IFREG|0644, st_size=200, ...}) = 0');
+  t.is(line(call('lseek', [3, 10, 1], 10)), 'lseek(3, 10, SEEK_CUR) = 10');
+  t.is(line(call('access', [0x1000, 0], -2, [str(0, 'missing')])), 'access("missing", F_OK) = -1 ENOENT (No such file or directory)');
+  t.is(line(call('access', [0x1000, 6], 0, [str(0, 'a.txt')])), 'access("a.txt", R_OK|W_OK) = 0');
+  t.is(line(call('faccessat2', [AT, 0x1000, 4, 0x200], 0, [str(1, 'a.txt')])), 'faccessat2(AT_FDCWD, "a.txt", R_OK, AT_EACCESS) = 0');
+  t.is(line(call('unlinkat', [AT, 0x1000, 0x200], 0, [str(1, 'sub2')])), 'unlinkat(AT_FDCWD, "sub2", AT_REMOVEDIR) = 0');
+  t.is(line(call('mknod', [0x1000, 0o10600, 0], 0, [str(0, 'fifo')])), 'mknod("fifo", S_IFIFO|0600) = 0');
+  t.is(line(call('mknodat', [AT, 0x1000, 0o20600, 0x103], 0, [str(1, 'tty')])), 'mknodat(AT_FDCWD, "tty", S_IFCHR|0600, makedev(0x1, 0x3)) = 0');
+  t.is(line(call('fchmodat', [AT, 0x1000, 0o4755], 0, [str(1, 'a.txt')])), 'fchmodat(AT_FDCWD, "a.txt", 04755) = 0');
+  t.is(line(call('fchownat', [AT, 0x1000, neg(-1), 0, 0x100], 0, [str(1, 'a.txt')])), 'fchownat(AT_FDCWD, "a.txt", -1, 0, AT_SYMLINK_NOFOLLOW) = 0');
+  t.is(line(call('umask', [0o22], 0o22)), 'umask(022) = 022');
+  t.is(line(call('renameat2', [AT, 0x1, AT, 0x2, 1], 0, [str(1, 'c.txt'), str(3, 'a.txt')])), 'renameat2(AT_FDCWD, "c.txt", AT_FDCWD, "a.txt", RENAME_NOREPLACE) = 0');
+  t.is(
+    line(call('readlinkat', [AT, 0x1, 0x2, 256], 48, [str(1, 'sym2'), item(2, CaptureKind.BUF_OUT, b('/very/long/target/name/that/goes/past/thirty-two'))])),
+    'readlinkat(AT_FDCWD, "sym2", "/very/long/target/name/that/goes"..., 256) = 48',
+  );
+  t.is(line(call('getcwd', [0x1000, 256], 16, [item(0, CaptureKind.STR_OUT, b('/tmp/sb80-22442'))])), 'getcwd("/tmp/sb80-22442", 256) = 16');
+  t.is(line(call('utimensat', [AT, 0x1, 0, 0], 0, [str(1, 'a.txt')])), 'utimensat(AT_FDCWD, "a.txt", NULL, 0) = 0');
+  t.is(line(call('flock', [3, 6], 0)), 'flock(3, LOCK_EX|LOCK_NB) = 0');
+  t.is(line(call('fadvise64', [3, 0, 0, 2], 0)), 'fadvise64(3, 0, 0, POSIX_FADV_SEQUENTIAL) = 0');
+  t.is(line(call('fallocate', [3, 0, 0, 4096], 0)), 'fallocate(3, 0, 0, 4096) = 0');
+  t.is(line(call('close_range', [20, 21, 0], 0)), 'close_range(20, 21, 0) = 0');
+  t.is(line(call('sendfile', [6, 5, 0, 5], 5)), 'sendfile(6, 5, NULL, 5) = 5');
+  t.is(line(call('copy_file_range', [5, 0, 7, 0, 5, 0], 5)), 'copy_file_range(5, NULL, 7, NULL, 5, 0) = 5');
+  t.is(line(call('memfd_create', [0x1, 1], 6, [str(0, 'sb80')])), 'memfd_create("sb80", MFD_CLOEXEC) = 6');
+  t.is(
+    line(call('statx', [AT, 1, 0x900, 0x25e, 0x7ffd0000], 0, [str(1, '/x')])),
+    'statx(AT_FDCWD, "/x", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, STATX_MODE|STATX_NLINK|STATX_UID|STATX_GID|STATX_MTIME|STATX_SIZE, 0x7ffd0000) = 0',
+  );
+});
+
+test('fds: pipes, dup, fcntl, ioctl, eventfd, inotify, epoll', (t) => {
+  const pair = Buffer.alloc(8);
+  pair.writeInt32LE(5, 0);
+  pair.writeInt32LE(6, 4);
+  t.is(line(call('pipe2', [0x1000, 0o2004000], 0, [item(0, CaptureKind.MEM_OUT, pair)])), 'pipe2([5, 6], O_NONBLOCK|O_CLOEXEC) = 0');
+  t.is(line(call('pipe', [0x1000], -24)), 'pipe(0x1000) = -1 EMFILE (Too many open files)');
+  t.is(line(call('dup3', [3, 21, 0o2000000], 21)), 'dup3(3, 21, O_CLOEXEC) = 21');
+  t.is(line(call('fcntl', [3, 1, 0], 0)), 'fcntl(3, F_GETFD) = 0');
+  t.is(line(call('fcntl', [3, 1, 0], 1)), 'fcntl(3, F_GETFD) = 0x1 (flags FD_CLOEXEC)');
+  t.is(line(call('fcntl', [3, 2, 1], 0)), 'fcntl(3, F_SETFD, FD_CLOEXEC) = 0');
+  t.is(line(call('fcntl', [3, 3, 0], 0o100000)), 'fcntl(3, F_GETFL) = 0x8000 (flags O_RDONLY|O_LARGEFILE)');
+  t.is(line(call('fcntl', [3, 4, 0o6000], 0)), 'fcntl(3, F_SETFL, O_RDONLY|O_APPEND|O_NONBLOCK) = 0');
+  t.is(line(call('fcntl', [3, 1030, 30], 30)), 'fcntl(3, F_DUPFD_CLOEXEC, 30) = 30');
+  t.is(line(call('fcntl', [3, 99, 0], -22)), 'fcntl(3, 0x63 /* F_??? */, 0) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('fcntl', [3, 1025, 0], 2)), 'fcntl(3, F_GETLEASE) = 0x2 (F_UNLCK)');
+  t.is(line(call('fcntl', [3, 10, 10], 0)), 'fcntl(3, F_SETSIG, SIGUSR1) = 0');
+  t.is(line(call('ioctl', [3, 0x5401, 0x7ffc8fb5bf70n], -25)), 'ioctl(3, TCGETS, 0x7ffc8fb5bf70) = -1 ENOTTY (Inappropriate ioctl for device)');
+  t.is(line(call('ioctl', [3, 0x5451, 0], 0)), 'ioctl(3, FIOCLEX) = 0');
+  t.is(line(call('eventfd2', [3, 0o2004000], 3)), 'eventfd2(3, EFD_CLOEXEC|EFD_NONBLOCK) = 3');
+  t.is(line(call('timerfd_create', [1, 0o2000000], 4)), 'timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) = 4');
+  t.is(line(call('inotify_init1', [0o2000000], 5)), 'inotify_init1(IN_CLOEXEC) = 5');
+  t.is(
+    line(call('inotify_add_watch', [5, 0x1, 0x300], 1, [item(1, CaptureKind.STR, b('/tmp/sb80-22442'))])),
+    'inotify_add_watch(5, "/tmp/sb80-22442", IN_CREATE|IN_DELETE) = 1',
+  );
+  t.is(line(call('epoll_create1', [0o2000000], 6)), 'epoll_create1(EPOLL_CLOEXEC) = 6');
+  t.is(line(call('epoll_ctl', [6, 1, 3, 0x7ffc0000], 0)), 'epoll_ctl(6, EPOLL_CTL_ADD, 3, 0x7ffc0000) = 0');
+  t.is(line(call('poll', [0x7ffc0000, 1, 0], 0)), 'poll(0x7ffc0000, 1, 0) = 0 (Timeout)');
+});
+
+test('processes: clone, execve, wait4, kill, prctl, exit', (t) => {
+  t.is(line(call('clone', [17, 0, 0, 0, 0], 22762)), 'clone(child_stack=NULL, flags=SIGCHLD) = 22762');
+  t.is(
+    line(call('clone', [0x1200011, 0, 0, 0x7f21ba7f4a10n, 0], 22763)),
+    'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f21ba7f4a10) = 22763',
+  );
+  t.is(line(call('clone', [0x100, 0, 0, 0, 0], 5)), 'clone(child_stack=NULL, flags=CLONE_VM) = 5');
+  t.is(line(call('fork', [], 22763)), 'fork() = 22763');
+  const argv = [item(1, CaptureKind.ARGV, b('true')), item(1, CaptureKind.ARGV, b('arg with "quotes"')), item(1, CaptureKind.ARGV, b('a-rather-long-argument-that-exceeds-the-limit'))];
+  t.is(
+    line(call('execve', [0x1, 0x2, 0x562061f19d80n], 0, [item(0, CaptureKind.STR, b('/bin/true')), ...argv])),
+    'execve("/bin/true", ["true", "arg with \\"quotes\\"", "a-rather-long-argument-that-exce"...], 0x562061f19d80) = 0',
+  );
+  const more = [item(1, CaptureKind.ARGV, b('a')), item(1, CaptureKind.ARGV, b('b'), { more: true })];
+  t.is(line(call('execve', [0x1, 0x2, 0x3], 0, [item(0, CaptureKind.STR, b('/x')), ...more])), 'execve("/x", ["a", "b", ...], 0x3) = 0');
+  const status = (v: number) => {
+    const buf = Buffer.alloc(4);
+    buf.writeUInt32LE(v, 0);
+    return item(1, CaptureKind.MEM_OUT, buf);
+  };
+  t.is(line(call('wait4', [22762, 0x7ffc0000, 0, 0], 22762, [status(7 << 8)])), 'wait4(22762, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 22762');
+  t.is(line(call('wait4', [-1, 0x7ffc0000, 0x40000000, 0], 22763, [status(0)])), 'wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], __WALL, NULL) = 22763');
+  t.is(line(call('wait4', [-1, 0x7ffcdc64e94cn, 1, 0], -10)), 'wait4(-1, 0x7ffcdc64e94c, WNOHANG, NULL) = -1 ECHILD (No child processes)');
+  t.is(line(call('wait4', [-1, 0x7ffc0000, 1, 0], 0, [status(0)])), 'wait4(-1, 0x7ffc0000, WNOHANG, NULL) = 0');
+  t.is(line(call('kill', [22761, 12], 0)), 'kill(22761, SIGUSR2) = 0');
+  t.is(line(call('kill', [22761, 0], 0)), 'kill(22761, 0) = 0');
+  t.is(line(call('tgkill', [22761, 22761, 12], 0)), 'tgkill(22761, 22761, SIGUSR2) = 0');
+  t.is(line(call('prctl', [1, 9, 0, 0, 0], 0)), 'prctl(PR_SET_PDEATHSIG, SIGKILL) = 0');
+  t.is(line(call('prctl', [3, 0, 0, 0, 0], 1)), 'prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)');
+  t.is(line(call('prctl', [4, 1, 0, 0, 0], 0)), 'prctl(PR_SET_DUMPABLE, SUID_DUMP_USER) = 0');
+  t.is(line(call('prctl', [38, 1, 0, 0, 0], 0)), 'prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0');
+  t.is(line(call('prctl', [0x7777, 1, 2, 3, 4], -22)), 'prctl(0x7777 /* PR_??? */, 0x1, 0x2, 0x3, 0x4) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('sched_getscheduler', [0], 0)), 'sched_getscheduler(0) = 0 (SCHED_OTHER)');
+  t.is(line(call('getpriority', [0, 0], 20)), 'getpriority(PRIO_PROCESS, 0) = 20');
+  t.is(line(call('arch_prctl', [0x1002, 0x7f21ba7f4740n], 0)), 'arch_prctl(ARCH_SET_FS, 0x7f21ba7f4740) = 0');
+  t.is(line(call('rseq', [0x7f21ba7f5060n, 0x20, 0, 0x53053053], 0)), 'rseq(0x7f21ba7f5060, 0x20, 0, 0x53053053) = 0');
+  t.is(line(call('set_robust_list', [0x7f21ba7f4a20n, 24], 0)), 'set_robust_list(0x7f21ba7f4a20, 24) = 0');
+  t.is(line(call('prlimit64', [0, 3, 0, 0x7ffc0000], 0)), 'prlimit64(0, RLIMIT_STACK, NULL, 0x7ffc0000) = 0');
+  const uts = Buffer.alloc(390);
+  uts.write('Linux', 0, 'latin1');
+  uts.write('vm', 65, 'latin1');
+  t.is(line(call('uname', [0x1000], 0, [item(0, CaptureKind.MEM_OUT, uts)])), 'uname({sysname="Linux", nodename="vm", ...}) = 0');
+  t.is(line(call('futex', [0x7f0000001000n, 0x81, 1], 0)), 'futex(0x7f0000001000, FUTEX_WAKE_PRIVATE, 1) = 0');
+  t.is(
+    line(call('futex', [0x7f0000001000n, 0x189, 0, 0, 0, 0xffffffff], -110)),
+    'futex(0x7f0000001000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY) = -1 ETIMEDOUT (Connection timed out)',
+  );
+  // exit never returns: the event is unfinished and shows "= ?".
+  const exit = call('exit_group', [0], 0);
+  exit.unfinished = true;
+  exit.ret = undefined;
+  t.is(line(exit), 'exit_group(0) = ?');
+});
+
+test('time and memory', (t) => {
+  const ts = item(0, CaptureKind.MEM_IN, u64le(0n, 1000000n));
+  t.is(line(call('nanosleep', [0x1000, 0], 0, [ts])), 'nanosleep({tv_sec=0, tv_nsec=1000000}, NULL) = 0');
+  t.is(
+    line(call('clock_nanosleep', [1, 0, 0x1000, 0], 0, [item(2, CaptureKind.MEM_IN, u64le(0n, 1000n))])),
+    'clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0',
+  );
+  t.is(line(call('clock_getres', [1, 0], 0)), 'clock_getres(CLOCK_MONOTONIC, NULL) = 0');
+  t.is(line(call('mmap', [0, 8192, 3, 0x22, neg(-1), 0], 0x7f1b33336000n)), 'mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f1b33336000');
+  t.is(
+    line(call('mmap', [0x7f21ba81d000n, 1400832, 5, 0x812, 3, 0x26000], 0x7f21ba81d000n)),
+    'mmap(0x7f21ba81d000, 1400832, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, 3, 0x26000) = 0x7f21ba81d000',
+  );
+  t.is(line(call('mmap', [0, 0, 1, 0x22, neg(-1), 0], -22)), 'mmap(NULL, 0, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('mprotect', [0x7f93657bf000n, 4096, 0], 0)), 'mprotect(0x7f93657bf000, 4096, PROT_NONE) = 0');
+  t.is(line(call('munmap', [0x7f93657ba000n, 16384], 0)), 'munmap(0x7f93657ba000, 16384) = 0');
+  t.is(line(call('brk', [0], 0x56206c302000n)), 'brk(NULL) = 0x56206c302000');
+  t.is(line(call('mremap', [0x7f93657be000n, 8192, 16384, 1, 0], 0x7f93657ba000n)), 'mremap(0x7f93657be000, 8192, 16384, MREMAP_MAYMOVE) = 0x7f93657ba000');
+  t.is(line(call('madvise', [0x7f93657be000n, 8192, 4], 0)), 'madvise(0x7f93657be000, 8192, MADV_DONTNEED) = 0');
+  t.is(line(call('msync', [0x7f93657be000n, 8192, 4], 0)), 'msync(0x7f93657be000, 8192, MS_SYNC) = 0');
+});
+
+test('signals: rt_sigaction, rt_sigprocmask', (t) => {
+  const act = item(1, CaptureKind.MEM_IN, u64le(0x562061f14fd0n, 0x14000004n, 0x562061f14fe0n, (1n << 1n) | (1n << 14n)));
+  t.is(
+    line(call('rt_sigaction', [10, 0x1000, 0, 8], 0, [act])),
+    'rt_sigaction(SIGUSR1, {sa_handler=0x562061f14fd0, sa_mask=[INT TERM], sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, sa_restorer=0x562061f14fe0}, NULL, 8) = 0',
+  );
+  t.is(
+    line(call('rt_sigaction', [9, 0x1000, 0, 8], -22, [item(1, CaptureKind.MEM_IN, u64le(0n, 1n, 0n, 0n))])),
+    'rt_sigaction(SIGKILL, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=SA_NOCLDSTOP}, NULL, 8) = -1 EINVAL (Invalid argument)',
+  );
+  t.is(line(call('rt_sigaction', [2, 0, 0x7ffc0000, 8], 0)), 'rt_sigaction(SIGINT, NULL, 0x7ffc0000, 8) = 0');
+  const set = (v: bigint) => item(1, CaptureKind.MEM_IN, u64le(v));
+  t.is(line(call('rt_sigprocmask', [0, 0x1000, 0, 8], 0, [set(1n << 11n)])), 'rt_sigprocmask(SIG_BLOCK, [USR2], NULL, 8) = 0');
+  t.is(line(call('rt_sigprocmask', [2, 0x1000, 0, 8], 0, [set(BigInt.asUintN(64, ~((1n << 8n) | (1n << 18n))))])), 'rt_sigprocmask(SIG_SETMASK, ~[KILL STOP], NULL, 8) = 0');
+  t.is(line(call('rt_sigprocmask', [0, 0, 0x7ffc0000, 8], 0)), 'rt_sigprocmask(SIG_BLOCK, NULL, 0x7ffc0000, 8) = 0');
+});
+
+test('sockets: socket, bind, connect, accept4, sendto, recvfrom, setsockopt', (t) => {
+  t.is(line(call('socket', [2, 0o2000001, 6], 3)), 'socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 3');
+  t.is(line(call('socket', [2, 1, 0], 4)), 'socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4');
+  t.is(line(call('socket', [1, 1, 0], 3)), 'socket(AF_UNIX, SOCK_STREAM, 0) = 3');
+  t.is(line(call('socket', [16, 0o2000003, 0], 3)), 'socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 3');
+  t.is(line(call('socket', [12345, 1, 0], -97)), 'socket(0x3039 /* AF_??? */, SOCK_STREAM, 0) = -1 EAFNOSUPPORT (Address family not supported by protocol)');
+  const sin = Buffer.alloc(16);
+  sin.writeUInt16LE(2, 0);
+  sin.writeUInt16BE(46617, 2);
+  sin.set([127, 0, 0, 1], 4);
+  const addr = '{sa_family=AF_INET, sin_port=htons(46617), sin_addr=inet_addr("127.0.0.1")}';
+  t.is(line(call('connect', [4, 0x1000, 16], 0, [item(1, CaptureKind.SOCKADDR_IN, sin)])), `connect(4, ${addr}, 16) = 0`);
+  t.is(line(call('accept4', [3, 0x1000, 0x2000, 0o2000000], 5, [item(1, CaptureKind.SOCKADDR_OUT, sin)])), `accept4(3, ${addr}, [16], SOCK_CLOEXEC) = 5`);
+  t.is(line(call('accept4', [4, 0, 0, 0o4000], -22)), 'accept4(4, NULL, NULL, SOCK_NONBLOCK) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('getsockname', [3, 0x1000, 0x2000], 0, [item(1, CaptureKind.SOCKADDR_OUT, sin)])), `getsockname(3, ${addr}, [16]) = 0`);
+  t.is(line(call('sendto', [4, 0x1000, 4, 0x4000, 0, 0], 4, [item(1, CaptureKind.BUF_IN, b('ping'))])), 'sendto(4, "ping", 4, MSG_NOSIGNAL, NULL, 0) = 4');
+  t.is(
+    line(call('recvfrom', [3, 0x1000, 64, 0, 0x2000, 0x3000], 11, [item(1, CaptureKind.BUF_OUT, b('datagram\0\x01\x02')), item(4, CaptureKind.SOCKADDR_OUT, sin)])),
+    `recvfrom(3, "datagram\\0\\1\\2", 64, 0, ${addr}, [16]) = 11`,
+  );
+  t.is(line(call('recvfrom', [5, 0x1000, 64, 0x40, 0, 0], 0, [item(1, CaptureKind.BUF_OUT, b(''))])), 'recvfrom(5, "", 64, MSG_DONTWAIT, NULL, NULL) = 0');
+  t.is(line(call('setsockopt', [3, 1, 2, 0x7ffc0000, 4], 0)), 'setsockopt(3, SOL_SOCKET, SO_REUSEADDR, 0x7ffc0000, 4) = 0');
+  t.is(line(call('setsockopt', [3, 6, 1, 0x7ffc0000, 4], 0)), 'setsockopt(3, SOL_TCP, TCP_NODELAY, 0x7ffc0000, 4) = 0');
+  t.is(line(call('shutdown', [4, 1], 0)), 'shutdown(4, SHUT_WR) = 0');
+  t.is(line(call('listen', [3, 8], 0)), 'listen(3, 8) = 0');
+});
+
+test('edge cases as strace 6.1 printed them (unknown values, residual bits, 2/3 rule)', (t) => {
+  const AT = neg(-100);
+  t.is(line(call('kill', [30518, 100], -22)), 'kill(30518, 100) = -1 EINVAL (Invalid argument)');
+  t.is(
+    line(call('socket', [17, 3, 0x0300], 3)),
+    'socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = 3',
+  );
+  t.is(
+    line(call('mmap', [0, 4096, 0x105, 0x88003, neg(-1), 0], -9)),
+    'mmap(NULL, 4096, PROT_READ|PROT_EXEC|0x100, MAP_SHARED_VALIDATE|MAP_POPULATE|MAP_SYNC, -1, 0) = -1 EBADF (Bad file descriptor)',
+  );
+  t.is(line(call('madvise', [0, 4096, 99], -22)), 'madvise(NULL, 4096, 0x63 /* MADV_??? */) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('lseek', [0, 4294967291, 7], -22)), 'lseek(0, 4294967291, 0x7 /* SEEK_??? */) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('access', [0x1, 12], -22, [item(0, CaptureKind.STR, b('/'))])), 'access("/", R_OK|0x8) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('openat', [AT, 0x1, 0o20200002, 0o600], 4, [item(1, CaptureKind.STR, b('/tmp'))])), 'openat(AT_FDCWD, "/tmp", O_RDWR|O_TMPFILE, 0600) = 4');
+  t.is(line(call('mknodat', [AT, 0x1, 0o4644, 0], 0, [item(1, CaptureKind.STR, b('f2'))])), 'mknodat(AT_FDCWD, "f2", S_ISUID|0644) = 0');
+  t.is(
+    line(call('rt_sigaction', [28, 0x1000, 0, 8], 0, [item(1, CaptureKind.MEM_IN, u64le(0x5653b7526169n, 0x1048000000n, 0n, 0n))])),
+    'rt_sigaction(SIGWINCH, {sa_handler=0x5653b7526169, sa_mask=[], sa_flags=SA_ONSTACK|SA_NODEFER|0x1000000000}, NULL, 8) = 0',
+  );
+  // 42 of 64 bits set is two thirds for strace (integer arithmetic).
+  const rt = Array.from({ length: 22 }, (_, k) => `RT_${k + 11}`).join(' ');
+  t.is(line(call('rt_sigprocmask', [0, 0x1000, 0, 8], 0, [item(1, CaptureKind.MEM_IN, u64le((1n << 42n) - 1n))])), `rt_sigprocmask(SIG_BLOCK, ~[${rt}], NULL, 8) = 0`);
+  t.is(line(call('fcntl', [0, 12345, 77], -22)), 'fcntl(0, 0x3039 /* F_??? */, 0x4d) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('fcntl', [0, 11, 0], 0)), 'fcntl(0, F_GETSIG) = 0');
+  t.is(line(call('setsockopt', [999, 12345, 77, 0, 0], -9)), 'setsockopt(999, 0x3039 /* SOL_?? */, 77, NULL, 0) = -1 EBADF (Bad file descriptor)');
+  t.is(line(call('clock_gettime', [99, 0], -22)), 'clock_gettime(0x63 /* CLOCK_??? */, NULL) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('wait4', [-1, 0, 0x10000a, 0], -22)), 'wait4(-1, NULL, WSTOPPED|WCONTINUED|0x100000, NULL) = -1 EINVAL (Invalid argument)');
+  t.is(
+    line(call('nanosleep', [0x1000, 0x2000], -516, [item(0, CaptureKind.MEM_IN, u64le(2n, 0n))])),
+    'nanosleep({tv_sec=2, tv_nsec=0}, 0x2000) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)',
+  );
+});
+
+test('arm64: clone argument order, stat layout, open flags', (t) => {
+  const arm = syscallTable('arm64');
+  const info = arm.byName.get('clone')!;
+  const ev = { ...call('clone', [0x3d0f00, 0x7f0000, 0x7f1000, 0x7f2000, 0x7f3000], 5), nr: info.nr };
+  t.is(
+    renderArgs(ev, info, 32, 'arm64'),
+    'child_stack=0x7f0000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, parent_tid=0x7f1000, tls=0x7f2000, child_tidptr=0x7f3000',
+  );
+  t.is(
+    renderArgs({ ...ev, nr: table.byName.get('clone')!.nr }, table.byName.get('clone'), 32, 'x86_64'),
+    'child_stack=0x7f0000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, parent_tid=0x7f1000, tls=0x7f3000, child_tidptr=0x7f2000',
+  );
+});
+
+// --- returns, unfinished and resumed calls ------------------------------------------------------
+
+test('return values: errors, restarts, hex, octal', (t) => {
+  const r = (name: string, ret: number | bigint, args: number[] = []) => decodeReturn(call(name, args, ret), name);
+  t.is(r('close', 0), '= 0');
+  t.is(r('open', -2), '= -1 ENOENT (No such file or directory)');
+  t.is(r('read', -512), '= ? ERESTARTSYS (To be restarted if SA_RESTART is set)');
+  t.is(r('nanosleep', -516), '= ? ERESTART_RESTARTBLOCK (Interrupted by signal)');
+  t.is(r('read', -4000), '= -1 4000 (Unknown error 4000)');
+  t.is(r('mmap', 0x7f0000000000n), '= 0x7f0000000000');
+  t.is(r('brk', 0), '= 0');
+  t.is(r('umask', 0), '= 0');
+  t.is(r('exit_group', 0), '= ?');
+  t.is(r('poll', 1), '= 1');
+});
+
+test('unfinished calls stop where strace stops; resumed calls show the return', (t) => {
+  const info = table.byName.get('read')!;
+  const ev = call('read', [0, 0x1000, 1], 0);
+  ev.unfinished = true;
+  ev.ret = undefined;
+  t.is(renderArgs(ev, info, 32, 'x86_64'), '0, ');
+  t.regex(renderEvent(ev, table, { wallOffsetNs: 0n }), / read\(0,  <unfinished \.\.\.>$/);
+  const wait = call('wait4', [-1, 0x1000, 0, 0], 0);
+  wait.unfinished = true;
+  wait.ret = undefined;
+  t.regex(renderEvent(wait, table, { wallOffsetNs: 0n }), / wait4\(-1,  <unfinished \.\.\.>$/);
+  const exec = call('execve', [0x1, 0x2, 0x3], 0, [item(0, CaptureKind.STR, b('/bin/true')), item(1, CaptureKind.ARGV, b('true'))]);
+  exec.unfinished = true;
+  exec.ret = undefined;
+  t.regex(renderEvent(exec, table, { wallOffsetNs: 0n }), / execve\("\/bin\/true", \["true"\], 0x3 <unfinished \.\.\.>$/);
+  const clone = call('clone', [0x1200011, 0, 0, 0x1000, 0], 0);
+  clone.unfinished = true;
+  clone.ret = undefined;
+  t.regex(renderEvent(clone, table, { wallOffsetNs: 0n }), / clone\(child_stack=NULL, flags=CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD <unfinished \.\.\.>$/);
+  const resumed = call('read', [], 1);
+  resumed.resumed = true;
+  t.regex(renderEvent(resumed, table, { wallOffsetNs: 0n }), / <\.\.\. read resumed>\) = 1$/);
+});
+
+test('syscalls outside the table print by their C types', (t) => {
+  t.is(decoderFor('ioprio_get'), undefined);
+  t.is(line(call('ioprio_get', [1, 0], 4)), 'ioprio_get(1, 0) = 4');
+  t.is(line(call('lgetxattr', [0x1000, 0x2000, 0, 0], -61, [item(0, CaptureKind.STR, b('/x')), item(1, CaptureKind.STR, b('user.a'))])), 'lgetxattr("/x", "user.a", NULL, 0) = -1 ENODATA (No data available)');
+});
+
+test('the table: every kind exists, and at least 80 syscalls are decoded', (t) => {
+  for (const [name, row] of Object.entries(SYSCALL_ARGS)) t.notThrows(() => compileDecoder(name, row), name);
+  t.throws(() => compileDecoder('x', ['no_such_kind']), { message: /unknown kind/ });
+  t.true(decodedSyscalls().length >= 80);
+  for (const name of decodedSyscalls()) t.truthy(table.byName.get(name), `${name} is not an x86_64 syscall`);
+  // every kind is used by some row
+  const used = new Set(Object.values(SYSCALL_ARGS).flatMap((row) => row.map((s) => s.split('@')[0])));
+  for (const kind of Object.keys(KINDS)) t.true(used.has(kind), `kind ${kind} is unused`);
+});
+
+test('decodeArgs reports whether strace would continue with ", " before <unfinished ...>', (t) => {
+  const d = decoderFor('rt_sigprocmask')!;
+  const ev = call('rt_sigprocmask', [0, 0x1000, 0, 8], 0, [item(1, CaptureKind.MEM_IN, u64le(1n << 9n))]);
+  ev.unfinished = true;
+  ev.ret = undefined;
+  t.deepEqual(decodeArgs(d, ev, 'x86_64', 32), { text: 'SIG_BLOCK, [USR1]', open: true });
+});

@@ -1,0 +1,624 @@
+/*
+ * syscalls80: a deterministic workload that makes more than 80 different
+ * system calls, for straceback's strace-compatibility test.
+ *
+ * Usage: syscalls80 [--unshare]
+ *
+ *   --unshare   unshare(CLONE_NEWNS) and make "/" rprivate first, so the
+ *               process lives in a mount namespace of its own.
+ *
+ * Handshake (as test/helpers/workload.c): after the optional unshare the
+ * program writes "ready <pid>\n" to stdout with write(2), then blocks in
+ * read(0, &c, 1) until the harness writes one byte on its stdin (EOF or an
+ * error there: exit 1, nothing else runs).
+ *
+ * Then it makes its calls, each as a raw syscall(2) so libc adds, drops or
+ * changes nothing, in a fixed order: files in a directory /tmp/sb80-<pid>
+ * it creates and removes again, pipes, eventfd/timerfd/inotify/epoll fds,
+ * TCP and UDP over 127.0.0.1 and ::1, unix sockets (path and abstract), a
+ * netlink socket, signal dispositions and masks, anonymous and file mappings,
+ * brk, and children: one made by clone that exits with 7, one made by fork
+ * that execs /bin/true, one made by clone3 that kills itself with SIGTERM.
+ * Calls meant to fail fail with a fixed errno. It writes "done\n" on stdout
+ * and exits 0; a call that should not fail but did: message on stderr,
+ * exit 1. Bad usage: exit 2.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
+
+static const char *prog = "syscalls80";
+static char dir[64];
+
+static void die(const char *what)
+{
+    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
+    exit(1);
+}
+
+/* A call that must succeed; returns its result. */
+static long ok(long r, const char *what)
+{
+    if (r < 0)
+        die(what);
+    return r;
+}
+
+/* A call that must fail with errno e. */
+static void fails(long r, int e, const char *what)
+{
+    if (r >= 0 || errno != e) {
+        fprintf(stderr, "%s: %s: expected %s, got %ld (%s)\n", prog, what, strerror(e), r,
+                r < 0 ? strerror(errno) : "success");
+        exit(1);
+    }
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        long r = syscall(SYS_write, fd, buf, len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            die("write");
+        }
+        buf += r;
+        len -= (size_t)r;
+    }
+}
+
+static void handshake(void)
+{
+    char line[40];
+    char c;
+    long r;
+    int n = snprintf(line, sizeof(line), "ready %ld\n", syscall(SYS_getpid));
+
+    write_all(1, line, (size_t)n);
+    for (;;) {
+        r = syscall(SYS_read, 0, &c, 1);
+        if (r == 1)
+            return;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            fprintf(stderr, "%s: stdin closed before the go byte\n", prog);
+            exit(1);
+        }
+        die("read go byte");
+    }
+}
+
+static void do_unshare(void)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        die("unshare(CLONE_NEWNS)");
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        die("mount / rprivate");
+}
+
+/* The kernel's struct sigaction on x86_64 and arm64. */
+struct k_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
+static void handler(int sig)
+{
+    (void)sig;
+}
+
+static void restorer(void)
+{
+}
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+
+static void files(void)
+{
+    static const char hello[] = "hello straceback\n";
+    unsigned char bin[48];
+    char buf[256];
+    struct stat st;
+    struct termios tio;
+    long fd, fd2, dfd;
+    int i;
+
+    for (i = 0; i < 48; i++)
+        bin[i] = (unsigned char)i;
+    bin[40] = '"';
+    bin[41] = '\\';
+    bin[42] = 0x7f;
+    bin[43] = 0xff;
+    bin[44] = 0;
+    bin[45] = '1';
+
+    ok(syscall(SYS_getcwd, buf, sizeof(buf)), "getcwd");
+    ok(syscall(SYS_mkdir, dir, 0755), "mkdir");
+    ok(syscall(SYS_chdir, dir), "chdir");
+    ok(syscall(SYS_getcwd, buf, sizeof(buf)), "getcwd");
+    syscall(SYS_umask, 022);
+
+    fd = ok(syscall(SYS_open, "a.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644), "open a.txt");
+    ok(syscall(SYS_write, fd, hello, sizeof(hello) - 1), "write hello");
+    ok(syscall(SYS_write, fd, bin, sizeof(bin)), "write bin");
+    ok(syscall(SYS_write, fd, bin + 44, 2), "write \\0 1");
+    ok(syscall(SYS_pwrite64, fd, "XY", 2, 100), "pwrite64");
+    ok(syscall(SYS_fsync, fd), "fsync");
+    ok(syscall(SYS_fdatasync, fd), "fdatasync");
+    ok(syscall(SYS_ftruncate, fd, 200), "ftruncate");
+    ok(syscall(SYS_fstat, fd, &st), "fstat");
+    ok(syscall(SYS_fchmod, fd, 0640), "fchmod");
+    ok(syscall(SYS_fchown, fd, 0, 0), "fchown");
+    ok(syscall(SYS_fallocate, fd, 0, 0, 4096), "fallocate");
+    ok(syscall(SYS_close, fd), "close");
+
+    fd = ok(syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDONLY | O_CLOEXEC), "openat a.txt");
+    ok(syscall(SYS_read, fd, buf, 64), "read 64");
+    ok(syscall(SYS_read, fd, buf, 8), "read 8");
+    ok(syscall(SYS_lseek, fd, 0, SEEK_SET), "lseek SET");
+    ok(syscall(SYS_lseek, fd, 10, SEEK_CUR), "lseek CUR");
+    ok(syscall(SYS_pread64, fd, buf, 16, 17), "pread64");
+    ok(syscall(SYS_lseek, fd, 0, SEEK_END), "lseek END");
+    ok(syscall(SYS_read, fd, buf, 64), "read at EOF");
+    fails(syscall(SYS_read, 999, buf, 10), EBADF, "read bad fd");
+    fails(syscall(SYS_write, fd, "x", 1), EBADF, "write to O_RDONLY");
+    ok(syscall(SYS_fadvise64, fd, 0, 0, POSIX_FADV_SEQUENTIAL), "fadvise64");
+    fails(syscall(SYS_ioctl, fd, TCGETS, &tio), ENOTTY, "ioctl TCGETS");
+    ok(syscall(SYS_ioctl, fd, FIOCLEX), "ioctl FIOCLEX");
+    ok(syscall(SYS_ioctl, fd, FIONCLEX), "ioctl FIONCLEX");
+
+    ok(syscall(SYS_fcntl, fd, F_GETFD), "F_GETFD");
+    ok(syscall(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC), "F_SETFD");
+    ok(syscall(SYS_fcntl, fd, F_GETFD), "F_GETFD");
+    ok(syscall(SYS_fcntl, fd, F_GETFL), "F_GETFL");
+    ok(syscall(SYS_fcntl, fd, F_SETFL, O_NONBLOCK | O_APPEND), "F_SETFL");
+    ok(syscall(SYS_fcntl, fd, F_GETFL), "F_GETFL");
+    fd2 = ok(syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 30), "F_DUPFD_CLOEXEC");
+    ok(syscall(SYS_close, fd2), "close");
+    fd2 = ok(syscall(SYS_dup, fd), "dup");
+    ok(syscall(SYS_close, fd2), "close");
+    ok(syscall(SYS_dup2, fd, 20), "dup2");
+    ok(syscall(SYS_dup3, fd, 21, O_CLOEXEC), "dup3");
+    ok(syscall(SYS_close_range, 20, 21, 0), "close_range");
+    fails(syscall(SYS_close, 20), EBADF, "close closed fd");
+    ok(syscall(SYS_flock, fd, LOCK_EX | LOCK_NB), "flock");
+    ok(syscall(SYS_flock, fd, LOCK_UN), "flock");
+    ok(syscall(SYS_syncfs, fd), "syncfs");
+    ok(syscall(SYS_close, fd), "close");
+
+    ok(syscall(SYS_stat, "a.txt", &st), "stat");
+    ok(syscall(SYS_lstat, "a.txt", &st), "lstat");
+    ok(syscall(SYS_newfstatat, AT_FDCWD, "a.txt", &st, AT_SYMLINK_NOFOLLOW), "newfstatat");
+    fails(syscall(SYS_newfstatat, AT_FDCWD, "missing", &st, 0), ENOENT, "newfstatat missing");
+    ok(syscall(SYS_stat, "/dev/null", &st), "stat /dev/null");
+    ok(syscall(SYS_stat, ".", &st), "stat .");
+    ok(syscall(SYS_access, "a.txt", R_OK | W_OK), "access");
+    fails(syscall(SYS_access, "missing", F_OK), ENOENT, "access missing");
+    fails(syscall(SYS_faccessat, AT_FDCWD, "a.txt", X_OK), EACCES, "faccessat X_OK");
+    ok(syscall(SYS_faccessat2, AT_FDCWD, "a.txt", R_OK, AT_EACCESS), "faccessat2");
+    ok(syscall(SYS_truncate, "a.txt", 50), "truncate");
+    ok(syscall(SYS_chmod, "a.txt", 0600), "chmod");
+    ok(syscall(SYS_fchmodat, AT_FDCWD, "a.txt", 04755), "fchmodat");
+    ok(syscall(SYS_chown, "a.txt", 0, 0), "chown");
+    ok(syscall(SYS_fchownat, AT_FDCWD, "a.txt", -1, 0, AT_SYMLINK_NOFOLLOW), "fchownat");
+    ok(syscall(SYS_utimensat, AT_FDCWD, "a.txt", NULL, 0), "utimensat");
+
+    ok(syscall(SYS_rename, "a.txt", "b.txt"), "rename");
+    ok(syscall(SYS_renameat, AT_FDCWD, "b.txt", AT_FDCWD, "c.txt"), "renameat");
+    ok(syscall(SYS_renameat2, AT_FDCWD, "c.txt", AT_FDCWD, "a.txt", RENAME_NOREPLACE), "renameat2");
+    ok(syscall(SYS_link, "a.txt", "hard"), "link");
+    ok(syscall(SYS_linkat, AT_FDCWD, "hard", AT_FDCWD, "hard2", 0), "linkat");
+    fails(syscall(SYS_link, "a.txt", "hard"), EEXIST, "link exists");
+    ok(syscall(SYS_symlink, "a.txt", "sym"), "symlink");
+    ok(syscall(SYS_symlinkat, "/very/long/target/name/that/goes/past/thirty-two", AT_FDCWD, "sym2"), "symlinkat");
+    ok(syscall(SYS_readlink, "sym", buf, sizeof(buf)), "readlink");
+    ok(syscall(SYS_readlinkat, AT_FDCWD, "sym2", buf, sizeof(buf)), "readlinkat");
+    fails(syscall(SYS_readlink, "a.txt", buf, sizeof(buf)), EINVAL, "readlink non-link");
+    ok(syscall(SYS_lchown, "sym", 0, 0), "lchown");
+    ok(syscall(SYS_mknod, "fifo", S_IFIFO | 0600, 0), "mknod");
+    ok(syscall(SYS_mknodat, AT_FDCWD, "fifo2", S_IFIFO | 0644, 0), "mknodat");
+    ok(syscall(SYS_lstat, "fifo", &st), "lstat fifo");
+    ok(syscall(SYS_lstat, "sym", &st), "lstat sym");
+    ok(syscall(SYS_mkdirat, AT_FDCWD, "sub", 0700), "mkdirat");
+    dfd = ok(syscall(SYS_open, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open sub");
+    ok(syscall(SYS_fchdir, dfd), "fchdir");
+    fd = ok(syscall(SYS_creat, "d.txt", 0600), "creat");
+    ok(syscall(SYS_close, fd), "close");
+    fd = ok(syscall(SYS_openat, dfd, "e.txt", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0666), "openat dfd");
+    ok(syscall(SYS_unlinkat, dfd, "e.txt", 0), "unlinkat dfd");
+    ok(syscall(SYS_close, fd), "close");
+    ok(syscall(SYS_unlink, "d.txt"), "unlink d.txt");
+    ok(syscall(SYS_chdir, ".."), "chdir ..");
+    ok(syscall(SYS_close, dfd), "close");
+    fails(syscall(SYS_rmdir, "."), EINVAL, "rmdir .");
+    ok(syscall(SYS_rmdir, "sub"), "rmdir");
+    ok(syscall(SYS_mkdir, "sub2", 0711), "mkdir sub2");
+    ok(syscall(SYS_unlinkat, AT_FDCWD, "sub2", AT_REMOVEDIR), "unlinkat AT_REMOVEDIR");
+    fails(syscall(SYS_open, "missing/x", O_RDONLY), ENOENT, "open missing");
+    fails(syscall(SYS_openat, AT_FDCWD, "a.txt", O_WRONLY | O_CREAT | O_EXCL, 0600), EEXIST, "openat O_EXCL");
+    ok(syscall(SYS_sync), "sync");
+}
+
+static void fds(void)
+{
+    int p[2], q[2];
+    char buf[64];
+    long in, out, mfd, efd, tfd, ifd, wd, ep;
+
+    ok(syscall(SYS_pipe, p), "pipe");
+    ok(syscall(SYS_pipe2, q, O_CLOEXEC | O_NONBLOCK), "pipe2");
+    ok(syscall(SYS_write, p[1], "through a pipe\n", 15), "write pipe");
+    ok(syscall(SYS_read, p[0], buf, sizeof(buf)), "read pipe");
+    fails(syscall(SYS_read, q[0], buf, sizeof(buf)), EAGAIN, "read empty pipe");
+    ok(syscall(SYS_close, q[0]), "close");
+    ok(syscall(SYS_close, q[1]), "close");
+
+    in = ok(syscall(SYS_open, "a.txt", O_RDONLY), "open a.txt");
+    mfd = ok(syscall(SYS_memfd_create, "sb80", MFD_CLOEXEC), "memfd_create");
+    ok(syscall(SYS_sendfile, mfd, in, NULL, 5), "sendfile");
+    ok(syscall(SYS_lseek, in, 0, SEEK_SET), "lseek");
+    out = ok(syscall(SYS_openat, AT_FDCWD, "copy", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "openat copy");
+    ok(syscall(SYS_copy_file_range, in, NULL, out, NULL, 5, 0), "copy_file_range");
+    ok(syscall(SYS_close, out), "close");
+    ok(syscall(SYS_unlink, "copy"), "unlink copy");
+    out = p[1];
+    ok(syscall(SYS_close, mfd), "close");
+    ok(syscall(SYS_close, in), "close");
+    ok(syscall(SYS_close, out), "close");
+    ok(syscall(SYS_read, p[0], buf, sizeof(buf)), "read EOF");
+    ok(syscall(SYS_close, p[0]), "close");
+
+    efd = ok(syscall(SYS_eventfd2, 3, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd2");
+    tfd = ok(syscall(SYS_timerfd_create, CLOCK_MONOTONIC, TFD_CLOEXEC), "timerfd_create");
+    ifd = ok(syscall(SYS_inotify_init1, IN_CLOEXEC), "inotify_init1");
+    wd = ok(syscall(SYS_inotify_add_watch, ifd, dir, IN_CREATE | IN_DELETE), "inotify_add_watch");
+    ok(syscall(SYS_inotify_rm_watch, ifd, wd), "inotify_rm_watch");
+    ep = ok(syscall(SYS_epoll_create1, EPOLL_CLOEXEC), "epoll_create1");
+    ok(syscall(SYS_close, ep), "close");
+    ok(syscall(SYS_close, ifd), "close");
+    ok(syscall(SYS_close, tfd), "close");
+    ok(syscall(SYS_close, efd), "close");
+}
+
+static void network(void)
+{
+    struct sockaddr_in sin, peer;
+    struct sockaddr_in6 sin6;
+    struct sockaddr_un sun;
+    struct sockaddr_nl snl;
+    socklen_t len;
+    char buf[64];
+    int one = 1, sv[2];
+    long s, c, a, u, u2, nl;
+    struct iovec iov;
+    struct msghdr mh;
+    struct pollfd pfd;
+
+    /* TCP over 127.0.0.1 */
+    s = ok(syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP), "socket");
+    ok(syscall(SYS_setsockopt, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), "setsockopt");
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok(syscall(SYS_bind, s, &sin, sizeof(sin)), "bind");
+    ok(syscall(SYS_listen, s, 8), "listen");
+    len = sizeof(sin);
+    ok(syscall(SYS_getsockname, s, &sin, &len), "getsockname");
+    c = ok(syscall(SYS_socket, AF_INET, SOCK_STREAM, 0), "socket");
+    ok(syscall(SYS_connect, c, &sin, sizeof(sin)), "connect");
+    len = sizeof(peer);
+    a = ok(syscall(SYS_accept4, s, &peer, &len, SOCK_CLOEXEC), "accept4");
+    len = sizeof(peer);
+    ok(syscall(SYS_getpeername, a, &peer, &len), "getpeername");
+    ok(syscall(SYS_sendto, c, "ping", 4, MSG_NOSIGNAL, NULL, 0), "sendto");
+    ok(syscall(SYS_recvfrom, a, buf, sizeof(buf), 0, NULL, NULL), "recvfrom");
+    iov.iov_base = "pong";
+    iov.iov_len = 4;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    ok(syscall(SYS_sendmsg, a, &mh, 0), "sendmsg");
+    iov.iov_base = buf;
+    iov.iov_len = sizeof(buf);
+    ok(syscall(SYS_recvmsg, c, &mh, 0), "recvmsg");
+    pfd.fd = (int)c;
+    pfd.events = POLLIN;
+    ok(syscall(SYS_poll, &pfd, 1, 0), "poll");
+    len = sizeof(one);
+    ok(syscall(SYS_getsockopt, a, SOL_SOCKET, SO_TYPE, &one, &len), "getsockopt");
+    ok(syscall(SYS_shutdown, c, SHUT_WR), "shutdown");
+    ok(syscall(SYS_recvfrom, a, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL), "recvfrom EOF");
+    fails(syscall(SYS_accept4, c, NULL, NULL, SOCK_NONBLOCK), EINVAL, "accept4 not listening");
+    ok(syscall(SYS_close, a), "close");
+    ok(syscall(SYS_close, c), "close");
+    ok(syscall(SYS_close, s), "close");
+    sin.sin_port = htons(1);
+    c = ok(syscall(SYS_socket, AF_INET, SOCK_STREAM, IPPROTO_TCP), "socket");
+    fails(syscall(SYS_connect, c, &sin, sizeof(sin)), ECONNREFUSED, "connect refused");
+    ok(syscall(SYS_close, c), "close");
+
+    /* UDP over 127.0.0.1, with addresses */
+    s = ok(syscall(SYS_socket, AF_INET, SOCK_DGRAM, IPPROTO_UDP), "socket udp");
+    sin.sin_port = 0;
+    ok(syscall(SYS_bind, s, &sin, sizeof(sin)), "bind udp");
+    len = sizeof(sin);
+    ok(syscall(SYS_getsockname, s, &sin, &len), "getsockname udp");
+    c = ok(syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0), "socket udp");
+    ok(syscall(SYS_sendto, c, "datagram\0\1\2", 11, 0, &sin, sizeof(sin)), "sendto udp");
+    len = sizeof(peer);
+    ok(syscall(SYS_recvfrom, s, buf, sizeof(buf), 0, &peer, &len), "recvfrom udp");
+    fails(syscall(SYS_recvfrom, s, buf, sizeof(buf), MSG_DONTWAIT, &peer, &len), EAGAIN, "recvfrom udp empty");
+    ok(syscall(SYS_close, c), "close");
+    ok(syscall(SYS_close, s), "close");
+
+    /* UDP over ::1 */
+    s = ok(syscall(SYS_socket, AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket6");
+    memset(&sin6, 0, sizeof(sin6));
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_addr = in6addr_loopback;
+    sin6.sin6_port = htons(0);
+    ok(syscall(SYS_bind, s, &sin6, sizeof(sin6)), "bind6");
+    len = sizeof(sin6);
+    ok(syscall(SYS_getsockname, s, &sin6, &len), "getsockname6");
+    ok(syscall(SYS_sendto, s, "6", 1, 0, &sin6, sizeof(sin6)), "sendto6");
+    ok(syscall(SYS_recvfrom, s, buf, sizeof(buf), 0, NULL, NULL), "recvfrom6");
+    ok(syscall(SYS_close, s), "close");
+
+    /* unix stream sockets: a path and an abstract name */
+    u = ok(syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket unix");
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, "sock");
+    ok(syscall(SYS_bind, u, &sun, offsetof(struct sockaddr_un, sun_path) + 5), "bind unix");
+    ok(syscall(SYS_listen, u, 1), "listen unix");
+    c = ok(syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0), "socket unix");
+    ok(syscall(SYS_connect, c, &sun, sizeof(sun)), "connect unix");
+    a = ok(syscall(SYS_accept, u, NULL, NULL), "accept unix");
+    ok(syscall(SYS_write, c, "over unix", 9), "write unix");
+    ok(syscall(SYS_read, a, buf, sizeof(buf)), "read unix");
+    ok(syscall(SYS_close, a), "close");
+    ok(syscall(SYS_close, c), "close");
+    ok(syscall(SYS_close, u), "close");
+    ok(syscall(SYS_unlink, "sock"), "unlink sock");
+    u2 = ok(syscall(SYS_socket, AF_UNIX, SOCK_DGRAM, 0), "socket unix dgram");
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    memcpy(sun.sun_path, "\0sb80-abstract", 14);
+    ok(syscall(SYS_bind, u2, &sun, offsetof(struct sockaddr_un, sun_path) + 14), "bind abstract");
+    ok(syscall(SYS_close, u2), "close");
+    ok(syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+    ok(syscall(SYS_close, sv[0]), "close");
+    ok(syscall(SYS_close, sv[1]), "close");
+
+    /* netlink */
+    nl = ok(syscall(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), "socket netlink");
+    memset(&snl, 0, sizeof(snl));
+    snl.nl_family = AF_NETLINK;
+    ok(syscall(SYS_bind, nl, &snl, sizeof(snl)), "bind netlink");
+    ok(syscall(SYS_close, nl), "close");
+    fails(syscall(SYS_socket, 12345, SOCK_STREAM, 0), EAFNOSUPPORT, "socket bad family");
+}
+
+static void memory(void)
+{
+    long cur, r;
+    char *p, *q, *f;
+    long fd;
+
+    cur = syscall(SYS_brk, 0);
+    r = syscall(SYS_brk, cur + 8192);
+    if (r != cur + 8192)
+        die("brk");
+    syscall(SYS_brk, cur);
+    p = (char *)syscall(SYS_mmap, NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    p[0] = 1;
+    ok(syscall(SYS_mprotect, p, 4096, PROT_READ), "mprotect");
+    ok(syscall(SYS_mprotect, p + 4096, 4096, PROT_NONE), "mprotect");
+    ok(syscall(SYS_mprotect, p, 8192, PROT_READ | PROT_WRITE | PROT_EXEC), "mprotect");
+    ok(syscall(SYS_madvise, p, 8192, MADV_DONTNEED), "madvise");
+    ok(syscall(SYS_mlock, p, 4096), "mlock");
+    ok(syscall(SYS_munlock, p, 4096), "munlock");
+    ok(syscall(SYS_msync, p, 8192, MS_SYNC), "msync");
+    q = (char *)syscall(SYS_mremap, p, 8192, 16384, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        die("mremap");
+    ok(syscall(SYS_munmap, q, 16384), "munmap");
+    fd = ok(syscall(SYS_open, "a.txt", O_RDWR), "open a.txt");
+    f = (char *)syscall(SYS_mmap, NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    if (f == MAP_FAILED)
+        die("mmap file");
+    ok(syscall(SYS_munmap, f, 4096), "munmap");
+    ok(syscall(SYS_close, fd), "close");
+    fails(syscall(SYS_mmap, NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), EINVAL, "mmap 0");
+}
+
+static void signals(void)
+{
+    struct k_sigaction sa;
+    uint64_t set;
+    long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.handler = (void *)handler;
+    sa.flags = SA_RESTORER | SA_RESTART | SA_SIGINFO;
+    sa.restorer = (void *)restorer;
+    sa.mask = SIGBIT(SIGINT) | SIGBIT(SIGTERM);
+    ok(syscall(SYS_rt_sigaction, SIGUSR1, &sa, NULL, 8), "rt_sigaction USR1");
+    memset(&sa, 0, sizeof(sa));
+    sa.handler = SIG_IGN;
+    ok(syscall(SYS_rt_sigaction, SIGUSR2, &sa, NULL, 8), "rt_sigaction USR2");
+    sa.handler = SIG_DFL;
+    sa.flags = SA_NOCLDSTOP;
+    ok(syscall(SYS_rt_sigaction, SIGUSR1, &sa, NULL, 8), "rt_sigaction USR1 DFL");
+    fails(syscall(SYS_rt_sigaction, SIGKILL, &sa, NULL, 8), EINVAL, "rt_sigaction KILL");
+    set = SIGBIT(SIGUSR1) | SIGBIT(SIGUSR2) | SIGBIT(SIGRTMIN) | SIGBIT(SIGRTMIN + 1) | (1ULL << 63);
+    ok(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 8), "rt_sigprocmask BLOCK");
+    ok(syscall(SYS_kill, pid, SIGUSR2), "kill USR2");
+    set = ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+    ok(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8), "rt_sigprocmask SETMASK");
+    set = 0;
+    ok(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), "rt_sigprocmask UNBLOCK");
+    ok(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8), "rt_sigprocmask SETMASK []");
+    ok(syscall(SYS_kill, pid, 0), "kill 0");
+    ok(syscall(SYS_tgkill, pid, tid, SIGUSR2), "tgkill");
+    ok(syscall(SYS_tkill, tid, SIGUSR2), "tkill");
+    fails(syscall(SYS_kill, 0x7ffffff0, SIGTERM), ESRCH, "kill ESRCH");
+}
+
+static void process(void)
+{
+    static char *const argv_true[] = { "true", "arg with \"quotes\"", "a-rather-long-argument-that-exceeds-the-limit", NULL };
+    static char *const envp[] = { "A=1", "B=2", NULL };
+    struct timespec ts = { 0, 1000000 };
+    struct clone_args ca;
+    int status;
+    long child;
+    char name[65 * 6];
+
+    syscall(SYS_getppid);
+    syscall(SYS_gettid);
+    syscall(SYS_getuid);
+    syscall(SYS_geteuid);
+    syscall(SYS_getgid);
+    syscall(SYS_getegid);
+    syscall(SYS_getpgrp);
+    ok(syscall(SYS_setpgid, 0, 0), "setpgid");
+    syscall(SYS_getpgid, 0);
+    syscall(SYS_getsid, 0);
+    fails(syscall(SYS_setsid), EPERM, "setsid");
+    ok(syscall(SYS_getpriority, PRIO_PROCESS, 0), "getpriority");
+    ok(syscall(SYS_setpriority, PRIO_PROCESS, 0, 0), "setpriority");
+    ok(syscall(SYS_sched_yield), "sched_yield");
+    ok(syscall(SYS_sched_getscheduler, 0), "sched_getscheduler");
+    ok(syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG");
+    ok(syscall(SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0), "PR_GET_DUMPABLE");
+    ok(syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0), "PR_SET_DUMPABLE");
+    syscall(SYS_alarm, 0);
+    ok(syscall(SYS_nanosleep, &ts, NULL), "nanosleep");
+    ts.tv_nsec = 1000;
+    ok(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL), "clock_nanosleep");
+    ok(syscall(SYS_clock_getres, CLOCK_MONOTONIC, NULL), "clock_getres");
+    ok(syscall(SYS_uname, name), "uname");
+
+    /* clone: the child exits with 7 */
+    child = ok(syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0), "clone");
+    if (child == 0) {
+        syscall(SYS_getpid);
+        syscall(SYS_exit, 7);
+    }
+    ok(syscall(SYS_wait4, child, &status, 0, NULL), "wait4 clone child");
+
+    /* fork: the child execs /bin/true */
+    child = ok(syscall(SYS_fork), "fork");
+    if (child == 0) {
+        syscall(SYS_execve, "/bin/true", argv_true, envp);
+        _exit(127);
+    }
+    ok(syscall(SYS_wait4, -1, &status, __WALL, NULL), "wait4 fork child");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "%s: /bin/true did not exit 0 (status %#x)\n", prog, status);
+        exit(1);
+    }
+
+    /* clone3: the child kills itself with SIGTERM */
+    memset(&ca, 0, sizeof(ca));
+    ca.exit_signal = SIGCHLD;
+    child = ok(syscall(SYS_clone3, &ca, sizeof(ca)), "clone3");
+    if (child == 0) {
+        syscall(SYS_kill, syscall(SYS_getpid), SIGTERM);
+        syscall(SYS_exit, 1);
+    }
+    ok(syscall(SYS_wait4, child, &status, 0, NULL), "wait4 clone3 child");
+    fails(syscall(SYS_wait4, -1, &status, WNOHANG, NULL), ECHILD, "wait4 ECHILD");
+    fails(syscall(SYS_execve, "/nonexistent/sb80", argv_true, envp), ENOENT, "execve missing");
+}
+
+static void cleanup(void)
+{
+    ok(syscall(SYS_unlink, "a.txt"), "unlink a.txt");
+    ok(syscall(SYS_unlink, "hard"), "unlink hard");
+    ok(syscall(SYS_unlinkat, AT_FDCWD, "hard2", 0), "unlinkat hard2");
+    ok(syscall(SYS_unlink, "sym"), "unlink sym");
+    ok(syscall(SYS_unlink, "sym2"), "unlink sym2");
+    ok(syscall(SYS_unlink, "fifo"), "unlink fifo");
+    ok(syscall(SYS_unlink, "fifo2"), "unlink fifo2");
+    ok(syscall(SYS_chdir, "/"), "chdir /");
+    ok(syscall(SYS_rmdir, dir), "rmdir");
+}
+
+int main(int argc, char **argv)
+{
+    int unshare_ns = 0;
+
+    if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
+        const char *slash = strrchr(argv[0], '/');
+        prog = slash ? slash + 1 : argv[0];
+    }
+    if (argc == 2 && strcmp(argv[1], "--unshare") == 0) {
+        unshare_ns = 1;
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: %s [--unshare]\n", prog);
+        return 2;
+    }
+    snprintf(dir, sizeof(dir), "/tmp/sb80-%ld", (long)getpid());
+    if (unshare_ns)
+        do_unshare();
+    handshake();
+
+    files();
+    fds();
+    network();
+    memory();
+    signals();
+    process();
+    cleanup();
+    write_all(1, "done\n", 5);
+    syscall(SYS_exit_group, 0);
+    return 0;
+}
