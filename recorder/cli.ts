@@ -1,23 +1,99 @@
 #!/usr/bin/env node
-/** The straceback command line (INTERFACE.md "CLI"). Exit codes: 0 success, 1 failure, 2 usage. */
-import yargs from 'yargs';
+/**
+ * The straceback command line (docs/interface.md "CLI").
+ * Exit codes: 0 success, 1 failure, 2 usage error. Handlers are loaded
+ * lazily so a command pays only for what it uses.
+ */
+import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runRecorded, UsageError } from './run';
+import { UsageError, parseSize } from './cli-util';
 
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30 };
+const DEFAULT_RUN_DIR = process.env.STRACEBACK_RUN_DIR || '/run/straceback';
+const DEFAULT_STATE_DIR = process.env.STRACEBACK_STATE_DIR || '/var/lib/straceback';
 
-/** "64K", "4M", "1048576" -> bytes. */
-export function parseSize(text: string): number {
-  const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(String(text).trim());
-  if (!m) throw new UsageError(`not a size: ${text} (use bytes or K/M/G, e.g. 4M)`);
-  return Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()];
+function withRunDir<T>(y: Argv<T>) {
+  return y.option('run-dir', {
+    type: 'string',
+    default: DEFAULT_RUN_DIR,
+    describe: "the daemon's run dir, with its sockets (env STRACEBACK_RUN_DIR)",
+  });
+}
+
+function withFilters<T>(y: Argv<T>) {
+  return y
+    .option('syscall', { type: 'string', array: true, describe: 'only these syscalls (repeatable)' })
+    .option('tid', { type: 'number', describe: 'only this thread' })
+    .option('failed', { type: 'boolean', default: false, describe: 'only calls that failed' });
 }
 
 async function main(argv: string[]): Promise<number> {
   let status = 0;
+  const set = (p: Promise<number>) => p.then((s) => void (status = s));
   await yargs(argv)
     .scriptName('straceback')
-    .usage('$0 <command>\n\nA flight recorder for containers: the recent syscalls of every container, kept by the kernel.')
+    .usage('$0 <command> [options]\n\nA flight recorder for containers: the recent syscalls of every container, kept by the kernel, readable at any moment.')
+    .command(
+      'daemon',
+      'Run the recorder daemon: gRPC tracer manager and HTTP API on unix sockets',
+      (y) =>
+        withRunDir(y)
+          .option('state-dir', { type: 'string', default: DEFAULT_STATE_DIR, describe: 'archives of exited containers (env STRACEBACK_STATE_DIR)' })
+          .option('ring-size', { type: 'string', default: '1M', describe: 'ring per container, rounded up to a power of two (64K..64M)' })
+          .option('ring-budget', { type: 'string', default: '256M', describe: 'all rings together may use at most this much memory' })
+          .option('max-containers', { type: 'number', default: 1024, describe: 'containers recorded at once at most' })
+          .option('retention', { type: 'string', default: '1G', describe: 'archives beyond this total size are deleted, oldest first' })
+          .option('retention-age', { type: 'string', default: '7d', describe: 'archives older than this are deleted' }),
+      (a) =>
+        set(
+          import('./commands').then((c) =>
+            c.daemonCommand({
+              runDir: a['run-dir'],
+              stateDir: a['state-dir'],
+              ringSize: a['ring-size'],
+              ringBudget: a['ring-budget'],
+              maxContainers: a['max-containers'],
+              retention: a.retention,
+              retentionAge: a['retention-age'],
+            }),
+          ),
+        ),
+    )
+    .command(
+      'list',
+      'List recorded containers, running and exited',
+      (y) => withRunDir(y).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+      (a) => set(import('./commands').then((c) => c.listCommand({ runDir: a['run-dir'], json: a.json }))),
+    )
+    .command(
+      'dump <ref>',
+      "Write a container's history as an SQLite file",
+      (y) =>
+        withRunDir(y)
+          .positional('ref', { type: 'string', demandOption: true, describe: 'container id, unique id prefix, or name' })
+          .option('output', { alias: 'o', type: 'string', describe: 'the file to write (default REF.db)' }),
+      (a) => set(import('./commands').then((c) => c.dumpCommand({ runDir: a['run-dir'], ref: a.ref, output: a.output }))),
+    )
+    .command(
+      'show <target>',
+      'Print a history from a dump file or a live container',
+      (y) =>
+        withFilters(withRunDir(y))
+          .positional('target', { type: 'string', demandOption: true, describe: 'FILE.db, or a container id, prefix or name' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+          .option('utc', { type: 'boolean', default: false, describe: 'times in UTC instead of local time' }),
+      (a) =>
+        set(
+          import('./commands').then((c) =>
+            c.showCommand({ runDir: a['run-dir'], target: a.target, format: a.format, syscall: a.syscall, tid: a.tid, failed: a.failed, utc: a.utc }),
+          ),
+        ),
+    )
+    .command(
+      'tail <ref>',
+      "Follow a container's syscalls live (Ctrl-C to stop)",
+      (y) => withFilters(withRunDir(y)).positional('ref', { type: 'string', demandOption: true, describe: 'container id, unique id prefix, or name' }),
+      (a) => set(import('./commands').then((c) => c.tailCommand({ runDir: a['run-dir'], ref: a.ref, syscall: a.syscall, tid: a.tid, failed: a.failed }))),
+    )
     .command(
       'run [command..]',
       'Run a command in its own mount namespace, record it, and print its syscall history when it exits',
@@ -29,17 +105,14 @@ async function main(argv: string[]): Promise<number> {
           .option('string-limit', { alias: 's', type: 'number', default: 32, describe: 'longest string or buffer shown (paths are shown whole)' })
           .option('utc', { type: 'boolean', default: false, describe: 'print times in UTC instead of local time' })
           .example('$0 run -- ls -l /', 'record ls and print what it did')
-          .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false }),
-      async (a) => {
-        const command = [...((a.command as string[] | undefined) ?? []), ...(((a['--'] as string[] | undefined) ?? []).map(String))];
+          .parserConfiguration({ 'populate--': true }),
+      (a) => {
+        const command = [...((a.command as string[] | undefined) ?? []), ...((a['--'] as string[] | undefined) ?? []).map(String)];
         if (command.length === 0) throw new UsageError('run needs a command, e.g. straceback run -- ls /');
-        status = await runRecorded({
-          command,
-          ringBytes: parseSize(a['ring-size']),
-          output: a.output,
-          stringLimit: a['string-limit'],
-          utc: a.utc,
-        });
+        const ringBytes = parseSize(a['ring-size']);
+        return set(
+          import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit: a['string-limit'], utc: a.utc })),
+        );
       },
     )
     .demandCommand(1, 'name a command; see straceback --help')
@@ -47,10 +120,10 @@ async function main(argv: string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version()
-    .fail((msg, err, y) => {
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
-      process.stderr.write(`straceback: ${err ? err.message : msg}\n\n${y.help() ? '' : ''}Run straceback --help for usage.\n`);
-      status = 2;
+      throw new UsageError(err ? err.message : msg);
     })
     .parseAsync();
   return status;
@@ -60,8 +133,9 @@ if (require.main === module) {
   main(hideBin(process.argv)).then(
     (code) => process.exit(code),
     (err: Error) => {
-      process.stderr.write(`straceback: ${err instanceof UsageError ? '' : 'error: '}${err.message}\n`);
-      process.exit(err instanceof UsageError ? 2 : 1);
+      const usage = err instanceof UsageError;
+      process.stderr.write(`straceback: ${err.message}\n${usage ? 'Run straceback --help for usage.\n' : ''}`);
+      process.exit(usage ? 2 : 1);
     },
   );
 }

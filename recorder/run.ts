@@ -11,6 +11,7 @@ import { SyscallEvent } from './events';
 import { gatePath } from './native';
 import { Recorder } from './recorder';
 import { renderEvents } from './render';
+import { UsageError } from './cli-util';
 
 export interface RunOptions {
   command: string[];
@@ -19,8 +20,6 @@ export interface RunOptions {
   stringLimit: number;
   utc: boolean;
 }
-
-export class UsageError extends Error {}
 
 /** Resolves a command like execvp would, so the exec is the only call after recording starts. */
 export function resolveCommand(cmd: string, envPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string {

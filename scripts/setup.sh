@@ -13,7 +13,7 @@ fi
 
 PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++
-  runc busybox-static strace sqlite3 hyperfine linux-libc-dev
+  runc busybox-static strace sqlite3 hyperfine linux-libc-dev curl
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

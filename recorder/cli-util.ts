@@ -1,0 +1,23 @@
+/** Small parsers shared by the CLI commands. */
+
+/** A mistake in how a command was called: exit status 2. */
+export class UsageError extends Error {}
+
+
+const UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40 };
+
+/** "64K", "4M", "1G", "1048576" -> bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+)\s*([kmgt]?)(i?b)?$/i.exec(String(text).trim());
+  if (!m) throw new UsageError(`not a size: ${text} (use bytes or K/M/G, e.g. 4M)`);
+  return Number(m[1]) * UNITS[m[2].toLowerCase()];
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "30s", "12h", "7d" -> ms. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhdw])$/.exec(String(text).trim());
+  if (!m) throw new UsageError(`not a duration: ${text} (e.g. 30s, 12h, 7d)`);
+  return Number(m[1]) * DURATION_UNITS[m[2]];
+}

@@ -1,0 +1,160 @@
+/** The CLI commands that talk to (or are) the daemon. recorder/cli.ts wires them to yargs. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { ApiClientError, apiJson, apiRequest, expectOk } from './client';
+import { ContainerInfo } from './daemon/api';
+import { startDaemon } from './daemon/daemon';
+import { connectTracerManager } from './daemon/grpc-client';
+import { MANAGER_SOCKET } from './daemon/daemon';
+import { showDump } from './sinks/sqlite';
+import { textLines } from './sinks/stream';
+import { UsageError, parseDuration, parseSize } from './cli-util';
+
+export interface DaemonArgs {
+  runDir: string;
+  stateDir: string;
+  ringSize: string;
+  ringBudget: string;
+  maxContainers: number;
+  retention: string;
+  retentionAge: string;
+}
+
+export async function daemonCommand(a: DaemonArgs): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} straceback: ${line}\n`);
+  if (!Number.isInteger(a.maxContainers) || a.maxContainers < 1) throw new UsageError('--max-containers must be a positive integer');
+  const daemon = await startDaemon({
+    runDir: a.runDir,
+    stateDir: a.stateDir,
+    ringBytes: parseSize(a.ringSize),
+    budgetBytes: parseSize(a.ringBudget),
+    maxContainers: a.maxContainers,
+    retentionBytes: parseSize(a.retention),
+    retentionMs: parseDuration(a.retentionAge),
+    log,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log(`${sig}: shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await daemon.close();
+  return 0;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+export async function listCommand(a: { runDir: string; json: boolean }): Promise<number> {
+  const { containers } = await apiJson<{ containers: ContainerInfo[] }>(a.runDir, 'GET', '/v1/containers');
+  if (a.json) {
+    process.stdout.write(JSON.stringify({ containers }, null, 2) + '\n');
+    return 0;
+  }
+  const rows = [['ID', 'NAME', 'STATE', 'PID', 'EVENTS', 'OVERWRITTEN', 'LOST', 'STARTED']];
+  for (const c of containers) {
+    rows.push([c.id.slice(0, 12), c.pod ? `${c.namespace ?? ''}/${c.pod}/${c.name}` : c.name, c.exitCode !== null ? `${c.state} (${c.exitCode})` : c.state, String(c.pid), String(c.events), String(c.overwritten), String(c.lost), c.startedAt]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  process.stdout.write(rows.map((r) => r.map((v, i) => pad(v, widths[i])).join('  ').trimEnd()).join('\n') + '\n');
+  return 0;
+}
+
+/** A one-line progress bar on stderr, only when it is a terminal. */
+function progress(total: number): Transform {
+  let done = 0;
+  let last = 0;
+  const tty = process.stderr.isTTY;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      done += chunk.length;
+      const now = Date.now();
+      if (tty && now - last > 100) {
+        last = now;
+        const frac = total ? Math.min(1, done / total) : 0;
+        const bar = '#'.repeat(Math.round(frac * 30)).padEnd(30, '.');
+        process.stderr.write(`\r[${bar}] ${(done / 1048576).toFixed(1)} MiB`);
+      }
+      cb(null, chunk);
+    },
+    flush(cb) {
+      if (tty) process.stderr.write('\r' + ' '.repeat(50) + '\r');
+      cb();
+    },
+  });
+}
+
+export async function dumpCommand(a: { runDir: string; ref: string; output?: string }): Promise<number> {
+  const out = a.output ?? `${a.ref.replace(/[^A-Za-z0-9._-]/g, '_')}.db`;
+  const r = await expectOk(await apiRequest(a.runDir, 'POST', `/v1/containers/${encodeURIComponent(a.ref)}/dump`));
+  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.part`);
+  try {
+    await pipeline(r.body, progress(Number(r.headers['content-length'] ?? 0)), fs.createWriteStream(tmp, { mode: 0o600 }));
+    fs.renameSync(tmp, out);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`writing ${out}: ${(err as Error).message}`);
+  }
+  process.stderr.write(`straceback: ${r.headers['x-straceback-events'] ?? '?'} calls written to ${out}\n`);
+  return 0;
+}
+
+export interface ShowArgs {
+  runDir: string;
+  target: string;
+  format: 'text' | 'json';
+  syscall?: string[];
+  tid?: number;
+  failed: boolean;
+  utc: boolean;
+}
+
+export async function showCommand(a: ShowArgs): Promise<number> {
+  const isFile = a.target.endsWith('.db') || (a.target.includes('/') && fs.existsSync(a.target));
+  if (isFile) {
+    if (!fs.existsSync(a.target)) throw new Error(`${a.target}: no such file`);
+    for (const chunk of showDump(a.target, { format: a.format, syscalls: a.syscall, tid: a.tid, failedOnly: a.failed, utc: a.utc })) {
+      if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+    }
+    return 0;
+  }
+  const q = new URLSearchParams({ format: a.format === 'json' ? 'ndjson' : 'text' });
+  for (const s of a.syscall ?? []) q.append('syscall', s);
+  if (a.tid !== undefined) q.set('tid', String(a.tid));
+  if (a.failed) q.set('failed', 'true');
+  const r = await expectOk(await apiRequest(a.runDir, 'GET', `/v1/containers/${encodeURIComponent(a.target)}/events?${q}`));
+  await pipeline(r.body, process.stdout, { end: false });
+  return 0;
+}
+
+export async function tailCommand(a: { runDir: string; ref: string; syscall?: string[]; tid?: number; failed: boolean }): Promise<number> {
+  const client = await connectTracerManager(path.join(a.runDir, MANAGER_SOCKET), { deadlineMs: 5000 }).catch((err: Error) => {
+    throw new ApiClientError(`cannot reach the straceback daemon at ${path.join(a.runDir, MANAGER_SOCKET)}: ${err.message}`);
+  });
+  let stopped = false;
+  const stream = client.watchEvents({ id: a.ref, syscalls: a.syscall ?? [], tid: a.tid, failedOnly: a.failed });
+  const iterator = stream[Symbol.asyncIterator]();
+  // Ctrl-C ends the watch cleanly (return() cancels the call).
+  process.once('SIGINT', () => {
+    stopped = true;
+    void iterator.return?.();
+  });
+  try {
+    for (;;) {
+      const { value, done } = await iterator.next();
+      if (done) break;
+      for (const line of textLines([value], {})) process.stdout.write(line);
+    }
+  } catch (err) {
+    if (!stopped) throw err;
+  } finally {
+    client.close();
+  }
+  return 0;
+}
+
+export { ApiClientError };

@@ -1,0 +1,140 @@
+/**
+ * `straceback daemon`: owns the recorder and serves it. One daemon per run
+ * dir: a second one refuses to start; sockets left by a dead one are replaced.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Recorder } from '../recorder';
+import { startTracerManager } from './grpc';
+import { createApiServer } from './http';
+import { Registry } from './registry';
+
+export interface DaemonOptions {
+  runDir: string;
+  stateDir: string;
+  ringBytes: number;
+  budgetBytes: number;
+  maxContainers: number;
+  retentionBytes: number;
+  retentionMs: number;
+  log: (line: string) => void;
+}
+
+export interface Daemon {
+  registry: Registry;
+  apiSocket: string;
+  managerSocket: string;
+  close(): Promise<void>;
+}
+
+export const API_SOCKET = 'api.sock';
+export const MANAGER_SOCKET = 'manager.sock';
+const PID_FILE = 'daemon.pid';
+
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(socket);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+function isDaemonPid(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('daemon');
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses when another daemon serves this run dir; clears what a dead one left. */
+async function claimRunDir(runDir: string): Promise<void> {
+  const pidFile = path.join(runDir, PID_FILE);
+  const api = path.join(runDir, API_SOCKET);
+  const other = Number(fs.readFileSync(pidFile, { encoding: 'utf8', flag: 'a+' }).trim() || 0);
+  if (isDaemonPid(other) || (await answers(api))) {
+    throw new Error(`another straceback daemon${other ? ` (pid ${other})` : ''} is already serving ${runDir}; stop it first or use another --run-dir`);
+  }
+  for (const f of [API_SOCKET, MANAGER_SOCKET]) fs.rmSync(path.join(runDir, f), { force: true });
+  fs.writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+}
+
+function listen(server: import('node:http').Server, socket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // The socket is made with the process umask; narrow it before anyone can connect.
+    const old = process.umask(0o177);
+    server.listen(socket, () => {
+      process.umask(old);
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  fs.mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(opts.runDir, 0o700);
+  fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  await claimRunDir(opts.runDir);
+  const tmpDir = path.join(opts.stateDir, 'tmp');
+  fs.rmSync(tmpDir, { recursive: true, force: true });
+  fs.mkdirSync(tmpDir, { mode: 0o700 });
+
+  let recorder: Recorder;
+  try {
+    recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes });
+  } catch (err) {
+    fs.rmSync(path.join(opts.runDir, PID_FILE), { force: true });
+    throw new Error(`starting the recorder: ${(err as Error).message}`);
+  }
+  let open = true;
+  const registry = new Registry({
+    recorder,
+    stateDir: opts.stateDir,
+    ringBytes: opts.ringBytes,
+    maxContainers: opts.maxContainers,
+    retentionBytes: opts.retentionBytes,
+    retentionMs: opts.retentionMs,
+    log: opts.log,
+  });
+  const apiSocket = path.join(opts.runDir, API_SOCKET);
+  const managerSocket = path.join(opts.runDir, MANAGER_SOCKET);
+  const http = createApiServer(registry, { tmpDir, healthy: () => open, log: opts.log });
+  await listen(http, apiSocket);
+  const old = process.umask(0o177);
+  let grpc: { close(): Promise<void> };
+  try {
+    grpc = await startTracerManager(managerSocket, registry, { log: opts.log });
+  } finally {
+    process.umask(old);
+  }
+  fs.chmodSync(apiSocket, 0o600);
+  fs.chmodSync(managerSocket, 0o600);
+  opts.log(`serving ${apiSocket} (HTTP) and ${managerSocket} (gRPC); state in ${opts.stateDir}`);
+
+  return {
+    registry,
+    apiSocket,
+    managerSocket,
+    async close() {
+      if (!open) return;
+      open = false;
+      await grpc.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      await registry.archiveAll();
+      recorder.close();
+      for (const f of [API_SOCKET, MANAGER_SOCKET, PID_FILE]) fs.rmSync(path.join(opts.runDir, f), { force: true });
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+      opts.log('stopped');
+    },
+  };
+}

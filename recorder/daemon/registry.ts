@@ -1,0 +1,437 @@
+/**
+ * The container registry: the one place that hooks, gRPC, discovery and the
+ * HTTP API feed and read. Running containers own a kernel ring; exited ones
+ * own an archive (an SQLite dump in the state dir). Enrichment (Kubernetes
+ * names from CRI annotations) happens on the way in.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { bootToWallOffsetNs } from '../clock';
+import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
+import { EventRow, toRows } from '../rows';
+import { readDump, writeDump } from '../sinks/sqlite';
+import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
+
+export interface RegistryOptions {
+  recorder: Recorder;
+  stateDir: string;
+  /** Ring bytes for containers that do not ask for a size. */
+  ringBytes: number;
+  maxContainers: number;
+  /** Archives of exited containers are deleted, oldest first, beyond these. */
+  retentionBytes: number;
+  retentionMs: number;
+  /** How often watch() looks for new events. */
+  watchIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Entry {
+  id: string;
+  name: string;
+  pod: string | null;
+  namespace: string | null;
+  runtime: string | null;
+  pid: number;
+  mntns: bigint;
+  /** The namespace's never-reused id; 0n when unknown. */
+  nsId: bigint;
+  bundle: string | null;
+  labels: Record<string, string>;
+  startedNs: bigint;
+  exitedNs: bigint | null;
+  exitCode: number | null;
+  /** Running: the ring. */
+  handle: number | null;
+  /** Exited: the archive, and what it held. */
+  archive: string | null;
+  archived: { events: number; overwritten: number; lost: number; completeSinceNs: bigint | null } | null;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
+const ARCHIVE_DIR = 'archives';
+
+const nowNs = (): bigint => BigInt(Date.now()) * 1000000n;
+const iso = (ns: bigint | null): string | null => (ns === null ? null : new Date(Number(ns / 1000000n)).toISOString());
+
+/** Kubernetes names from the CRI annotations (containerd and CRI-O spell them differently). */
+export function kubernetesNames(a: Record<string, string>): { name?: string; pod?: string; namespace?: string } {
+  return {
+    name: a['io.kubernetes.cri.container-name'] ?? a['io.kubernetes.container.name'],
+    pod: a['io.kubernetes.cri.sandbox-name'] ?? a['io.kubernetes.pod.name'],
+    namespace: a['io.kubernetes.cri.sandbox-namespace'] ?? a['io.kubernetes.pod.namespace'],
+  };
+}
+
+function matchesFilter(r: EventRow, f: EventFilter, names: Set<string> | null): boolean {
+  if (f.since !== undefined && r.tsNs < f.since) return false;
+  if (f.until !== undefined && r.tsNs >= f.until) return false;
+  if (names && !names.has(r.name)) return false;
+  if (f.tid !== undefined && r.tid !== f.tid) return false;
+  if (f.failedOnly && r.error === null) return false;
+  return true;
+}
+
+export function filterRows(rows: Iterable<EventRow>, f: EventFilter = {}): EventRow[] {
+  const names = f.syscalls?.length ? new Set(f.syscalls) : null;
+  const out: EventRow[] = [];
+  for (const r of rows) {
+    if (!matchesFilter(r, f, names)) continue;
+    out.push(r);
+    if (f.limit !== undefined && out.length >= f.limit) break;
+  }
+  return out;
+}
+
+export class Registry implements RegistryApi {
+  private readonly entries = new Map<string, Entry>();
+  private readonly archiveDir: string;
+  private dumps = 0;
+  private readonly ownMntns = mntnsOfPid(process.pid);
+
+  constructor(private readonly opts: RegistryOptions) {
+    this.archiveDir = path.join(opts.stateDir, ARCHIVE_DIR);
+    fs.mkdirSync(this.archiveDir, { recursive: true, mode: 0o700 });
+    this.loadArchives();
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  /** Exited containers from earlier runs of the daemon. */
+  private loadArchives(): void {
+    for (const f of fs.readdirSync(this.archiveDir)) {
+      const file = path.join(this.archiveDir, f);
+      if (f.endsWith('.tmp') || f.includes('.db.')) {
+        fs.rmSync(file, { force: true }); // a dump that never completed
+        continue;
+      }
+      if (!f.endsWith('.db')) continue;
+      try {
+        const d = readDump(file);
+        for (const c of d.containers) {
+          this.entries.set(c.id, {
+            id: c.id,
+            name: c.name ?? c.id,
+            pod: c.pod,
+            namespace: c.namespace,
+            runtime: c.runtime,
+            pid: c.pid ?? 0,
+            mntns: BigInt(c.mntns ?? 0),
+            nsId: 0n,
+            bundle: c.bundle,
+            labels: c.labels,
+            startedNs: c.startedNs ?? 0n,
+            exitedNs: c.exitedNs,
+            exitCode: c.exitCode,
+            handle: null,
+            archive: file,
+            archived: { events: c.events, overwritten: c.overwritten, lost: c.lost, completeSinceNs: c.completeSinceNs },
+          });
+        }
+        d.close?.();
+      } catch (err) {
+        this.log(`ignoring archive ${file}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private resolve(ref: string): Entry {
+    if (typeof ref !== 'string' || ref === '') throw new ApiError('invalid', 'a container reference is required');
+    const exact = this.entries.get(ref);
+    if (exact) return exact;
+    const byPrefix = [...this.entries.values()].filter((e) => e.id.startsWith(ref));
+    if (byPrefix.length === 1) return byPrefix[0];
+    const byName = [...this.entries.values()].filter((e) => e.name === ref);
+    if (byName.length === 1) return byName[0];
+    if (byPrefix.length > 1 || byName.length > 1) {
+      throw new ApiError('conflict', `"${ref}" matches ${byPrefix.length + byName.length} containers; use more of the id`);
+    }
+    throw new ApiError('not_found', `no container matches "${ref}"`);
+  }
+
+  private info(e: Entry): ContainerInfo {
+    let events = 0;
+    let overwritten = 0;
+    let lost = 0;
+    let completeSinceNs: bigint | null = null;
+    if (e.handle !== null) {
+      const s = this.opts.recorder.stats(e.handle);
+      events = Math.ceil(s.held / 2);
+      overwritten = s.overwritten;
+      lost = s.lost;
+      if (s.held > 0) completeSinceNs = s.overwritten > 0 ? s.oldestBootNs + bootToWallOffsetNs() : e.startedNs;
+    } else if (e.archived) {
+      ({ events, overwritten, lost, completeSinceNs } = e.archived);
+    }
+    return {
+      id: e.id,
+      name: e.name,
+      pod: e.pod,
+      namespace: e.namespace,
+      runtime: e.runtime,
+      pid: e.pid,
+      mntns: e.mntns.toString(),
+      state: e.handle !== null ? 'running' : 'exited',
+      startedAt: iso(e.startedNs)!,
+      exitedAt: iso(e.exitedNs),
+      exitCode: e.exitCode,
+      events,
+      overwritten,
+      lost,
+      completeSince: iso(completeSinceNs),
+      bundle: e.bundle,
+      labels: e.labels,
+    };
+  }
+
+  async add(req: AddContainerRequest): Promise<ContainerInfo> {
+    if (!req || typeof req.id !== 'string' || !ID_RE.test(req.id)) {
+      throw new ApiError('invalid', 'id must be 1-256 characters of A-Z a-z 0-9 . _ - and start with a letter or digit');
+    }
+    if (!Number.isInteger(req.pid) || req.pid <= 0) throw new ApiError('invalid', `pid must be a positive integer, not ${req.pid}`);
+    if (this.entries.has(req.id)) throw new ApiError('exists', `container ${req.id} is already registered`);
+    const running = [...this.entries.values()].filter((e) => e.handle !== null);
+    if (running.length >= this.opts.maxContainers) {
+      throw new ApiError('exhausted', `already recording ${running.length} containers (--max-containers ${this.opts.maxContainers})`);
+    }
+    let mntns: bigint;
+    let nsId: bigint;
+    try {
+      mntns = mntnsOfPid(req.pid);
+      nsId = mntnsIdOfPid(req.pid);
+    } catch (err) {
+      throw new ApiError('invalid', (err as Error).message);
+    }
+    if (mntns === this.ownMntns) {
+      throw new ApiError('invalid', `process ${req.pid} shares the daemon's own mount namespace (${mntns}): it is not in a container, and recording it would record the host`);
+    }
+    const same = running.find((e) => e.mntns === mntns);
+    if (same) {
+      if (this.stillInNamespace(same)) {
+        throw new ApiError('conflict', `container ${same.id} already records mount namespace ${mntns} (pid ${req.pid})`);
+      }
+      // The kernel reuses the inode of a dead namespace: the old container is gone; archive it first.
+      this.log(`mount namespace ${mntns} was reused: ${same.id} has exited`);
+      await this.remove(same.id, null);
+    }
+    let handle: number;
+    try {
+      handle = this.opts.recorder.addContainer(mntns, req.ringBytes ?? this.opts.ringBytes, nsId);
+    } catch (err) {
+      const msg = (err as Error).message;
+      throw new ApiError(/budget|in use/.test(msg) ? 'exhausted' : /ring size|greater than|larger than/.test(msg) ? 'invalid' : 'internal', msg);
+    }
+    const annotations = req.annotations ?? {};
+    const k8s = kubernetesNames(annotations);
+    const e: Entry = {
+      id: req.id,
+      name: req.name || k8s.name || req.id.slice(0, 12),
+      pod: k8s.pod ?? null,
+      namespace: k8s.namespace ?? null,
+      runtime: req.runtime || null,
+      pid: req.pid,
+      mntns,
+      nsId,
+      bundle: req.bundle || null,
+      labels: annotations,
+      startedNs: nowNs(),
+      exitedNs: null,
+      exitCode: null,
+      handle,
+      archive: null,
+      archived: null,
+    };
+    this.entries.set(e.id, e);
+    this.log(`recording ${e.id} (${e.name}) pid ${e.pid} mntns ${mntns}`);
+    return this.info(e);
+  }
+
+  /** Whether a running entry's process still lives in the namespace it was registered with. */
+  private stillInNamespace(e: Entry): boolean {
+    try {
+      return mntnsOfPid(e.pid) === e.mntns && (e.nsId === 0n || mntnsIdOfPid(e.pid) === e.nsId);
+    } catch {
+      return false;
+    }
+  }
+
+  private rowsOfRing(e: Entry): EventRow[] {
+    const snap = this.opts.recorder.snapshot(e.handle!);
+    return toRows(snap.events, this.opts.recorder.table, { wallOffsetNs: bootToWallOffsetNs() });
+  }
+
+  private rowsOf(e: Entry): Iterable<EventRow> {
+    if (e.handle !== null) return this.rowsOfRing(e);
+    if (e.archive) return readDump(e.archive).rows;
+    return [];
+  }
+
+  private dumpInput(e: Entry, rows: Iterable<EventRow>) {
+    const info = this.info(e);
+    return {
+      container: {
+        ...info,
+        startedNs: e.startedNs,
+        exitedNs: e.exitedNs,
+        completeSinceNs: info.completeSince ? BigInt(Date.parse(info.completeSince)) * 1000000n : null,
+      },
+      rows,
+    };
+  }
+
+  async remove(id: string, exitCode: number | null = null): Promise<ContainerInfo> {
+    const e = this.entries.get(id);
+    if (!e) throw new ApiError('not_found', `no container with id "${id}"`);
+    if (e.handle === null) throw new ApiError('not_found', `container ${id} has already exited`);
+    e.exitedNs = nowNs();
+    e.exitCode = exitCode;
+    const file = path.join(this.archiveDir, `${e.id}.db`);
+    const rows = this.rowsOfRing(e);
+    const input = this.dumpInput(e, rows);
+    try {
+      writeDump(file, input);
+    } catch (err) {
+      // Keep the ring: the history stays in memory and can still be dumped.
+      e.exitedNs = null;
+      e.exitCode = null;
+      throw new ApiError('unavailable', `archiving container ${id}: ${(err as Error).message}; its history is kept in memory`);
+    }
+    const s = input.container;
+    e.archived = { events: rows.length, overwritten: s.overwritten, lost: s.lost, completeSinceNs: s.completeSinceNs };
+    this.opts.recorder.removeContainer(e.handle);
+    e.handle = null;
+    e.archive = file;
+    this.log(`container ${id} exited; ${rows.length} calls archived in ${file}`);
+    this.enforceRetention();
+    return this.info(e);
+  }
+
+  /** Deletes the oldest archives beyond the byte and age limits. */
+  enforceRetention(): void {
+    const exited = [...this.entries.values()]
+      .filter((e) => e.handle === null && e.archive)
+      .map((e) => ({ e, size: fs.statSync(e.archive!, { throwIfNoEntry: false })?.size ?? 0 }))
+      .sort((a, b) => Number((a.e.exitedNs ?? 0n) - (b.e.exitedNs ?? 0n)));
+    let total = exited.reduce((n, x) => n + x.size, 0);
+    const oldest = nowNs() - BigInt(this.opts.retentionMs) * 1000000n;
+    for (const x of exited) {
+      if (total <= this.opts.retentionBytes && (x.e.exitedNs ?? 0n) >= oldest) continue;
+      fs.rmSync(x.e.archive!, { force: true });
+      this.entries.delete(x.e.id);
+      total -= x.size;
+      this.log(`retention: dropped the archive of ${x.e.id}`);
+    }
+  }
+
+  list(): ContainerInfo[] {
+    return [...this.entries.values()].map((e) => this.info(e));
+  }
+
+  get(ref: string): ContainerInfo {
+    return this.info(this.resolve(ref));
+  }
+
+  events(ref: string, filter: EventFilter = {}): EventRow[] {
+    return filterRows(this.rowsOf(this.resolve(ref)), filter);
+  }
+
+  async *watch(ref: string, filter: EventFilter, signal: AbortSignal): AsyncIterable<EventRow> {
+    const e = this.resolve(ref);
+    const names = filter.syscalls?.length ? new Set(filter.syscalls) : null;
+    // Cursor: the newest finished call sent; calls still blocked are sent when they return.
+    let cursor = filter.since ?? 0n;
+    const seen = new Set<string>();
+    let sent = 0;
+    while (!signal.aborted) {
+      const live = e.handle !== null;
+      const rows = live ? this.rowsOfRing(e) : [...this.rowsOf(e)];
+      let next = cursor;
+      for (const r of rows) {
+        if (r.tsNs < cursor || (live && r.unfinished)) continue;
+        const key = `${r.tsNs}/${r.tid}/${r.nr}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (r.tsNs > next) next = r.tsNs;
+        if (!matchesFilter(r, filter, names)) continue;
+        yield r;
+        if (filter.limit !== undefined && ++sent >= filter.limit) return;
+      }
+      // Forget keys older than the cursor; keep those at it (same-ns calls on other threads).
+      if (next > cursor) {
+        for (const k of seen) if (BigInt(k.slice(0, k.indexOf('/'))) < next) seen.delete(k);
+        cursor = next;
+      }
+      if (!live) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.opts.watchIntervalMs ?? 100);
+        signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        }, { once: true });
+      });
+    }
+  }
+
+  async dump(ref: string, file: string): Promise<{ events: number }> {
+    const e = this.resolve(ref);
+    this.dumps++;
+    if (e.handle === null && e.archive) {
+      // The archive is already a dump: copy it whole, then rename.
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        fs.copyFileSync(e.archive, tmp);
+        fs.renameSync(tmp, file);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw new ApiError('internal', `dump of container ${e.id}: ${(err as Error).message}`);
+      }
+      return { events: e.archived?.events ?? 0 };
+    }
+    const rows = this.rowsOfRing(e);
+    try {
+      writeDump(file, this.dumpInput(e, rows));
+    } catch (err) {
+      throw new ApiError('internal', `dump of container ${e.id}: ${(err as Error).message}`);
+    }
+    return { events: rows.length };
+  }
+
+  async delete(ref: string): Promise<void> {
+    const e = this.resolve(ref);
+    if (e.handle !== null) this.opts.recorder.removeContainer(e.handle);
+    if (e.archive) fs.rmSync(e.archive, { force: true });
+    this.entries.delete(e.id);
+    this.log(`deleted ${e.id}`);
+  }
+
+  /** Counters for /metrics. */
+  metrics() {
+    const all = this.list();
+    const host = this.opts.recorder.hostStats();
+    return {
+      running: all.filter((c) => c.state === 'running').length,
+      exited: all.filter((c) => c.state === 'exited').length,
+      events: all.reduce((n, c) => n + c.events, 0),
+      overwritten: all.reduce((n, c) => n + c.overwritten, 0),
+      lost: all.reduce((n, c) => n + c.lost, 0) + host.missed,
+      missed: host.missed,
+      ringBytes: host.ringBytesInUse,
+      budgetBytes: host.budgetBytes,
+      dumps: this.dumps,
+    };
+  }
+
+  /** Archives every running container (daemon shutdown: its rings do not outlive it yet). */
+  async archiveAll(): Promise<void> {
+    for (const e of [...this.entries.values()]) {
+      if (e.handle === null) continue;
+      try {
+        await this.remove(e.id, null);
+      } catch (err) {
+        this.log(`shutdown: ${(err as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The daemon end to end: a real daemon process in temporary run and state
+ * dirs, real processes registered over gRPC, real curl over the unix socket,
+ * real SQLite files opened with the sqlite3 shell.
+ */
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectTracerManager, TracerManagerClient } from '../recorder/daemon/grpc-client';
+import { curl, DaemonProcess, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
+import { startWorkload } from './lib/procs';
+
+interface Ctx {
+  daemon: DaemonProcess;
+  client: TracerManagerClient;
+  root: string;
+}
+
+let ctx: Ctx;
+
+test.before(async () => {
+  const dirs = tempDirs();
+  const daemon = await startDaemonProcess(dirs);
+  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+  ctx = { daemon, client, root: dirs.root };
+});
+
+test.afterEach.always((t) => {
+  if (!t.passed) t.log(ctx.daemon.log());
+});
+
+test.after.always(async () => {
+  ctx?.client.close();
+  await ctx?.daemon.stop();
+  if (ctx) fs.rmSync(ctx.root, { recursive: true, force: true });
+});
+
+const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
+let seq = 0;
+const uniqueId = (p: string) => `${p}-${process.pid}-${++seq}-${Date.now().toString(36)}`;
+
+test.serial('sockets and run dir are private', (t) => {
+  t.is(fs.statSync(ctx.daemon.runDir).mode & 0o777, 0o700);
+  t.is(fs.statSync(ctx.daemon.apiSocket).mode & 0o777, 0o600);
+  t.is(fs.statSync(ctx.daemon.managerSocket).mode & 0o777, 0o600);
+});
+
+test.serial('a process registered over gRPC: list, events and dump over curl; the dump opens in sqlite3', async (t) => {
+  const file = path.join(os.tmpdir(), `sb-daemon-seq-${process.pid}`);
+  const w = await startWorkload(['--unshare', 'sequence', file, '25']);
+  const id = uniqueId('seq');
+  const added = await ctx.client.addContainer({ id, pid: w.pid, name: 'seqbox', annotations: { 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'prod' } });
+  t.is(added.state, 'running');
+  t.is(added.mntns, String(w.mntns));
+  t.is(added.pod, 'web-0');
+  t.is(added.namespace, 'prod');
+  w.go();
+  t.is((await w.done).code, 0);
+
+  const list = await curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers']);
+  t.is(list.status, 200);
+  const mine = json(list.body).containers.find((c: { id: string }) => c.id === id);
+  t.truthy(mine);
+  t.is(mine.name, 'seqbox');
+  t.true(mine.events >= 30, `events ${mine.events}`);
+  t.is(mine.lost, 0);
+
+  const byName = await curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers/seqbox']);
+  t.is(byName.status, 200);
+  t.is(json(byName.body).id, id);
+  const byPrefix = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id.slice(0, id.length - 2)}`]);
+  t.is(json(byPrefix.body).id, id);
+
+  const text = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?format=text&syscall=openat,write`]);
+  t.is(text.status, 200);
+  const lines = text.body.toString().trim().split('\n');
+  t.true(lines.some((l) => l.includes(`openat(AT_FDCWD, "${file}"`)), 'the openat of the unique file');
+  t.true(lines.some((l) => /write\(\d+, "hello straceback\\n", 17\) = 17/.test(l)));
+  t.true(lines.some((l) => /"\/nonexistent\/straceback".* = -1 ENOENT \(No such file or directory\)/.test(l)));
+  t.false(lines.some((l) => / getpid\(/.test(l)), 'the syscall filter let getpid through');
+
+  const nd = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?format=ndjson&syscall=getpid&limit=5`]);
+  const rows = nd.body.toString().trim().split('\n').map((l) => JSON.parse(l));
+  t.is(rows.length, 5);
+  for (const r of rows) {
+    t.is(r.name, 'getpid');
+    t.is(Number(r.ret), w.pid);
+  }
+
+  const db = path.join(ctx.root, 'seq.db');
+  const dump = await curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
+  t.is(dump.status, 200);
+  t.regex(dump.headers, /content-type: application\/vnd\.sqlite3/i);
+  fs.writeFileSync(db, dump.body);
+  t.is(sqlite(db, "select value from meta where key='schema_version'").trim(), '1');
+  t.is(sqlite(db, `select id, name, pod, namespace from container`).trim(), `${id}|seqbox|web-0|prod`);
+  t.is(Number(sqlite(db, "select count(*) from syscall where name='getpid'")), 25);
+  t.is(sqlite(db, `select path, fd >= 3 from opens where path = '${file}'`).trim(), `${file}|1`);
+  t.is(sqlite(db, "select path, error from errors where name = 'openat'").trim(), '/nonexistent/straceback|ENOENT');
+  t.is(sqlite(db, "select count(*) from syscall where name='write' and args like '%hello straceback%' and ret = 17").trim(), '1');
+  t.is(sqlite(db, 'pragma integrity_check').trim(), 'ok');
+});
+
+test.serial('after RemoveContainer the history is archived, dumpable by name, also after a daemon restart', async (t) => {
+  const w = await startWorkload(['--unshare', 'getpid', '40']);
+  const id = uniqueId('arch');
+  await ctx.client.addContainer({ id, pid: w.pid, name: 'archbox' });
+  w.go();
+  await w.done;
+  const removed = await ctx.client.removeContainer({ id, exitCode: 0 });
+  t.is(removed.state, 'exited');
+  t.is(removed.exitCode, 0);
+  t.true(fs.existsSync(path.join(ctx.daemon.stateDir, 'archives', `${id}.db`)));
+
+  const check = async () => {
+    const got = await curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers/archbox']);
+    t.is(got.status, 200);
+    t.is(json(got.body).state, 'exited');
+    const dump = await curl(ctx.daemon.apiSocket, ['-X', 'POST', 'http://localhost/v1/containers/archbox/dump']);
+    t.is(dump.status, 200);
+    const db = path.join(ctx.root, `arch-${Date.now()}.db`);
+    fs.writeFileSync(db, dump.body);
+    t.is(Number(sqlite(db, "select count(*) from syscall where name='getpid'")), 40);
+    const text = await curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers/archbox/events?syscall=getpid']);
+    t.is(text.body.toString().trim().split('\n').length, 40);
+  };
+  await check();
+
+  // Restart the daemon on the same dirs.
+  ctx.client.close();
+  t.is(await ctx.daemon.stop(), 0);
+  ctx.daemon = await startDaemonProcess({ runDir: ctx.daemon.runDir, stateDir: ctx.daemon.stateDir });
+  ctx.client = await connectTracerManager(ctx.daemon.managerSocket, { deadlineMs: 10_000 });
+  await check();
+});
+
+test.serial('bad requests get JSON errors with real statuses; the daemon keeps serving and histories do not change', async (t) => {
+  const w = await startWorkload(['--unshare', 'getpid', '10']);
+  const id = uniqueId('bad');
+  await ctx.client.addContainer({ id, pid: w.pid, name: 'badbox' });
+  w.go();
+  await w.done;
+  const before = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?format=ndjson`]);
+  const s = ctx.daemon.apiSocket;
+  const cases: Array<[string[], number, RegExp]> = [
+    [['http://localhost/v1/containers/no-such-container'], 404, /no container matches/],
+    [['http://localhost/v1/containers/no-such-container/events'], 404, /no container matches/],
+    [['-X', 'POST', 'http://localhost/v1/containers/no-such-container/dump'], 404, /no container matches/],
+    [[`http://localhost/v1/containers/${id}/events?limit=abc`], 400, /limit/],
+    [[`http://localhost/v1/containers/${id}/events?format=xml`], 400, /format/],
+    [[`http://localhost/v1/containers/${id}/events?since=yesterday`], 400, /since/],
+    [[`http://localhost/v1/containers/${id}/events?bogus=1`], 400, /unknown query parameter/],
+    [['-X', 'PUT', `http://localhost/v1/containers/${id}`], 405, /not allowed/],
+    [['-X', 'GET', `http://localhost/v1/containers/${id}/dump`], 405, /not allowed/],
+    [['http://localhost/v2/things'], 404, /no such endpoint/],
+    [['-X', 'POST', '--data-binary', `@${writeBig()}`, `http://localhost/v1/containers/${id}/dump`], 413, /larger than/],
+  ];
+  for (const [args, status, re] of cases) {
+    const r = await curl(s, args);
+    t.is(r.status, status, `${args.join(' ')} -> ${r.status} ${r.body}`);
+    t.regex(r.headers, /content-type: application\/json/i);
+    t.regex(json(r.body).error, re);
+  }
+  const allowed = await curl(s, ['-X', 'PUT', `http://localhost/v1/containers/${id}`]);
+  t.regex(allowed.headers, /allow: GET, HEAD, DELETE/i);
+
+  // gRPC: duplicate and unknown ids.
+  const dup = await t.throwsAsync(ctx.client.addContainer({ id, pid: process.pid }));
+  t.regex(dup!.message, /ALREADY_EXISTS/);
+  const unknown = await t.throwsAsync(ctx.client.removeContainer({ id: 'never-registered' }));
+  t.regex(unknown!.message, /NOT_FOUND/);
+  const badPid = await t.throwsAsync(ctx.client.addContainer({ id: uniqueId('pid'), pid: 999999999 }));
+  t.regex(badPid!.message, /INVALID_ARGUMENT/);
+
+  const health = await curl(s, ['http://localhost/healthz']);
+  t.is(health.status, 200);
+  const after = await curl(s, [`http://localhost/v1/containers/${id}/events?format=ndjson`]);
+  t.deepEqual(after.body, before.body);
+});
+
+function writeBig(): string {
+  const f = path.join(ctx.root, 'big.bin');
+  fs.writeFileSync(f, Buffer.alloc(1 << 20, 1));
+  return f;
+}
+
+test.serial('a dump taken during a tight loop loses no events; concurrent dumps and a list all succeed', async (t) => {
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  const id = uniqueId('loop');
+  await ctx.client.addContainer({ id, pid: w.pid, name: 'loopbox', ringBytes: 4 << 20 });
+  w.go();
+  await new Promise((r) => setTimeout(r, 300));
+  const results = await Promise.all([
+    curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]),
+    curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]),
+    curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers']),
+  ]);
+  for (const r of results) t.is(r.status, 200);
+  for (const [i, r] of results.slice(0, 2).entries()) {
+    const db = path.join(ctx.root, `loop-${i}.db`);
+    fs.writeFileSync(db, r.body);
+    const values = sqlite(db, "select args from syscall where name='write' and resumed = 0 order by id")
+      .trim()
+      .split('\n')
+      .map((a) => Number(/"(\d+)\\n"/.exec(a)?.[1]));
+    t.true(values.length > 10_000, `only ${values.length} writes`);
+    let holes = 0;
+    for (let k = 1; k < values.length; k++) if (values[k] !== values[k - 1] + 1) holes++;
+    t.is(holes, 0, `dump ${i}: ${holes} holes between ${values[0]} and ${values[values.length - 1]}`);
+  }
+  w.kill();
+  await w.done;
+  await ctx.client.removeContainer({ id, exitCode: 137 });
+});
+
+test.serial('a second daemon on the same run dir refuses to start', async (t) => {
+  const second = await t.throwsAsync(startDaemonProcess({ runDir: ctx.daemon.runDir, stateDir: ctx.daemon.stateDir }));
+  t.regex(second!.message, /another straceback daemon .*is already serving/);
+  const health = await curl(ctx.daemon.apiSocket, ['http://localhost/healthz']);
+  t.is(health.status, 200, 'the first daemon still serves');
+});
+
+test.serial('a stale socket from a dead daemon is replaced', async (t) => {
+  const dirs = tempDirs('sb-stale-');
+  t.teardown(() => fs.rmSync(dirs.root, { recursive: true, force: true }));
+  const d1 = await startDaemonProcess(dirs);
+  d1.proc.kill('SIGKILL');
+  await new Promise((r) => d1.proc.once('exit', r));
+  t.true(fs.existsSync(d1.apiSocket), 'the killed daemon left its socket');
+  const d2 = await startDaemonProcess(dirs);
+  const h = await curl(d2.apiSocket, ['http://localhost/healthz']);
+  t.is(h.status, 200);
+  t.is(await d2.stop(), 0);
+  t.false(fs.existsSync(d2.apiSocket), 'a clean stop removes the socket');
+});
+
+test.serial('metrics in Prometheus text', async (t) => {
+  const m = await curl(ctx.daemon.apiSocket, ['http://localhost/metrics']);
+  t.is(m.status, 200);
+  const text = m.body.toString();
+  t.regex(text, /^# TYPE straceback_containers gauge$/m);
+  t.regex(text, /^straceback_containers\{state="exited"\} [1-9]\d*$/m);
+  t.regex(text, /^straceback_dumps_total [1-9]\d*$/m);
+  t.regex(text, /^straceback_events_lost 0$/m);
+});
+
+test.serial('DELETE stops tracing and forgets the container', async (t) => {
+  const w = await startWorkload(['--unshare', 'getpid', '3']);
+  const id = uniqueId('del');
+  await ctx.client.addContainer({ id, pid: w.pid });
+  w.go();
+  await w.done;
+  const del = await curl(ctx.daemon.apiSocket, ['-X', 'DELETE', `http://localhost/v1/containers/${id}`]);
+  t.is(del.status, 204);
+  const gone = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}`]);
+  t.is(gone.status, 404);
+});
+
+test.serial('a reused mount namespace inode archives the container that had it, and the new one starts clean', async (t) => {
+  // The kernel hands a freed namespace inode to the next new namespace; try until it does.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const a = await startWorkload(['--unshare', 'getpid', '7']);
+    const idA = uniqueId('old');
+    await ctx.client.addContainer({ id: idA, pid: a.pid });
+    a.go();
+    await a.done; // exits without RemoveContainer, as a container whose poststop hook never ran
+    await new Promise((r) => setTimeout(r, 100));
+    const b = await startWorkload(['--unshare', 'getpid', '3']);
+    if (b.mntns !== a.mntns) {
+      b.kill();
+      await b.done;
+      await ctx.client.removeContainer({ id: idA });
+      continue;
+    }
+    const idB = uniqueId('new');
+    const added = await ctx.client.addContainer({ id: idB, pid: b.pid });
+    t.is(added.mntns, String(a.mntns));
+    b.go();
+    await b.done;
+    const old = json((await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idA}`])).body);
+    t.is(old.state, 'exited');
+    const oldCalls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idA}/events?syscall=getpid`])).body.toString().trim().split('\n');
+    t.is(oldCalls.length, 7, oldCalls.join('\n'));
+    const newCalls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idB}/events?syscall=getpid`])).body.toString().trim().split('\n');
+    t.is(newCalls.length, 3, 'the new container inherited history');
+    return;
+  }
+  t.log('the kernel did not reuse an inode in 10 attempts; nothing to check');
+  t.pass();
+});

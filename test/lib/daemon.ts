@@ -1,0 +1,88 @@
+/** A real straceback daemon process in temporary run and state dirs, for tests. */
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from './procs';
+
+export interface DaemonProcess {
+  runDir: string;
+  stateDir: string;
+  apiSocket: string;
+  managerSocket: string;
+  proc: ChildProcess;
+  /** What the daemon wrote to stderr so far. */
+  log(): string;
+  /** SIGTERM and wait; resolves to the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface CurlResult {
+  status: number;
+  body: Buffer;
+  headers: string;
+}
+
+export const cli = (): string => path.join(repoRoot(), 'bin', 'straceback');
+
+export function tempDirs(prefix = 'sb-daemon-'): { runDir: string; stateDir: string; root: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { root, runDir: path.join(root, 'run'), stateDir: path.join(root, 'state') };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `straceback daemon` and waits until its API socket answers. */
+export async function startDaemonProcess(dirs: { runDir: string; stateDir: string }, extra: string[] = []): Promise<DaemonProcess> {
+  const proc = spawn(cli(), ['daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const apiSocket = path.join(dirs.runDir, 'api.sock');
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) throw new Error(`daemon exited with ${proc.exitCode}: ${log}`);
+    if (/serving/.test(log) && fs.existsSync(apiSocket)) break;
+    await sleep(50);
+  }
+  if (!/serving/.test(log)) {
+    proc.kill('SIGKILL');
+    throw new Error(`daemon did not start: ${log}`);
+  }
+  return {
+    ...dirs,
+    apiSocket,
+    managerSocket: path.join(dirs.runDir, 'manager.sock'),
+    proc,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+let curlSeq = 0;
+
+/** Real curl over the unix socket; headers go to a temp file (stderr of a child is a socket, not openable). */
+export function curl(socket: string, args: string[], timeoutMs = 60_000): Promise<CurlResult> {
+  const headerFile = path.join(os.tmpdir(), `sb-curl-${process.pid}-${++curlSeq}.headers`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      ['-sS', '--unix-socket', socket, '-D', headerFile, '-o', '-', ...args],
+      { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const headers = fs.existsSync(headerFile) ? fs.readFileSync(headerFile, 'latin1') : '';
+        fs.rmSync(headerFile, { force: true });
+        // Keep the last status line (curl may print 100-continue first).
+        const all = [...headers.matchAll(/^HTTP\/[\d.]+ (\d{3})/gm)];
+        if (!all.length) return reject(new Error(`curl ${args.join(' ')}: ${err?.message ?? ''} ${stderr.toString()}`));
+        resolve({ status: Number(all[all.length - 1][1]), body: stdout, headers });
+      },
+    );
+  });
+}
+
+export function sqlite(db: string, sql: string): string {
+  return require('node:child_process').execFileSync('sqlite3', ['-batch', '-bail', db, sql], { encoding: 'utf8' }) as string;
+}
