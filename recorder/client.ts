@@ -1,7 +1,7 @@
 /** The CLI's side of the HTTP API: requests over the daemon's unix socket. */
 import http from 'node:http';
 import path from 'node:path';
-import { API_SOCKET } from './daemon/daemon';
+import { API_SOCKET } from './daemon/api';
 
 export const DEFAULT_RUN_DIR = '/run/straceback';
 export const DEFAULT_STATE_DIR = '/var/lib/straceback';

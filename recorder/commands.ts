@@ -4,12 +4,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ApiClientError, apiJson, apiRequest, expectOk } from './client';
-import { ContainerInfo } from './daemon/api';
-import { startDaemon } from './daemon/daemon';
-import { connectTracerManager } from './daemon/grpc-client';
-import { MANAGER_SOCKET } from './daemon/daemon';
-import { showDump } from './sinks/sqlite';
-import { textLines } from './sinks/stream';
+import { ContainerInfo, MANAGER_SOCKET } from './daemon/api';
+import type { ShowOptions } from './sinks/sqlite';
 import { UsageError, parseDuration, parseSize } from './cli-util';
 
 export interface DaemonArgs {
@@ -25,6 +21,7 @@ export interface DaemonArgs {
 export async function daemonCommand(a: DaemonArgs): Promise<number> {
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} straceback: ${line}\n`);
   if (!Number.isInteger(a.maxContainers) || a.maxContainers < 1) throw new UsageError('--max-containers must be a positive integer');
+  const { startDaemon } = await import('./daemon/daemon');
   const daemon = await startDaemon({
     runDir: a.runDir,
     stateDir: a.stateDir,
@@ -117,7 +114,9 @@ export async function showCommand(a: ShowArgs): Promise<number> {
   const isFile = a.target.endsWith('.db') || (a.target.includes('/') && fs.existsSync(a.target));
   if (isFile) {
     if (!fs.existsSync(a.target)) throw new Error(`${a.target}: no such file`);
-    for (const chunk of showDump(a.target, { format: a.format, syscalls: a.syscall, tid: a.tid, failedOnly: a.failed, utc: a.utc })) {
+    const { showDump } = await import('./sinks/sqlite');
+    const opts: ShowOptions = { format: a.format, syscalls: a.syscall, tid: a.tid, failedOnly: a.failed, utc: a.utc };
+    for (const chunk of showDump(a.target, opts)) {
       if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
     }
     return 0;
@@ -132,26 +131,27 @@ export async function showCommand(a: ShowArgs): Promise<number> {
 }
 
 export async function tailCommand(a: { runDir: string; ref: string; syscall?: string[]; tid?: number; failed: boolean }): Promise<number> {
+  // Loaded here: only tail pays for the gRPC client.
+  const { connectTracerManager } = await import('./daemon/grpc-client');
+  const { textLines } = await import('./sinks/stream');
   const client = await connectTracerManager(path.join(a.runDir, MANAGER_SOCKET), { deadlineMs: 5000 }).catch((err: Error) => {
     throw new ApiClientError(`cannot reach the straceback daemon at ${path.join(a.runDir, MANAGER_SOCKET)}: ${err.message}`);
   });
-  let stopped = false;
-  const stream = client.watchEvents({ id: a.ref, syscalls: a.syscall ?? [], tid: a.tid, failedOnly: a.failed });
-  const iterator = stream[Symbol.asyncIterator]();
-  // Ctrl-C ends the watch cleanly (return() cancels the call).
-  process.once('SIGINT', () => {
-    stopped = true;
-    void iterator.return?.();
-  });
+  // Ctrl-C or SIGTERM ends the watch cleanly: the signal cancels the call even while it waits.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    for (;;) {
-      const { value, done } = await iterator.next();
-      if (done) break;
-      for (const line of textLines([value], {})) process.stdout.write(line);
+    const stream = client.watchEvents({ id: a.ref, syscalls: a.syscall ?? [], tid: a.tid, failedOnly: a.failed, signal: stop.signal });
+    for await (const row of stream) {
+      for (const line of textLines([row], {})) process.stdout.write(line);
     }
   } catch (err) {
-    if (!stopped) throw err;
+    if (!stop.signal.aborted) throw err;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     client.close();
   }
   return 0;

@@ -26,7 +26,11 @@ export interface SyscallEvent {
   resumed: boolean;
 }
 
-export function pairRecords(records: RawRecord[]): SyscallEvent[] {
+/**
+ * resumesAny: syscalls whose exit carries another number (rt_sigreturn's
+ * exit reports the syscall it restores), paired with the next exit of the thread.
+ */
+export function pairRecords(records: RawRecord[], resumesAny: ReadonlySet<number> = new Set()): SyscallEvent[] {
   const out: SyscallEvent[] = [];
   const open = new Map<number, SyscallEvent>();
   const pidOf = new Map<number, { pid: number; comm: string }>();
@@ -53,7 +57,7 @@ export function pairRecords(records: RawRecord[]): SyscallEvent[] {
       continue;
     }
     const ev = open.get(r.tid);
-    if (ev && ev.nr === r.nr) {
+    if (ev && (ev.nr === r.nr || resumesAny.has(ev.nr))) {
       open.delete(r.tid);
       ev.durNs = r.bootNs - ev.bootNs;
       ev.ret = r.ret;

@@ -60,10 +60,12 @@ export class Recorder {
   readonly table: SyscallTable;
   private readonly core: NativeRecorder;
   private readonly ringBytes: number;
+  private readonly sigreturns: ReadonlySet<number>;
 
   constructor(opts: RecorderOptions = {}) {
     this.table = syscallTable();
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
+    this.sigreturns = new Set(['rt_sigreturn', 'sigreturn'].map((n) => this.table.byName.get(n)?.nr ?? -1));
     this.core = new (native().Recorder)({
       descTable: encodeDescTable(this.table),
       budgetBytes: opts.budgetBytes ?? DEFAULT_BUDGET_BYTES,
@@ -91,7 +93,7 @@ export class Recorder {
     const snap = this.core.snapshot(handle);
     const records = parseRecords(snap.records);
     const { records: _raw, ...stats } = snap;
-    return { stats, records, events: pairRecords(records) };
+    return { stats, records, events: pairRecords(records, this.sigreturns) };
   }
 
   stats(handle: number): RingStats {

@@ -290,3 +290,58 @@ test.serial('a reused mount namespace inode archives the container that had it, 
   t.log('the kernel did not reuse an inode in 10 attempts; nothing to check');
   t.pass();
 });
+
+test.serial('CLI: list, dump, show (file and live) and tail against the daemon', async (t) => {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const { cli } = await import('./lib/daemon');
+  const run = (args: string[]) => spawnSync(cli(), [...args, '--run-dir', ctx.daemon.runDir], { encoding: 'utf8', timeout: 60_000 });
+  const w = await startWorkload(['--unshare', 'sequence', path.join(ctx.root, 'cli-file'), '5']);
+  const id = uniqueId('cli');
+  await ctx.client.addContainer({ id, pid: w.pid, name: 'clibox' });
+
+  // tail follows live: start it before the workload runs.
+  const tail = spawn(cli(), ['tail', 'clibox', '--syscall', 'getpid', '--run-dir', ctx.daemon.runDir]);
+  let tailed = '';
+  tail.stdout.on('data', (d: Buffer) => (tailed += d.toString()));
+  await new Promise((r) => setTimeout(r, 500));
+  w.go();
+  await w.done;
+  for (let i = 0; i < 50 && tailed.split('\n').filter(Boolean).length < 5; i++) await new Promise((r) => setTimeout(r, 100));
+  tail.kill('SIGINT');
+  const tailCode = await new Promise((r) => tail.once('exit', r));
+  t.is(tailCode, 0);
+  const tailLines = tailed.trim().split('\n');
+  t.is(tailLines.length, 5, tailed);
+  for (const l of tailLines) t.regex(l, new RegExp(` ${w.pid}/${w.pid} workload getpid\\(\\) = ${w.pid} <`));
+
+  const list = run(['list']);
+  t.is(list.status, 0, list.stderr);
+  t.regex(list.stdout, /^ID\s+NAME\s+STATE/);
+  t.regex(list.stdout, new RegExp(`${id.slice(0, 12)}\\s+clibox\\s+running`));
+  const listJson = JSON.parse(run(['list', '--json']).stdout);
+  t.true(listJson.containers.some((c: { id: string }) => c.id === id));
+
+  const db = path.join(ctx.root, 'cli.db');
+  const dump = run(['dump', 'clibox', '-o', db]);
+  t.is(dump.status, 0, dump.stderr);
+  t.regex(dump.stderr, /calls written to .*cli\.db/);
+  t.is(Number(sqlite(db, "select count(*) from syscall where name='getpid'")), 5);
+
+  const fromFile = run(['show', db, '--syscall', 'write', '--utc']);
+  t.is(fromFile.status, 0, fromFile.stderr);
+  t.regex(fromFile.stdout, /write\(\d+, "hello straceback\\n", 17\) = 17/);
+  const failed = run(['show', 'clibox', '--failed']);
+  t.is(failed.status, 0, failed.stderr);
+  t.regex(failed.stdout, /openat\(AT_FDCWD, "\/nonexistent\/straceback", O_RDONLY\) = -1 ENOENT/);
+  t.false(/getpid/.test(failed.stdout));
+  const asJson = run(['show', 'clibox', '--format', 'json', '--syscall', 'getpid']);
+  const rows = asJson.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.is(rows.length, 5);
+
+  const missing = run(['show', 'no-such-box']);
+  t.is(missing.status, 1);
+  t.regex(missing.stderr, /no container matches "no-such-box"/);
+  const down = spawnSync(cli(), ['list', '--run-dir', path.join(ctx.root, 'nowhere')], { encoding: 'utf8' });
+  t.is(down.status, 1);
+  t.regex(down.stderr, /cannot reach the straceback daemon at .*api\.sock: is it running\?/);
+});

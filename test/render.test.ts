@@ -53,3 +53,18 @@ test('pairing and a rendered line', (t) => {
   t.true(resumed.resumed);
   t.regex(renderEvent(resumed, table, { wallOffsetNs: 0n, utc: true }), /<\.\.\. openat resumed>\) = -1 ENOENT/);
 });
+
+test('rt_sigreturn pairs with the exit that reports the restored syscall number', (t) => {
+  const table = syscallTable('x86_64');
+  const nr = table.byName.get('rt_sigreturn')!.nr;
+  const base = { cpu: 0, tid: 7, itemsCut: false, pid: 7, comm: 'x', args: [] as bigint[], ret: 0n, items: [] as RawRecord['items'] };
+  const enter: RawRecord = { ...base, kind: KIND_ENTER, bootNs: 10n, nr };
+  const exit: RawRecord = { ...base, kind: KIND_EXIT, bootNs: 20n, nr: 0xffff, ret: 0n };
+  const plain = pairRecords([enter, exit]);
+  t.is(plain.length, 2, 'without the hint they do not pair');
+  const [ev, ...rest] = pairRecords([enter, exit], new Set([nr]));
+  t.is(rest.length, 0);
+  t.false(ev.unfinished);
+  t.is(ev.nr, nr);
+  t.is(ev.durNs, 10n);
+});

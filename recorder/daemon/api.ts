@@ -5,6 +5,10 @@
  */
 import { EventRow } from '../rows';
 
+/** Sockets in the run dir. */
+export const API_SOCKET = 'api.sock';
+export const MANAGER_SOCKET = 'manager.sock';
+
 export type ContainerState = 'running' | 'exited';
 
 /** A container as the API shows it (GET /v1/containers/{ref}). */

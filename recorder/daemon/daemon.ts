@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Recorder } from '../recorder';
+import { API_SOCKET, MANAGER_SOCKET } from './api';
 import { startTracerManager } from './grpc';
 import { createApiServer } from './http';
 import { Registry } from './registry';
@@ -28,8 +29,6 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-export const API_SOCKET = 'api.sock';
-export const MANAGER_SOCKET = 'manager.sock';
 const PID_FILE = 'daemon.pid';
 
 function answers(socket: string): Promise<boolean> {
