@@ -32,6 +32,8 @@
 
 static const char *prog = "sysbench";
 
+#include "handshake.h"
+
 static void usage(const char *why)
 {
     fprintf(stderr,
@@ -40,12 +42,6 @@ static void usage(const char *why)
             "  getppid N | pread N FILE\n",
             prog, why, prog);
     exit(2);
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
-    exit(1);
 }
 
 static unsigned long long parse_count(const char *s)
@@ -71,30 +67,6 @@ static double now_ns(void)
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         die("clock_gettime");
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void handshake(void)
-{
-    char line[40];
-    char c;
-    int n;
-    ssize_t r;
-
-    n = snprintf(line, sizeof line, "ready %ld\n", (long)getpid());
-    if (write(1, line, (size_t)n) != n)
-        die("write ready");
-    for (;;) {
-        r = read(0, &c, 1);
-        if (r == 1)
-            return;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0) {
-            fprintf(stderr, "%s: stdin closed before the go byte\n", prog);
-            exit(1);
-        }
-        die("read go byte");
-    }
 }
 
 static int bench_getppid(unsigned long long n)
@@ -167,12 +139,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    if (unshare_ns) {
-        if (unshare(CLONE_NEWNS) != 0)
-            die("unshare(CLONE_NEWNS)");
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-            die("mount / rprivate");
-    }
+    if (unshare_ns)
+        do_unshare();
     if (wait_go)
         handshake();
 

@@ -144,7 +144,8 @@ function wallTime(bootNs: bigint, opts: RenderOptions, utc: boolean): string {
 /** "<0.000000>" .. "<0.009999>", made when first needed: most calls take less than 10 ms. */
 const SHORT_DURATIONS: string[] = [];
 
-function formatDuration(durNs: bigint): string {
+/** strace -T's "<s.uuuuuu>". */
+export function formatDuration(durNs: bigint): string {
   const n = Number(durNs);
   if (n >= 0 && n < 1e7) {
     const us = (n / 1000) | 0;

@@ -27,7 +27,7 @@ import { Packr } from 'msgpackr';
 import { FCNTL_CMDS, PRCTL_OPTIONS } from '../decode/consts';
 import { decodeReturn, decoderFor } from '../decode/decode';
 import { SyscallEvent } from '../events';
-import { formatWallTime } from '../render';
+import { formatDuration, formatWallTime } from '../render';
 import { EventRow } from '../rows';
 import { hostArch } from '../syscalls/table';
 import { Arch } from '../syscalls/types';
@@ -84,19 +84,6 @@ class WallClock {
   }
 }
 
-/** "<s.uuuuuu>" like render.ts formatDuration. */
-function formatDuration(durNs: bigint): string {
-  // Exact in a double below 2^53 ns (104 days); anything else takes the BigInt path.
-  const n = Number(durNs);
-  if (n >= 0 && n <= 9007199254740991) {
-    const s = Math.floor(n / 1e9);
-    const us = String(Math.floor((n - s * 1e9) / 1000));
-    return '<' + s + '.' + ZEROS[6 - us.length] + us + '>';
-  }
-  const s = durNs / NS_PER_S;
-  const us = (durNs % NS_PER_S) / 1000n;
-  return `<${s}.${us.toString().padStart(6, '0')}>`;
-}
 
 const byName = (m: ReadonlyMap<number, string>): Map<string, bigint> => new Map([...m].map(([v, n]) => [n, BigInt(v)]));
 const FCNTL_BY_NAME = byName(FCNTL_CMDS);

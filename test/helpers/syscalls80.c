@@ -68,13 +68,9 @@
 #endif
 
 static const char *prog = "syscalls80";
-static char dir[64];
 
-static void die(const char *what)
-{
-    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
-    exit(1);
-}
+#include "handshake.h"
+static char dir[64];
 
 /* A call that must succeed; returns its result. */
 static long ok(long r, const char *what)
@@ -92,50 +88,6 @@ static void fails(long r, int e, const char *what)
                 r < 0 ? strerror(errno) : "success");
         exit(1);
     }
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        long r = syscall(SYS_write, fd, buf, len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            die("write");
-        }
-        buf += r;
-        len -= (size_t)r;
-    }
-}
-
-static void handshake(void)
-{
-    char line[40];
-    char c;
-    long r;
-    int n = snprintf(line, sizeof(line), "ready %ld\n", syscall(SYS_getpid));
-
-    write_all(1, line, (size_t)n);
-    for (;;) {
-        r = syscall(SYS_read, 0, &c, 1);
-        if (r == 1)
-            return;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0) {
-            fprintf(stderr, "%s: stdin closed before the go byte\n", prog);
-            exit(1);
-        }
-        die("read go byte");
-    }
-}
-
-static void do_unshare(void)
-{
-    if (unshare(CLONE_NEWNS) != 0)
-        die("unshare(CLONE_NEWNS)");
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        die("mount / rprivate");
 }
 
 /* The kernel's struct sigaction on x86_64 and arm64. */

@@ -41,6 +41,8 @@
 
 static const char *prog = "workload";
 
+#include "handshake.h"
+
 static void usage(const char *why)
 {
     fprintf(stderr,
@@ -49,12 +51,6 @@ static void usage(const char *why)
             "  sequence PATH N | getpid N | counter N | sleep MS\n",
             prog, why, prog);
     exit(2);
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
-    exit(1);
 }
 
 /* Strict unsigned decimal parse; bad input is a usage error. */
@@ -86,52 +82,6 @@ static size_t fmt_line(char *buf, unsigned long long v)
         buf[i] = tmp[n - 1 - i];
     buf[n++] = '\n';
     return n;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        long r = syscall(SYS_write, fd, buf, len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            die("write");
-        }
-        buf += r;
-        len -= (size_t)r;
-    }
-}
-
-static void handshake(void)
-{
-    char line[40];
-    char c;
-    size_t n;
-    long r;
-
-    memcpy(line, "ready ", 6);
-    n = 6 + fmt_line(line + 6, (unsigned long long)syscall(SYS_getpid));
-    write_all(1, line, n);
-    for (;;) {
-        r = syscall(SYS_read, 0, &c, 1);
-        if (r == 1)
-            return;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0) {
-            fprintf(stderr, "%s: stdin closed before the go byte\n", prog);
-            exit(1);
-        }
-        die("read go byte");
-    }
-}
-
-static void do_unshare(void)
-{
-    if (unshare(CLONE_NEWNS) != 0)
-        die("unshare(CLONE_NEWNS)");
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        die("mount / rprivate");
 }
 
 static int mode_sequence(const char *path, unsigned long long n)
