@@ -79,7 +79,11 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         withFilters(withRunDir(y))
           .positional('target', { type: 'string', demandOption: true, describe: 'FILE.db, or a container id, prefix or name' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+          .option('format', {
+            choices: ['text', 'json', 'chrome'] as const,
+            default: 'text' as const,
+            describe: 'text (like strace), json (one object per call), or chrome (trace-event JSON for Perfetto UI / chrome://tracing)',
+          })
           .option('utc', { type: 'boolean', default: false, describe: 'times in UTC instead of local time' }),
       (a) =>
         set(

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ApiClientError, apiJson, apiRequest, expectOk } from './client';
+import { ApiClientError, apiJson, apiRequest, expectOk, readAll } from './client';
+import { EventRow } from './rows';
 import { ContainerInfo, MANAGER_SOCKET } from './daemon/api';
 import type { ShowOptions } from './sinks/sqlite';
 import { UsageError, parseDuration, parseSize } from './cli-util';
@@ -103,7 +104,7 @@ export async function dumpCommand(a: { runDir: string; ref: string; output?: str
 export interface ShowArgs {
   runDir: string;
   target: string;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'chrome';
   syscall?: string[];
   tid?: number;
   failed: boolean;
@@ -119,6 +120,19 @@ export async function showCommand(a: ShowArgs): Promise<number> {
     for (const chunk of showDump(a.target, opts)) {
       if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
     }
+    return 0;
+  }
+  if (a.format === 'chrome') {
+    // A live container: fetch its events as NDJSON and build the trace here.
+    const { chromeTrace } = await import('./sinks/chrome');
+    const q = new URLSearchParams({ format: 'ndjson' });
+    for (const s of a.syscall ?? []) q.append('syscall', s);
+    if (a.tid !== undefined) q.set('tid', String(a.tid));
+    if (a.failed) q.set('failed', 'true');
+    const r = await expectOk(await apiRequest(a.runDir, 'GET', `/v1/containers/${encodeURIComponent(a.target)}/events?${q}`));
+    const text = (await readAll(r.body)).toString('utf8');
+    const rows = text.split('\n').filter(Boolean).map(rowFromJson);
+    for (const chunk of chromeTrace(rows, { container: a.target })) process.stdout.write(chunk);
     return 0;
   }
   const q = new URLSearchParams({ format: a.format === 'json' ? 'ndjson' : 'text' });
@@ -155,6 +169,13 @@ export async function tailCommand(a: { runDir: string; ref: string; syscall?: st
     client.close();
   }
   return 0;
+}
+
+/** An NDJSON event (64-bit values as strings) back to a row. */
+function rowFromJson(line: string): EventRow {
+  const o = JSON.parse(line) as Record<string, unknown>;
+  const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
+  return { ...(o as unknown as EventRow), tsNs: BigInt(o.tsNs as string), durNs: big(o.durNs), ret: big(o.ret) };
 }
 
 export { ApiClientError };

@@ -345,3 +345,33 @@ test.serial('CLI: list, dump, show (file and live) and tail against the daemon',
   t.is(down.status, 1);
   t.regex(down.stderr, /cannot reach the straceback daemon at .*api\.sock: is it running\?/);
 });
+
+test.serial('show --format chrome: valid trace-event JSON, one named track per thread, one slice per call', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { cli } = await import('./lib/daemon');
+  const w = await startWorkload(['--unshare', 'sequence', path.join(ctx.root, 'chrome-file'), '4']);
+  const id = uniqueId('chrome');
+  await ctx.client.addContainer({ id, pid: w.pid, name: 'chromebox' });
+  w.go();
+  await w.done;
+  const db = path.join(ctx.root, 'chrome.db');
+  t.is(spawnSync(cli(), ['dump', id, '-o', db, '--run-dir', ctx.daemon.runDir]).status, 0);
+  const calls = Number(sqlite(db, `select count(*) from syscall where tid = ${w.pid}`));
+  for (const target of [db, id]) {
+    const r = spawnSync(cli(), ['show', target, '--format', 'chrome', '--run-dir', ctx.daemon.runDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    t.is(r.status, 0, r.stderr);
+    const trace = JSON.parse(r.stdout) as { traceEvents: Array<{ ph: string; name: string; tid: number; pid: number; ts?: number; dur?: number; cat?: string; args?: Record<string, unknown> }> };
+    const mine = trace.traceEvents.filter((e) => e.tid === w.pid);
+    t.deepEqual(mine.find((e) => e.ph === 'M' && e.name === 'thread_name')?.args, { name: `workload ${w.pid}` });
+    const slices = mine.filter((e) => e.ph === 'X' || e.ph === 'i');
+    t.is(slices.length, calls, `${target}: one slice per call`);
+    for (const s of slices) {
+      t.is(typeof s.ts, 'number');
+      if (s.ph === 'X') t.true((s.dur ?? -1) >= 0);
+    }
+    t.true(slices.filter((s) => s.name === 'getpid').length === 4);
+    const failed = slices.filter((s) => s.cat === 'syscall,failed');
+    t.true(failed.some((s) => s.args?.error === 'ENOENT' && String(s.args?.call).includes('/nonexistent/straceback')));
+    for (let i = 1; i < slices.length; i++) t.true(slices[i].ts! >= slices[i - 1].ts!, 'slices in time order');
+  }
+});

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { ContainerInfo } from '../daemon/api';
 import { EventRow } from '../rows';
 import { hostArch } from '../syscalls/table';
+import { chromeTrace } from './chrome';
 import { ndjson, textLines } from './stream';
 import { CONTAINER_COLUMNS, SCHEMA_INDEX_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
 
@@ -544,7 +545,7 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
 
 /** Output options of showDump. */
 export interface ShowOptions {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'chrome';
   syscalls?: string[];
   tid?: number;
   failedOnly?: boolean;
@@ -567,9 +568,10 @@ export interface ShowOptions {
  * anything is printed.
  */
 export function showDump(file: string, opts: ShowOptions): Iterable<string> {
-  if (opts.format !== 'text' && opts.format !== 'json') throw new Error(`unknown format ${String(opts.format)} (text or json)`);
+  if (!['text', 'json', 'chrome'].includes(opts.format)) throw new Error(`unknown format ${String(opts.format)} (text, json or chrome)`);
   const dump = readDump(file, { syscalls: opts.syscalls, tid: opts.tid, failedOnly: opts.failedOnly });
   if (opts.format === 'json') return ndjson(dump.rows);
+  if (opts.format === 'chrome') return chromeTrace(dump.rows, { dump: file });
   // The few return values decoded by architecture follow the recording host's, not this one's.
   const arch = dump.meta.arch === 'x86_64' || dump.meta.arch === 'arm64' ? dump.meta.arch : undefined;
   return textLines(dump.rows, { utc: opts.utc, arch });
