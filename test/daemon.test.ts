@@ -375,3 +375,30 @@ test.serial('show --format chrome: valid trace-event JSON, one named track per t
     for (let i = 1; i < slices.length; i++) t.true(slices[i].ts! >= slices[i - 1].ts!, 'slices in time order');
   }
 });
+
+test.serial('a container whose process exits without RemoveContainer is archived within seconds', async (t) => {
+  const w = await startWorkload(['--unshare', 'getpid', '6']);
+  const id = uniqueId('reap');
+  await ctx.client.addContainer({ id, pid: w.pid, name: 'reapbox' });
+  w.go();
+  await w.done;
+  let state = 'running';
+  for (let i = 0; i < 50 && state === 'running'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    state = json((await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}`])).body).state;
+  }
+  t.is(state, 'exited');
+  t.true(fs.existsSync(path.join(ctx.daemon.stateDir, 'archives', `${id}.db`)));
+  const calls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?syscall=getpid`])).body.toString().trim().split('\n');
+  t.is(calls.length, 6);
+  t.regex(ctx.daemon.log(), new RegExp(`container ${id}: pid ${w.pid} is gone without RemoveContainer`));
+  // A poststop that comes after that (or twice) is fine, and supplies the exit code.
+  const late = await ctx.client.removeContainer({ id, exitCode: 3 });
+  t.is(late.state, 'exited');
+  t.is(late.exitCode, 3);
+  const again = await ctx.client.removeContainer({ id, exitCode: 3 });
+  t.is(again.exitCode, 3);
+  const db = path.join(ctx.root, 'reap.db');
+  fs.writeFileSync(db, (await curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`])).body);
+  t.is(sqlite(db, 'select exit_code from container').trim(), '3');
+});

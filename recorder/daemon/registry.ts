@@ -9,7 +9,7 @@ import path from 'node:path';
 import { bootToWallOffsetNs } from '../clock';
 import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { EventRow, toRows } from '../rows';
-import { readDump, writeDump } from '../sinks/sqlite';
+import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 
 export interface RegistryOptions {
@@ -23,6 +23,8 @@ export interface RegistryOptions {
   retentionMs: number;
   /** How often watch() looks for new events. */
   watchIntervalMs?: number;
+  /** How often running containers are checked for having exited without RemoveContainer (0: never). */
+  reapIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -88,11 +90,39 @@ export class Registry implements RegistryApi {
   private readonly archiveDir: string;
   private dumps = 0;
   private readonly ownMntns = mntnsOfPid(process.pid);
+  private reaper: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: RegistryOptions) {
     this.archiveDir = path.join(opts.stateDir, ARCHIVE_DIR);
     fs.mkdirSync(this.archiveDir, { recursive: true, mode: 0o700 });
     this.loadArchives();
+    const every = opts.reapIntervalMs ?? 1000;
+    if (every > 0) {
+      this.reaper = setInterval(() => void this.reap(), every);
+      this.reaper.unref();
+    }
+  }
+
+  /**
+   * Archives running containers whose process is gone (no poststop hook ran,
+   * or the runtime died): their exit code is unknown.
+   */
+  async reap(): Promise<void> {
+    for (const e of [...this.entries.values()]) {
+      if (e.handle === null || this.stillInNamespace(e)) continue;
+      this.log(`container ${e.id}: pid ${e.pid} is gone without RemoveContainer`);
+      try {
+        await this.remove(e.id, null);
+      } catch (err) {
+        this.log(`reaping ${e.id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Stops the background check (daemon shutdown). */
+  stop(): void {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = undefined;
   }
 
   private log(line: string): void {
@@ -284,7 +314,14 @@ export class Registry implements RegistryApi {
   async remove(id: string, exitCode: number | null = null): Promise<ContainerInfo> {
     const e = this.entries.get(id);
     if (!e) throw new ApiError('not_found', `no container with id "${id}"`);
-    if (e.handle === null) throw new ApiError('not_found', `container ${id} has already exited`);
+    if (e.handle === null) {
+      // Already archived (found gone, or a repeated poststop): keep it, learn the exit code if it was unknown.
+      if (exitCode !== null && e.exitCode === null && e.archive) {
+        setArchivedExitCode(e.archive, e.id, exitCode);
+        e.exitCode = exitCode;
+      }
+      return this.info(e);
+    }
     e.exitedNs = nowNs();
     e.exitCode = exitCode;
     const file = path.join(this.archiveDir, `${e.id}.db`);
@@ -425,6 +462,7 @@ export class Registry implements RegistryApi {
 
   /** Archives every running container (daemon shutdown: its rings do not outlive it yet). */
   async archiveAll(): Promise<void> {
+    this.stop();
     for (const e of [...this.entries.values()]) {
       if (e.handle === null) continue;
       try {

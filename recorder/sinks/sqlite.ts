@@ -576,3 +576,15 @@ export function showDump(file: string, opts: ShowOptions): Iterable<string> {
   const arch = dump.meta.arch === 'x86_64' || dump.meta.arch === 'arm64' ? dump.meta.arch : undefined;
   return textLines(dump.rows, { utc: opts.utc, arch });
 }
+
+/** Records a container's exit code in its archive when it was learnt after archiving. */
+export function setArchivedExitCode(file: string, id: string, exitCode: number): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.prepare('UPDATE container SET exit_code = ? WHERE id = ?').run(exitCode, id);
+  } catch (err) {
+    throw new Error(`updating the exit code in ${file}: ${(err as Error).message}`);
+  } finally {
+    db.close();
+  }
+}
