@@ -37,10 +37,14 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
   const proc = spawn(cli(), ['daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // 'close' comes after the last stderr data, unlike 'exit'.
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   const apiSocket = path.join(dirs.runDir, 'api.sock');
   for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null) throw new Error(`daemon exited with ${proc.exitCode}: ${log}`);
+    if (proc.exitCode !== null) {
+      const code = await exited;
+      throw new Error(`daemon exited with ${code}: ${log}`);
+    }
     if (/serving/.test(log) && fs.existsSync(apiSocket)) break;
     await sleep(50);
   }
