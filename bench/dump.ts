@@ -12,7 +12,6 @@
  * Each figure is the best of a few rounds.
  */
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { EventRow, toRows } from '../recorder/rows';
 import { writeDump } from '../recorder/sinks/sqlite';
 import { SCHEMA_INDEX_SQL, SCHEMA_TABLES_SQL } from '../recorder/sinks/schema';
 import { msgpack, ndjson, textLines } from '../recorder/sinks/stream';
+import { spawnGatedShell } from '../test/lib/procs';
 
 const SCRIPT = [
   'echo ready',
@@ -39,18 +39,7 @@ const SCRIPT = [
 async function recordRealRows(): Promise<EventRow[]> {
   const rec = new Recorder({ ringBytes: 16 << 20 });
   try {
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (s: string) => {
-        out += s;
-        if (out.includes('ready\n')) resolve();
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => reject(new Error(`the recorded shell exited early (${code})`)));
-    });
+    const { child, closed: exited } = await spawnGatedShell(SCRIPT, 'inherit');
     const { handle } = rec.addProcess(child.pid!);
     child.stdin.end('go\n');
     await exited;

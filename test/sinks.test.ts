@@ -4,7 +4,7 @@
  * the streaming encoders checked against recorder/render.ts.
  */
 import test from 'ava';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,7 +22,7 @@ import { SyscallTable } from '../recorder/syscalls/types';
 import { SCHEMA_VERSION, nthArg, openFlags } from '../recorder/sinks/schema';
 import { readDump, showDump, stracebackVersion, writeDump } from '../recorder/sinks/sqlite';
 import { jsonLine, msgpack, ndjson, textLines } from '../recorder/sinks/stream';
-import { helperBin, repoRoot, startWorkload } from './lib/procs';
+import { helperBin, repoRoot, spawnGatedShell, startWorkload } from './lib/procs';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 
@@ -120,20 +120,7 @@ async function closedPort(): Promise<number> {
 async function recordConnect(rec: Recorder): Promise<Recording & { port: number }> {
   const port = await closedPort();
   // The shell reports once it runs in its own mount namespace, waits for a line, then execs nc.
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', `echo ready; read x; exec busybox nc 127.0.0.1 ${port}`], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (s: string) => {
-      out += s;
-      if (out.includes('ready\n')) resolve();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`sh exited before it was ready (${code})`)));
-  });
+  const { child, closed } = await spawnGatedShell(`echo ready; read x; exec busybox nc 127.0.0.1 ${port}`);
   const { handle } = rec.addProcess(child.pid!);
   child.stdin.end('go\n');
   const code = await closed;

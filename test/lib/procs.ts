@@ -13,7 +13,7 @@
  *   w.go();
  *   const r = await w.done;   // { code: 0, signal: null, stdout: 'done\n', ... }
  */
-import { spawn, execFile } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -209,4 +209,26 @@ export function startWorkload(args: string[], opts: StartWorkloadOptions = {}): 
       });
     });
   });
+}
+
+/**
+ * `/bin/sh -c SCRIPT` in a mount namespace of its own. SCRIPT must print a
+ * line "ready" and then read one line (the go line) before what is to be
+ * recorded; this resolves once "ready" was printed, so the caller can
+ * register the shell's namespace, then `child.stdin.end('go\n')`.
+ */
+export async function spawnGatedShell(script: string, stderr: 'inherit' | 'pipe' = 'pipe'): Promise<{ child: ChildProcessWithoutNullStreams; closed: Promise<number | null> }> {
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script], { stdio: ['pipe', 'pipe', stderr] }) as ChildProcessWithoutNullStreams;
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => {
+      out += s;
+      if (out.includes('ready\n')) resolve();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the shell exited before it was ready (${code})`)));
+  });
+  return { child, closed };
 }
