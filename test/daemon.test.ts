@@ -44,6 +44,7 @@ test.serial('sockets and run dir are private', (t) => {
   t.is(fs.statSync(ctx.daemon.runDir).mode & 0o777, 0o700);
   t.is(fs.statSync(ctx.daemon.apiSocket).mode & 0o777, 0o600);
   t.is(fs.statSync(ctx.daemon.managerSocket).mode & 0o777, 0o600);
+  t.is(fs.statSync(path.join(ctx.daemon.runDir, 'daemon.pid')).mode & 0o777, 0o600);
 });
 
 test.serial('a process registered over gRPC: list, events and dump over curl; the dump opens in sqlite3', async (t) => {

@@ -55,12 +55,18 @@ function isDaemonPid(pid: number): boolean {
 async function claimRunDir(runDir: string): Promise<void> {
   const pidFile = path.join(runDir, PID_FILE);
   const api = path.join(runDir, API_SOCKET);
-  const other = Number(fs.readFileSync(pidFile, { encoding: 'utf8', flag: 'a+' }).trim() || 0);
+  let other = 0;
+  try {
+    other = Number(fs.readFileSync(pidFile, 'utf8').trim()) || 0;
+  } catch {
+    // no pid file: no daemon here yet
+  }
   if (isDaemonPid(other) || (await answers(api))) {
     throw new Error(`another straceback daemon${other ? ` (pid ${other})` : ''} is already serving ${runDir}; stop it first or use another --run-dir`);
   }
   for (const f of [API_SOCKET, MANAGER_SOCKET]) fs.rmSync(path.join(runDir, f), { force: true });
-  fs.writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+  fs.rmSync(pidFile, { force: true });
+  fs.writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 function listen(server: import('node:http').Server, socket: string): Promise<void> {

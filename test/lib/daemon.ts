@@ -32,6 +32,9 @@ export function tempDirs(prefix = 'sb-daemon-'): { runDir: string; stateDir: str
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The daemon's readiness line (not just any line with "serving": a refusal says "is already serving"). */
+const READY = /straceback: serving \S+ \(HTTP\) and \S+ \(gRPC\)/;
+
 /** Starts `straceback daemon` and waits until its API socket answers. */
 export async function startDaemonProcess(dirs: { runDir: string; stateDir: string }, extra: string[] = []): Promise<DaemonProcess> {
   const proc = spawn(cli(), ['daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -45,10 +48,10 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
       const code = await exited;
       throw new Error(`daemon exited with ${code}: ${log}`);
     }
-    if (/serving/.test(log) && fs.existsSync(apiSocket)) break;
+    if (READY.test(log) && fs.existsSync(apiSocket)) break;
     await sleep(50);
   }
-  if (!/serving/.test(log)) {
+  if (!READY.test(log)) {
     proc.kill('SIGKILL');
     throw new Error(`daemon did not start: ${log}`);
   }
