@@ -3,9 +3,6 @@ import http from 'node:http';
 import path from 'node:path';
 import { API_SOCKET } from './daemon/api';
 
-export const DEFAULT_RUN_DIR = '/run/straceback';
-export const DEFAULT_STATE_DIR = '/var/lib/straceback';
-
 export class ApiClientError extends Error {
   constructor(
     message: string,

@@ -4,6 +4,7 @@
  */
 import { SyscallEvent } from './events';
 import { errnoInfo, isErrorReturn } from './decode/errno';
+import { inet6ToString } from './decode/sockaddr';
 import { renderArgs } from './render';
 import { syscallName } from './syscalls/table';
 import { CaptureKind, SyscallTable } from './syscalls/types';
@@ -51,14 +52,7 @@ export function decodeSockaddr(data: Buffer): { family: number; address: string 
     return { family, address: `${data[4]}.${data[5]}.${data[6]}.${data[7]}`, port: data.readUInt16BE(2) };
   }
   if (family === 10 && data.length >= 24) {
-    const groups: string[] = [];
-    for (let i = 0; i < 8; i++) groups.push(data.readUInt16BE(8 + 2 * i).toString(16));
-    const full = groups.join(':');
-    // Shorten the longest run of zero groups, as inet_ntop does.
-    const best = /(^|:)0(:0)+(:|$)/g;
-    let longest = '';
-    for (const m of full.matchAll(best)) if (m[0].length > longest.length) longest = m[0];
-    return { family, address: longest ? full.replace(longest, '::') : full, port: data.readUInt16BE(2) };
+    return { family, address: inet6ToString(data, 8), port: data.readUInt16BE(2) };
   }
   if (family === 1) {
     const raw = data.subarray(2);

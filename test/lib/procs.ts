@@ -16,6 +16,8 @@
 import { ChildProcessWithoutNullStreams, spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { repoRoot } from '../../recorder/paths';
+import { mntnsOfPid } from '../../recorder/recorder';
 
 /** How a helper program ended. stdout excludes the `ready <pid>` line. */
 export interface WorkloadResult {
@@ -51,25 +53,8 @@ export interface StartWorkloadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-let cachedRoot: string | undefined;
-
-/**
- * The repository root: the nearest directory at or above this file's directory
- * (dist/test/lib at run time) that holds a package.json.
- */
-export function repoRoot(): string {
-  if (cachedRoot !== undefined) return cachedRoot;
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) {
-      cachedRoot = dir;
-      return dir;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-}
+/** The repository root (recorder/paths.ts), re-exported for tests and benchmarks. */
+export { repoRoot };
 
 /** Absolute path of a program in test/helpers/bin/ ('workload', 'sysbench'). */
 export function helperBin(name: string): string {
@@ -78,7 +63,7 @@ export function helperBin(name: string): string {
 
 /** Mount namespace inode of a process: stat(/proc/<pid>/ns/mnt).st_ino. */
 export function mntnsOf(pid: number): bigint {
-  return fs.statSync(`/proc/${pid}/ns/mnt`, { bigint: true }).ino;
+  return mntnsOfPid(pid);
 }
 
 /** Number of open fds of this process (entries of /proc/self/fd, less the one readdir itself uses). */
