@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bootToWallOffsetNs } from '../clock';
+import { RingStats } from '../native';
 import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { EventRow, toRows } from '../rows';
 import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
@@ -47,8 +48,18 @@ interface Entry {
   handle: number | null;
   /** Exited: the archive, and what it held. */
   archive: string | null;
-  archived: { events: number; overwritten: number; lost: number; completeSinceNs: bigint | null } | null;
+  archived: Counts | null;
 }
+
+/** What a history holds: calls, records overwritten, lost, and since when it has no gap. */
+interface Counts {
+  events: number;
+  overwritten: number;
+  lost: number;
+  completeSinceNs: bigint | null;
+}
+
+const NO_COUNTS: Counts = { events: 0, overwritten: 0, lost: 0, completeSinceNs: null };
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
 const ARCHIVE_DIR = 'archives';
@@ -181,20 +192,16 @@ export class Registry implements RegistryApi {
     throw new ApiError('not_found', `no container matches "${ref}"`);
   }
 
-  private info(e: Entry): ContainerInfo {
-    let events = 0;
-    let overwritten = 0;
-    let lost = 0;
-    let completeSinceNs: bigint | null = null;
-    if (e.handle !== null) {
-      const s = this.opts.recorder.stats(e.handle);
-      events = Math.ceil(s.held / 2);
-      overwritten = s.overwritten;
-      lost = s.lost;
-      if (s.held > 0) completeSinceNs = s.overwritten > 0 ? s.oldestBootNs + bootToWallOffsetNs() : e.startedNs;
-    } else if (e.archived) {
-      ({ events, overwritten, lost, completeSinceNs } = e.archived);
-    }
+  /** What a ring holds, from its stats; events is the number of calls when they were paired. */
+  private ringCounts(e: Entry, s: RingStats, calls?: number): Counts {
+    const completeSinceNs = s.held === 0 ? null : s.overwritten > 0 ? s.oldestBootNs + bootToWallOffsetNs() : e.startedNs;
+    return { events: calls ?? Math.ceil(s.held / 2), overwritten: s.overwritten, lost: s.lost, completeSinceNs };
+  }
+
+  /** counts: from a snapshot just taken, so they describe the same history as its rows. */
+  private info(e: Entry, counts?: Counts): ContainerInfo {
+    const { events, overwritten, lost, completeSinceNs } =
+      counts ?? (e.handle !== null ? this.ringCounts(e, this.opts.recorder.stats(e.handle)) : e.archived ?? NO_COUNTS);
     return {
       id: e.id,
       name: e.name,
@@ -287,28 +294,22 @@ export class Registry implements RegistryApi {
     }
   }
 
-  private rowsOfRing(e: Entry): EventRow[] {
+  /** One snapshot of the ring: its rows and the counts that go with them. */
+  private ringHistory(e: Entry): { rows: EventRow[]; counts: Counts } {
     const snap = this.opts.recorder.snapshot(e.handle!);
-    return toRows(snap.events, this.opts.recorder.table, { wallOffsetNs: bootToWallOffsetNs() });
+    const rows = toRows(snap.events, this.opts.recorder.table, { wallOffsetNs: bootToWallOffsetNs() });
+    return { rows, counts: this.ringCounts(e, snap.stats, rows.length) };
   }
 
   private rowsOf(e: Entry): Iterable<EventRow> {
-    if (e.handle !== null) return this.rowsOfRing(e);
+    if (e.handle !== null) return this.ringHistory(e).rows;
     if (e.archive) return readDump(e.archive).rows;
     return [];
   }
 
-  private dumpInput(e: Entry, rows: Iterable<EventRow>) {
-    const info = this.info(e);
-    return {
-      container: {
-        ...info,
-        startedNs: e.startedNs,
-        exitedNs: e.exitedNs,
-        completeSinceNs: info.completeSince ? BigInt(Date.parse(info.completeSince)) * 1000000n : null,
-      },
-      rows,
-    };
+  private dumpInput(e: Entry, rows: EventRow[], counts: Counts) {
+    const container = { ...this.info(e, counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: counts.completeSinceNs };
+    return { container, rows };
   }
 
   async remove(id: string, exitCode: number | null = null): Promise<ContainerInfo> {
@@ -325,18 +326,16 @@ export class Registry implements RegistryApi {
     e.exitedNs = nowNs();
     e.exitCode = exitCode;
     const file = path.join(this.archiveDir, `${e.id}.db`);
-    const rows = this.rowsOfRing(e);
-    const input = this.dumpInput(e, rows);
+    const { rows, counts } = this.ringHistory(e);
     try {
-      writeDump(file, input);
+      writeDump(file, this.dumpInput(e, rows, counts));
     } catch (err) {
       // Keep the ring: the history stays in memory and can still be dumped.
       e.exitedNs = null;
       e.exitCode = null;
       throw new ApiError('unavailable', `archiving container ${id}: ${(err as Error).message}; its history is kept in memory`);
     }
-    const s = input.container;
-    e.archived = { events: rows.length, overwritten: s.overwritten, lost: s.lost, completeSinceNs: s.completeSinceNs };
+    e.archived = counts;
     this.opts.recorder.removeContainer(e.handle);
     e.handle = null;
     e.archive = file;
@@ -383,7 +382,7 @@ export class Registry implements RegistryApi {
     let sent = 0;
     while (!signal.aborted) {
       const live = e.handle !== null;
-      const rows = live ? this.rowsOfRing(e) : [...this.rowsOf(e)];
+      const rows = this.rowsOf(e);
       let next = cursor;
       for (const r of rows) {
         if (r.tsNs < cursor || (live && r.unfinished)) continue;
@@ -426,9 +425,9 @@ export class Registry implements RegistryApi {
       }
       return { events: e.archived?.events ?? 0 };
     }
-    const rows = this.rowsOfRing(e);
+    const { rows, counts } = this.ringHistory(e);
     try {
-      writeDump(file, this.dumpInput(e, rows));
+      writeDump(file, this.dumpInput(e, rows, counts));
     } catch (err) {
       throw new ApiError('internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
