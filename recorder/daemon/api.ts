@@ -45,6 +45,10 @@ export interface AddContainerRequest {
   annotations?: Record<string, string>;
   /** Ring bytes for this container (default: the daemon's --ring-size). */
   ringBytes?: number;
+  /** Added before its entrypoint ran: history starts at the init process's first execve. */
+  beforeExec?: boolean;
+  /** Who registered it: a hook or the daemon's own discovery (default 'hook'). */
+  source?: 'hook' | 'discovery';
 }
 
 export interface EventFilter {

@@ -203,6 +203,7 @@ export async function connectTracerManager(socketPath: string, opts: TracerManag
         runtime: req.runtime ?? '',
         annotations: req.annotations ?? {},
         ringBytes: req.ringBytes ?? 0,
+        beforeExec: req.beforeExec ?? false,
       };
       return containerFromWire(await unary<WireAddContainerRequest, WireContainer>('AddContainer', wire));
     },

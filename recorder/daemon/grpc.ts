@@ -65,6 +65,7 @@ export interface WireAddContainerRequest {
   annotations: Record<string, string>;
   /** uint64. */
   ringBytes: string | number;
+  beforeExec?: boolean;
 }
 
 export interface WireRemoveContainerRequest {
@@ -200,6 +201,7 @@ export function addRequestFromWire(w: WireAddContainerRequest): AddContainerRequ
   if (w.runtime) req.runtime = w.runtime;
   if (w.annotations && Object.keys(w.annotations).length > 0) req.annotations = { ...w.annotations };
   if (ring > 0n) req.ringBytes = Number(ring);
+  if (w.beforeExec) req.beforeExec = true;
   return req;
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { bootToWallOffsetNs } from '../clock';
 import { RingStats } from '../native';
 import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
+import { SyscallEvent } from '../events';
 import { EventRow, toRows } from '../rows';
 import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
@@ -49,6 +50,15 @@ interface Entry {
   /** Exited: the archive, and what it held. */
   archive: string | null;
   archived: Counts | null;
+  /**
+   * Added before its entrypoint ran (prestart-like hooks): the runtime's own
+   * set-up calls in the namespace are left out, history starts at the init's
+   * first execve. execBootNs: when that execve entered, once seen.
+   */
+  beforeExec: boolean;
+  execBootNs: bigint | null;
+  /** How it was found: 'hook' (AddContainer) or 'discovery'. */
+  source: 'hook' | 'discovery';
 }
 
 /** What a history holds: calls, records overwritten, lost, and since when it has no gap. */
@@ -101,10 +111,12 @@ export class Registry implements RegistryApi {
   private readonly archiveDir: string;
   private dumps = 0;
   private readonly ownMntns = mntnsOfPid(process.pid);
+  private readonly execNrs: Set<number>;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: RegistryOptions) {
     this.archiveDir = path.join(opts.stateDir, ARCHIVE_DIR);
+    this.execNrs = new Set(['execve', 'execveat'].map((n) => opts.recorder.table.byName.get(n)?.nr ?? -1));
     fs.mkdirSync(this.archiveDir, { recursive: true, mode: 0o700 });
     this.loadArchives();
     const every = opts.reapIntervalMs ?? 1000;
@@ -169,6 +181,9 @@ export class Registry implements RegistryApi {
             handle: null,
             archive: file,
             archived: { events: c.events, overwritten: c.overwritten, lost: c.lost, completeSinceNs: c.completeSinceNs },
+            beforeExec: false,
+            execBootNs: null,
+            source: 'hook',
           });
         }
         d.close?.();
@@ -279,6 +294,9 @@ export class Registry implements RegistryApi {
       handle,
       archive: null,
       archived: null,
+      beforeExec: req.beforeExec === true,
+      execBootNs: null,
+      source: req.source ?? 'hook',
     };
     this.entries.set(e.id, e);
     this.log(`recording ${e.id} (${e.name}) pid ${e.pid} mntns ${mntns}`);
@@ -297,8 +315,29 @@ export class Registry implements RegistryApi {
   /** One snapshot of the ring: its rows and the counts that go with them. */
   private ringHistory(e: Entry): { rows: EventRow[]; counts: Counts } {
     const snap = this.opts.recorder.snapshot(e.handle!);
-    const rows = toRows(snap.events, this.opts.recorder.table, { wallOffsetNs: bootToWallOffsetNs() });
-    return { rows, counts: this.ringCounts(e, snap.stats, rows.length) };
+    const events = e.beforeExec ? this.fromEntrypoint(e, snap.events, snap.stats.overwritten > 0) : snap.events;
+    const offset = bootToWallOffsetNs();
+    const rows = toRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
+    const counts = this.ringCounts(e, snap.stats, rows.length);
+    if (e.execBootNs !== null && snap.stats.overwritten === 0 && rows.length > 0) counts.completeSinceNs = e.execBootNs + offset;
+    return { rows, counts };
+  }
+
+  /**
+   * The events from the init process's first execve on: what the runtime did
+   * in the namespace before (pivot_root, mounts, setuid...) is not the
+   * container's. Until that execve is seen nothing is the container's yet,
+   * unless the ring already wrapped past it.
+   */
+  private fromEntrypoint(e: Entry, events: SyscallEvent[], wrapped: boolean): SyscallEvent[] {
+    if (e.execBootNs === null) {
+      const exec = events.find((ev) => ev.pid === e.pid && !ev.resumed && this.execNrs.has(ev.nr));
+      if (exec) e.execBootNs = exec.bootNs;
+      else if (wrapped) e.execBootNs = 0n;
+      else return [];
+    }
+    const from = e.execBootNs;
+    return from === 0n ? events : events.filter((ev) => ev.bootNs >= from);
   }
 
   private rowsOf(e: Entry): Iterable<EventRow> {
@@ -359,6 +398,17 @@ export class Registry implements RegistryApi {
       total -= x.size;
       this.log(`retention: dropped the archive of ${x.e.id}`);
     }
+  }
+
+  /** Whether an id is known, running or exited (discovery leaves those alone). */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  /** Whether a running container already records this mount namespace. */
+  recordsMntns(mntns: bigint): boolean {
+    for (const e of this.entries.values()) if (e.handle !== null && e.mntns === mntns) return true;
+    return false;
   }
 
   list(): ContainerInfo[] {

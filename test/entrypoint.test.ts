@@ -1,0 +1,50 @@
+/**
+ * A container registered before its entrypoint ran (as prestart hooks do)
+ * has a history that starts at the entrypoint's execve: runc's own set-up
+ * calls in the container's mount namespace are not the container's.
+ * Real runc containers held at a createRuntime hook, a real daemon.
+ */
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectTracerManager } from '../recorder/daemon/grpc-client';
+import { curl, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
+import { makeBundle, RuncContainer, uniqueId } from './lib/runc';
+
+async function firstRows(beforeExec: boolean): Promise<{ rows: string[]; pid: number; code: number | null }> {
+  const dirs = tempDirs('sb-entry-');
+  const daemon = await startDaemonProcess(dirs, ['--no-discover']);
+  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+  const bdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-entry-bundle-'));
+  try {
+    const b = makeBundle(bdir, { args: ['/bin/sh', '-c', 'cat /etc/hostname; exit 4'] });
+    const id = uniqueId('entry');
+    const g = await RuncContainer.runGated(b, id);
+    await client.addContainer({ id, pid: g.pid, beforeExec });
+    g.go();
+    const r = await g.done;
+    await client.removeContainer({ id, exitCode: r.code ?? undefined });
+    const dump = await curl(daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
+    const file = path.join(dirs.root, 'entry.db');
+    fs.writeFileSync(file, dump.body);
+    const rows = sqlite(file, 'SELECT pid, name, args FROM syscall ORDER BY id LIMIT 3').trim().split('\n');
+    return { rows, pid: g.pid, code: r.code };
+  } finally {
+    client.close();
+    await daemon.stop();
+    fs.rmSync(bdir, { recursive: true, force: true });
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+}
+
+test('registered before exec: the first recorded call is the entrypoint execve', async (t) => {
+  const { rows, pid, code } = await firstRows(true);
+  t.is(code, 4);
+  t.regex(rows[0], new RegExp(`^${pid}\\|execve\\|"/bin/sh", \\["/bin/sh", "-c", "cat /etc/hostname; exit 4"\\]`), rows.join('\n'));
+});
+
+test('registered without before_exec: runc init set-up calls come first', async (t) => {
+  const { rows } = await firstRows(false);
+  t.notRegex(rows[0], /\|execve\|/, 'runc init ran calls in the namespace before the entrypoint');
+});
