@@ -42,7 +42,13 @@ async function main(argv: string[]): Promise<number> {
           .option('ring-budget', { type: 'string', default: '256M', describe: 'all rings together may use at most this much memory' })
           .option('max-containers', { type: 'number', default: 1024, describe: 'containers recorded at once at most' })
           .option('retention', { type: 'string', default: '1G', describe: 'archives beyond this total size are deleted, oldest first' })
-          .option('retention-age', { type: 'string', default: '7d', describe: 'archives older than this are deleted' }),
+          .option('retention-age', { type: 'string', default: '7d', describe: 'archives older than this are deleted' })
+          .option('discover', {
+            type: 'string',
+            array: true,
+            default: ['/run/runc', '/run/containerd/runc', '/run/crun'],
+            describe: 'runtime state dirs watched for containers started without the hooks (recorded from discovery on); --no-discover turns discovery off',
+          }),
       (a) =>
         set(
           import('./commands').then((c) =>
@@ -54,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
               maxContainers: a['max-containers'],
               retention: a.retention,
               retentionAge: a['retention-age'],
+              // --no-discover arrives as [false].
+              discover: (a.discover as unknown[]).includes(false) ? [] : a.discover.filter((d) => typeof d === 'string' && d !== ''),
             }),
           ),
         ),

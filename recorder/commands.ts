@@ -17,6 +17,8 @@ export interface DaemonArgs {
   maxContainers: number;
   retention: string;
   retentionAge: string;
+  /** Runtime state dirs to watch; [] turns discovery off. */
+  discover: string[];
 }
 
 export async function daemonCommand(a: DaemonArgs): Promise<number> {
@@ -31,6 +33,7 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
     maxContainers: a.maxContainers,
     retentionBytes: parseSize(a.retention),
     retentionMs: parseDuration(a.retentionAge),
+    discoverRoots: a.discover,
     log,
   });
   await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import { Recorder } from '../recorder';
 import { API_SOCKET, MANAGER_SOCKET } from './api';
 import { startTracerManager } from './grpc';
 import { createApiServer } from './http';
+import { Discovery } from './discovery';
 import { Registry } from './registry';
 
 export interface DaemonOptions {
@@ -19,6 +20,10 @@ export interface DaemonOptions {
   maxContainers: number;
   retentionBytes: number;
   retentionMs: number;
+  /** Runtime state dirs watched for containers started without hooks; empty: no discovery. */
+  discoverRoots: string[];
+  /** How long discovery leaves a new container to its hook (default 1000 ms). */
+  discoverGraceMs?: number;
   log: (line: string) => void;
 }
 
@@ -121,6 +126,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   fs.chmodSync(apiSocket, 0o600);
   fs.chmodSync(managerSocket, 0o600);
+  let discovery: Discovery | null = null;
+  if (opts.discoverRoots.length > 0) {
+    discovery = new Discovery(registry, { roots: opts.discoverRoots, graceMs: opts.discoverGraceMs, log: opts.log });
+    await discovery.start();
+  }
   opts.log(`serving ${apiSocket} (HTTP) and ${managerSocket} (gRPC); state in ${opts.stateDir}`);
 
   return {
@@ -130,6 +140,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     async close() {
       if (!open) return;
       open = false;
+      await discovery?.close();
       await grpc.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
