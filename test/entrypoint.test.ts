@@ -48,3 +48,40 @@ test('registered without before_exec: runc init set-up calls come first', async 
   const { rows } = await firstRows(false);
   t.notRegex(rows[0], /\|execve\|/, 'runc init ran calls in the namespace before the entrypoint');
 });
+
+test('an id used again: the new run takes the id, the earlier history stays as <id>~1, also after a restart', async (t) => {
+  const dirs = tempDirs('sb-reuse-');
+  let daemon = await startDaemonProcess(dirs, ['--no-discover']);
+  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+  const bdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-reuse-bundle-'));
+  const id = uniqueId('reuse');
+  try {
+    for (const word of ['first', 'second']) {
+      const b = makeBundle(bdir, { args: ['/bin/sh', '-c', `echo ${word} > /tmp/${word}`] });
+      const g = await RuncContainer.runGated(b, id);
+      await client.addContainer({ id, pid: g.pid, name: 'web', beforeExec: true });
+      g.go();
+      await g.done;
+      await client.removeContainer({ id });
+    }
+    const paths = async (ref: string) => {
+      const r = await curl(daemon.apiSocket, [`http://localhost/v1/containers/${ref}/events?format=ndjson&syscall=openat`]);
+      t.is(r.status, 200, r.body.toString());
+      return r.body.toString().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).path as string);
+    };
+    t.true((await paths(id)).includes('/tmp/second'));
+    t.false((await paths(id)).includes('/tmp/first'));
+    t.true((await paths(`${id}~1`)).includes('/tmp/first'));
+    t.true((await paths('web')).includes('/tmp/second'), 'a name used twice means the newest container');
+    client.close();
+    await daemon.stop();
+    daemon = await startDaemonProcess(dirs, ['--no-discover']);
+    t.true((await paths(`${id}~1`)).includes('/tmp/first'), 'the renamed archive is found again after a restart');
+    t.true((await paths(id)).includes('/tmp/second'));
+  } finally {
+    client.close();
+    await daemon.stop();
+    fs.rmSync(bdir, { recursive: true, force: true });
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});

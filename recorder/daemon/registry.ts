@@ -11,6 +11,7 @@ import { RingStats } from '../native';
 import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { SyscallEvent } from '../events';
 import { EventRow, toRows } from '../rows';
+import { renameArchivedContainer } from '../sinks/archive';
 import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 
@@ -199,11 +200,10 @@ export class Registry implements RegistryApi {
     if (exact) return exact;
     const byPrefix = [...this.entries.values()].filter((e) => e.id.startsWith(ref));
     if (byPrefix.length === 1) return byPrefix[0];
+    if (byPrefix.length > 1) throw new ApiError('conflict', `"${ref}" is the start of ${byPrefix.length} container ids; use more of the id`);
+    // A name used again (a container re-created under the same name) means its newest container.
     const byName = [...this.entries.values()].filter((e) => e.name === ref);
-    if (byName.length === 1) return byName[0];
-    if (byPrefix.length > 1 || byName.length > 1) {
-      throw new ApiError('conflict', `"${ref}" matches ${byPrefix.length + byName.length} containers; use more of the id`);
-    }
+    if (byName.length > 0) return byName.reduce((a, b) => (b.startedNs > a.startedNs ? b : a));
     throw new ApiError('not_found', `no container matches "${ref}"`);
   }
 
@@ -243,7 +243,8 @@ export class Registry implements RegistryApi {
       throw new ApiError('invalid', 'id must be 1-256 characters of A-Z a-z 0-9 . _ - and start with a letter or digit');
     }
     if (!Number.isInteger(req.pid) || req.pid <= 0) throw new ApiError('invalid', `pid must be a positive integer, not ${req.pid}`);
-    if (this.entries.has(req.id)) throw new ApiError('exists', `container ${req.id} is already registered`);
+    const earlier = this.entries.get(req.id);
+    if (earlier && earlier.handle !== null) throw new ApiError('exists', `container ${req.id} is already registered`);
     const running = [...this.entries.values()].filter((e) => e.handle !== null);
     if (running.length >= this.opts.maxContainers) {
       throw new ApiError('exhausted', `already recording ${running.length} containers (--max-containers ${this.opts.maxContainers})`);
@@ -268,6 +269,8 @@ export class Registry implements RegistryApi {
       this.log(`mount namespace ${mntns} was reused: ${same.id} has exited`);
       await this.remove(same.id, null);
     }
+    // The id of an exited container is used again (`runc run web` twice): the old history is kept as <id>~N.
+    if (earlier) this.retire(earlier);
     let handle: number;
     try {
       handle = this.opts.recorder.addContainer(mntns, req.ringBytes ?? this.opts.ringBytes, nsId);
@@ -301,6 +304,28 @@ export class Registry implements RegistryApi {
     this.entries.set(e.id, e);
     this.log(`recording ${e.id} (${e.name}) pid ${e.pid} mntns ${mntns}`);
     return this.info(e);
+  }
+
+  /** Moves an exited container (and its archive) to the id <id>~N, freeing <id> for a new container. */
+  private retire(e: Entry): void {
+    let n = 1;
+    while (this.entries.has(`${e.id}~${n}`)) n++;
+    const id = `${e.id}~${n}`;
+    if (e.archive) {
+      const file = path.join(this.archiveDir, `${id}.db`);
+      try {
+        renameArchivedContainer(e.archive, e.id, id);
+        fs.renameSync(e.archive, file);
+      } catch (err) {
+        throw new ApiError('internal', `keeping the earlier history of ${e.id} as ${id}: ${(err as Error).message}`);
+      }
+      e.archive = file;
+    }
+    this.entries.delete(e.id);
+    this.log(`container id ${e.id} is used again; its earlier history is now ${id}`);
+    e.id = id;
+    if (e.name === id.slice(0, id.indexOf('~')).slice(0, 12)) e.name = id;
+    this.entries.set(id, e);
   }
 
   /** Whether a running entry's process still lives in the namespace it was registered with. */
