@@ -14,6 +14,7 @@ fi
 PACKAGES=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++
   runc busybox-static strace sqlite3 hyperfine linux-libc-dev curl
+  podman containerd systemd
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
