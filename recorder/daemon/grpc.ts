@@ -336,6 +336,36 @@ async function clearStaleSocket(socketPath: string): Promise<void> {
   fs.unlinkSync(socketPath);
 }
 
+/** What a request that protobuf could not decode is replaced with. */
+const UNDECODABLE = Symbol('undecodable request');
+
+function decodeError(req: unknown): string | null {
+  const why = (req as { [UNDECODABLE]?: string } | null)?.[UNDECODABLE];
+  return why === undefined ? null : why;
+}
+
+/**
+ * grpc-js answers INTERNAL when a request cannot be decoded; a malformed
+ * request is the client's fault (INVALID_ARGUMENT). The decoder's failure is
+ * passed on to the handler, which answers so.
+ */
+function withRequestDecodeErrors(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, def] of Object.entries(service)) {
+    out[name] = {
+      ...def,
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return def.requestDeserialize(buf);
+        } catch (err) {
+          return { [UNDECODABLE]: (err as Error).message || 'undecodable protobuf' };
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
 export async function startTracerManager(
   socketPath: string,
   registry: RegistryApi,
@@ -347,7 +377,7 @@ export async function startTracerManager(
   if (Buffer.byteLength(abs) > MAX_SOCKET_PATH) {
     throw new Error(`socket path ${abs} is longer than ${MAX_SOCKET_PATH} bytes`);
   }
-  const service = tracerManagerClientConstructor().service;
+  const service = withRequestDecodeErrors(tracerManagerClientConstructor().service);
   await clearStaleSocket(abs);
 
   const server = new grpc.Server({
@@ -371,6 +401,11 @@ export async function startTracerManager(
     return (call, callback) => {
       if (shuttingDown) {
         callback({ code: grpc.status.UNAVAILABLE, details: 'the daemon is shutting down' });
+        return;
+      }
+      const undecodable = decodeError(call.request);
+      if (undecodable !== null) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `malformed ${method} request: ${undecodable}` });
         return;
       }
       Promise.resolve()
@@ -424,6 +459,8 @@ export async function startTracerManager(
 
   async function streamEvents(call: grpc.ServerWritableStream<WireWatchEventsRequest, WireEvent>, signal: AbortSignal): Promise<void> {
     if (shuttingDown) return;
+    const undecodable = decodeError(call.request);
+    if (undecodable !== null) throw new ApiError('invalid', `malformed WatchEvents request: ${undecodable}`);
     const { ref, filter } = watchRequestFromWire(call.request);
     // NOT_FOUND (or an ambiguous ref) before anything is streamed.
     registry.get(ref);

@@ -133,7 +133,12 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
   let dumpSeq = 0;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new HttpError(400, `not a request target: ${JSON.stringify((req.url ?? '').slice(0, 200))}`);
+    }
     const route = ROUTES.find((r) => r.re.test(url.pathname));
     if (!route) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
     const method = req.method ?? 'GET';
@@ -144,7 +149,13 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
     if (declared > maxBody) throw new HttpError(413, `request body of ${declared} bytes is larger than ${maxBody}`);
     await drainBody(req, maxBody);
 
-    const parts = url.pathname.split('/').map((p) => decodeURIComponent(p));
+    const parts = url.pathname.split('/').map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        throw new HttpError(400, `bad percent-encoding in the path: ${p}`);
+      }
+    });
     const ref = parts[3];
     if (url.pathname === '/healthz') {
       if (!opts.healthy()) throw new HttpError(503, 'the BPF programs are not attached');
@@ -197,7 +208,8 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
   }
 
   const server = http.createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    // Slow or stalled clients: headers within 10 s, the whole request within 30 s, checked every second.
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1000 },
     (req, res) => {
       handle(req, res).catch((err: unknown) => {
         let status = 500;
@@ -219,6 +231,12 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
       });
     },
   );
+  // CONNECT (a tunnel) is served by no route; without this Node would just drop the connection.
+  server.on('connect', (req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+    const body = JSON.stringify({ error: `CONNECT is not allowed` }) + '\n';
+    socket.on('error', () => socket.destroy());
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   // A request the parser cannot even read still gets a JSON answer.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
