@@ -1,0 +1,190 @@
+/**
+ * The TracerManager under 10,000 generated gRPC requests, raw over HTTP/2 on
+ * the real daemon's socket: random bytes, mutated valid messages (flipped
+ * bytes, wrong wire types, lengths past the end, huge varints, bad UTF-8,
+ * invalid ids and pids), wrong frame lengths. Every answer is a grpc-status
+ * that blames the input (INVALID_ARGUMENT, NOT_FOUND, ...), never INTERNAL
+ * or UNKNOWN; the daemon keeps serving and the held history is unchanged.
+ */
+import test from 'ava';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http2 from 'node:http2';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { connectTracerManager } from '../recorder/daemon/grpc-client';
+import { curl, DaemonProcess, startDaemonProcess, tempDirs } from './lib/daemon';
+import { startWorkload } from './lib/procs';
+
+const COUNT = 10_000;
+const SEED = Number(process.env.FUZZ_SEED ?? 1123);
+const KEEP_ID = 'Z9keep-grpc';
+
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+  const int = (n: number) => next() % n;
+  return { int, pick: <T>(a: readonly T[]): T => a[int(a.length)], bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => int(256))) };
+}
+
+// Protobuf encoding, for building near-valid messages.
+function varint(v: bigint): Buffer {
+  const out: number[] = [];
+  let n = BigInt.asUintN(64, v);
+  do {
+    let b = Number(n & 0x7fn);
+    n >>= 7n;
+    if (n > 0n) b |= 0x80;
+    out.push(b);
+  } while (n > 0n);
+  return Buffer.from(out);
+}
+const key = (field: number, wire: number) => varint(BigInt((field << 3) | wire));
+const lenField = (field: number, data: Buffer) => Buffer.concat([key(field, 2), varint(BigInt(data.length)), data]);
+const intField = (field: number, v: bigint) => Buffer.concat([key(field, 0), varint(v)]);
+
+function fuzzMessage(r: ReturnType<typeof rng>): { method: string; body: Buffer; declared?: number } {
+  const method = r.pick(['AddContainer', 'AddContainer', 'RemoveContainer', 'ListContainers', 'WatchEvents']);
+  const id = r.pick([
+    () => Buffer.from(`fz-${r.int(1e6)}`),
+    () => Buffer.alloc(0),
+    () => Buffer.from('a'.repeat(257)),
+    () => Buffer.from('../../etc/passwd'),
+    () => Buffer.from([0xff, 0xfe, 0xc0, 0x80]),
+    () => r.bytes(r.int(40)),
+    () => Buffer.from('Z9keep'), // a prefix of the held container: Add must not take it over
+  ])();
+  const pid = r.pick([0n, -1n, 1n, 2n ** 31n, 2n ** 63n, BigInt(r.int(4_000_000)), BigInt(process.pid)]);
+  const fields: Buffer[] = [lenField(1, id)];
+  if (method === 'AddContainer') {
+    fields.push(intField(2, pid), lenField(3, r.bytes(r.int(10))), lenField(5, Buffer.from('runc')));
+    if (r.int(2)) fields.push(lenField(6, Buffer.concat([lenField(1, r.bytes(r.int(8))), lenField(2, r.bytes(r.int(8)))])));
+    if (r.int(3) === 0) fields.push(intField(7, BigInt(r.pick([1, 4096, 2 ** 40, 2 ** 62]))));
+  } else if (method === 'RemoveContainer') {
+    if (r.int(2)) fields.push(intField(2, BigInt(r.pick([0, 255, 256, -1, 2 ** 40]))));
+  } else if (method === 'WatchEvents') {
+    if (r.int(2)) fields.push(lenField(3, r.bytes(r.int(10))));
+    if (r.int(2)) fields.push(intField(4, BigInt(r.pick([0, -5, 2 ** 33]))));
+  }
+  let body = Buffer.concat(fields);
+  switch (r.int(8)) {
+    case 0:
+      body = r.bytes(r.int(200));
+      break;
+    case 1: // flip bytes
+      for (let i = 0; i < 1 + r.int(4) && body.length; i++) body[r.int(body.length)] = r.int(256);
+      break;
+    case 2: // a length running past the end
+      body = Buffer.concat([body, key(3, 2), varint(1000n), r.bytes(5)]);
+      break;
+    case 3: // wire types 6 and 7 do not exist
+      body = Buffer.concat([body, Buffer.from([(9 << 3) | r.pick([6, 7]), 1])]);
+      break;
+    case 4: // a varint that never ends
+      body = Buffer.concat([body, key(2, 0), Buffer.alloc(12, 0xff)]);
+      break;
+    case 5: // truncated
+      body = body.subarray(0, r.int(body.length + 1));
+      break;
+    case 6: // the frame says a different length
+      return { method, body, declared: r.pick([0, body.length + 7, body.length > 0 ? body.length - 1 : 0]) };
+    default:
+      break;
+  }
+  return { method, body };
+}
+
+const BAD_CODES = new Set([2 /* UNKNOWN */, 13 /* INTERNAL */]);
+
+let daemon: DaemonProcess;
+let root: string;
+
+test.before(async () => {
+  const dirs = tempDirs('sb-fuzz-grpc-');
+  root = dirs.root;
+  daemon = await startDaemonProcess(dirs, ['--no-discover']);
+  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+  const file = path.join(os.tmpdir(), `sb-fuzz-grpc-seq-${process.pid}`);
+  const w = await startWorkload(['--unshare', 'sequence', file, '50']);
+  await client.addContainer({ id: KEEP_ID, pid: w.pid });
+  w.go();
+  await w.done;
+  await client.removeContainer({ id: KEEP_ID, exitCode: 0 });
+  client.close();
+  fs.rmSync(file, { force: true });
+});
+
+test.after.always(async () => {
+  await daemon?.stop();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function history(): Promise<string> {
+  const r = await curl(daemon.apiSocket, [`http://localhost/v1/containers/${KEEP_ID}/events?format=ndjson`]);
+  if (r.status !== 200) throw new Error(`history: ${r.status}`);
+  return crypto.createHash('sha256').update(r.body).digest('hex');
+}
+
+function call(session: http2.ClientHttp2Session, method: string, body: Buffer, declared = body.length): Promise<{ status: number | null; message: string }> {
+  return new Promise((resolve) => {
+    const req = session.request({ ':method': 'POST', ':path': `/straceback.v1.TracerManager/${method}`, 'content-type': 'application/grpc', te: 'trailers' });
+    let status: number | null = null;
+    let message = '';
+    const take = (h: http2.IncomingHttpHeaders) => {
+      if (h['grpc-status'] !== undefined) status = Number(h['grpc-status']);
+      if (h['grpc-message'] !== undefined) message = decodeURIComponent(String(h['grpc-message']));
+    };
+    req.on('response', take);
+    req.on('trailers', take);
+    req.on('data', () => undefined);
+    req.on('error', () => undefined);
+    // A stream call (WatchEvents) that is accepted keeps going: its first answer is enough.
+    const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), 2000);
+    req.on('close', () => {
+      clearTimeout(timer);
+      resolve({ status, message });
+    });
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(declared >>> 0, 1);
+    req.end(Buffer.concat([prefix, body]));
+  });
+}
+
+test(`${COUNT} generated gRPC requests: answers that blame the input, the daemon up, history unchanged`, async (t) => {
+  const before = await history();
+  const r = rng(SEED);
+  const inputs = Array.from({ length: COUNT }, () => fuzzMessage(r));
+  const session = http2.connect('http://localhost', { createConnection: () => net.connect(daemon.managerSocket) });
+  session.on('error', () => undefined);
+  const codes = new Map<string, number>();
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < inputs.length) {
+      const i = next++;
+      const { method, body, declared } = inputs[i];
+      const a = await call(session, method, body, declared);
+      const k = `${method}:${a.status ?? 'none'}`;
+      codes.set(k, (codes.get(k) ?? 0) + 1);
+      if (a.status !== null && BAD_CODES.has(a.status)) failures.push(`#${i} ${method} ${body.toString('hex')} -> ${a.status} ${a.message}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  session.close();
+  t.log('answers:', JSON.stringify(Object.fromEntries([...codes].sort())));
+  t.deepEqual(failures.slice(0, 20), []);
+  t.is((await curl(daemon.apiSocket, ['http://localhost/healthz'])).status, 200);
+  t.is(await history(), before);
+  const list = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers'])).body.toString());
+  const held = list.containers.find((c: { id: string }) => c.id === KEEP_ID);
+  t.is(held.state, 'exited');
+  t.is(held.exitCode, 0, 'no fuzzed RemoveContainer changed it');
+});
