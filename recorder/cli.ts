@@ -48,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
             array: true,
             default: ['/run/runc', '/run/containerd/runc', '/run/crun'],
             describe: 'runtime state dirs watched for containers started without the hooks (recorded from discovery on); --no-discover turns discovery off',
-          }),
+          })
+          .option('socket-group', { type: 'string', describe: 'group (name or gid) allowed to use the sockets (0660); default: root only (0600)' }),
       (a) =>
         set(
           import('./commands').then((c) =>
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
               retentionAge: a['retention-age'],
               // --no-discover arrives as [false].
               discover: (a.discover as unknown[]).includes(false) ? [] : a.discover.filter((d) => typeof d === 'string' && d !== ''),
+              socketGroup: a['socket-group'],
             }),
           ),
         ),

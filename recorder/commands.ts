@@ -19,6 +19,7 @@ export interface DaemonArgs {
   retentionAge: string;
   /** Runtime state dirs to watch; [] turns discovery off. */
   discover: string[];
+  socketGroup?: string;
 }
 
 export async function daemonCommand(a: DaemonArgs): Promise<number> {
@@ -34,6 +35,7 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
     retentionBytes: parseSize(a.retention),
     retentionMs: parseDuration(a.retentionAge),
     discoverRoots: a.discover,
+    socketGroup: a.socketGroup,
     log,
   });
   await new Promise<void>((resolve) => {

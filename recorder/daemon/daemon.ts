@@ -22,6 +22,8 @@ export interface DaemonOptions {
   retentionMs: number;
   /** Runtime state dirs watched for containers started without hooks; empty: no discovery. */
   discoverRoots: string[];
+  /** Group (name or gid) given access to the sockets (0660) and the run dir (0710); unset: root only. */
+  socketGroup?: string;
   /** How long discovery leaves a new container to its hook (default 1000 ms). */
   discoverGraceMs?: number;
   log: (line: string) => void;
@@ -87,9 +89,32 @@ function listen(server: import('node:http').Server, socket: string): Promise<voi
   });
 }
 
+/** A group name from /etc/group, or a numeric gid. */
+export function resolveGroup(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  let text = '';
+  try {
+    text = fs.readFileSync('/etc/group', 'utf8');
+  } catch (err) {
+    throw new Error(`--socket-group ${group}: cannot read /etc/group: ${(err as Error).message}`);
+  }
+  for (const line of text.split('\n')) {
+    const [name, , gid] = line.split(':');
+    if (name === group && /^\d+$/.test(gid ?? '')) return Number(gid);
+  }
+  throw new Error(`--socket-group ${group}: no such group in /etc/group`);
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const gid = opts.socketGroup ? resolveGroup(opts.socketGroup) : null;
   fs.mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(opts.runDir, 0o700);
+  if (gid === null) {
+    fs.chmodSync(opts.runDir, 0o700);
+  } else {
+    // The group may reach the sockets by name, not list or create files.
+    fs.chownSync(opts.runDir, 0, gid);
+    fs.chmodSync(opts.runDir, 0o710);
+  }
   fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   await claimRunDir(opts.runDir);
   const tmpDir = path.join(opts.stateDir, 'tmp');
@@ -124,8 +149,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   } finally {
     process.umask(old);
   }
-  fs.chmodSync(apiSocket, 0o600);
-  fs.chmodSync(managerSocket, 0o600);
+  if (gid === null) {
+    fs.chmodSync(apiSocket, 0o600);
+    fs.chmodSync(managerSocket, 0o600);
+  } else {
+    for (const s of [apiSocket, managerSocket]) {
+      fs.chownSync(s, 0, gid);
+      fs.chmodSync(s, 0o660);
+    }
+  }
   let discovery: Discovery | null = null;
   if (opts.discoverRoots.length > 0) {
     discovery = new Discovery(registry, { roots: opts.discoverRoots, graceMs: opts.discoverGraceMs, log: opts.log });
