@@ -26,6 +26,12 @@ function withFilters<T>(y: Argv<T>) {
     .option('failed', { type: 'boolean', default: false, describe: 'only calls that failed' });
 }
 
+function withInstallRoot<T>(y: Argv<T>) {
+  return y
+    .option('root', { type: 'string', default: '/', describe: 'prefix every target path with DIR (tests, image builds)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print what would change, change nothing' });
+}
+
 async function main(argv: string[]): Promise<number> {
   let status = 0;
   const set = (p: Promise<number>) => p.then((s) => void (status = s));
@@ -128,6 +134,34 @@ async function main(argv: string[]): Promise<number> {
           import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit: a['string-limit'], utc: a.utc })),
         );
       },
+    )
+    .command(
+      'install',
+      'Put the systemd unit, the OCI hook config (podman, CRI-O) and the straceback commands in place, linked to this checkout',
+      (y) =>
+        withInstallRoot(y)
+          .option('force', { type: 'boolean', default: false, describe: 'replace files and links at the targets that straceback did not make' })
+          .option('enable', { type: 'boolean', default: false, describe: 'also enable the unit, so the daemon starts at boot (works under --root too)' })
+          .option('now', { type: 'boolean', default: false, describe: 'also enable and start the daemon now (needs systemd as PID 1 and --root /)' })
+          .example('$0 install --now', 'install, then start the daemon at once and at every boot')
+          .example('$0 install --root /mnt/image --enable', 'install into an image being built')
+          .epilogue(
+            'Targets: /usr/local/bin/straceback and straceback-hook, /usr/local/share/doc/straceback (links into this checkout), ' +
+              '/etc/systemd/system/straceback.service, /etc/containers/oci/hooks.d/straceback.json. ' +
+              'A second run changes nothing. containerd has no hooks dir: see hooks/containerd/ in the checkout.',
+          ),
+      (a) =>
+        set(
+          import('./install').then((m) =>
+            m.installCommand({ root: a.root, dryRun: a['dry-run'], force: a.force, enable: a.enable, now: a.now }),
+          ),
+        ),
+    )
+    .command(
+      'uninstall',
+      'Remove what straceback install put in place (stopping and disabling the unit first); archives are kept',
+      (y) => withInstallRoot(y),
+      (a) => set(import('./install').then((m) => m.uninstallCommand({ root: a.root, dryRun: a['dry-run'] }))),
     )
     .demandCommand(1, 'name a command; see straceback --help')
     .strict()
