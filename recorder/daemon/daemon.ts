@@ -89,6 +89,17 @@ function listen(server: import('node:http').Server, socket: string): Promise<voi
   });
 }
 
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const what: Record<string, string> = {
+    EROFS: 'it is on a read-only file system (EROFS)',
+    EACCES: 'permission denied (EACCES)',
+    ENOSPC: 'the disk is full (ENOSPC)',
+    ENOTDIR: 'it is not a directory (ENOTDIR)',
+  };
+  return (code && what[code]) ?? (err as Error).message;
+}
+
 /** A group name from /etc/group, or a numeric gid. */
 export function resolveGroup(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
@@ -115,11 +126,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     fs.chownSync(opts.runDir, 0, gid);
     fs.chmodSync(opts.runDir, 0o710);
   }
-  fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-  await claimRunDir(opts.runDir);
   const tmpDir = path.join(opts.stateDir, 'tmp');
-  fs.rmSync(tmpDir, { recursive: true, force: true });
-  fs.mkdirSync(tmpDir, { mode: 0o700 });
+  try {
+    fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+    fs.accessSync(opts.stateDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new Error(`state dir ${opts.stateDir} is not usable: ${describeFsError(err)}; archives and dumps are written there (--state-dir)`);
+  }
+  await claimRunDir(opts.runDir);
+  try {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    fs.mkdirSync(tmpDir, { mode: 0o700 });
+  } catch (err) {
+    fs.rmSync(path.join(opts.runDir, PID_FILE), { force: true });
+    throw new Error(`state dir ${opts.stateDir} is not usable: ${describeFsError(err)}; archives and dumps are written there (--state-dir)`);
+  }
 
   let recorder: Recorder;
   try {

@@ -60,6 +60,8 @@ interface Entry {
   execBootNs: bigint | null;
   /** How it was found: 'hook' (AddContainer) or 'discovery'. */
   source: 'hook' | 'discovery';
+  /** When archiving it last failed (Date.now()), so the reaper does not retry every second. */
+  archiveFailedAt?: number;
 }
 
 /** What a history holds: calls, records overwritten, lost, and since when it has no gap. */
@@ -74,6 +76,18 @@ const NO_COUNTS: Counts = { events: 0, overwritten: 0, lost: 0, completeSinceNs:
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
 const ARCHIVE_DIR = 'archives';
+
+/** Errors of the state dir's storage: the client may retry once there is room (503), not a bug (500). */
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY']);
+function isStorageError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && (STORAGE_CODES.has(e.code) || [...STORAGE_CODES].some((c) => (e!.code as string).startsWith(`${c}_`)))) return true;
+  }
+  return false;
+}
+
+/** After a failed archive, the reaper tries again this much later (not every second). */
+const ARCHIVE_RETRY_MS = 15_000;
 
 const nowNs = (): bigint => BigInt(Date.now()) * 1000000n;
 const iso = (ns: bigint | null): string | null => (ns === null ? null : new Date(Number(ns / 1000000n)).toISOString());
@@ -134,7 +148,8 @@ export class Registry implements RegistryApi {
   async reap(): Promise<void> {
     for (const e of [...this.entries.values()]) {
       if (e.handle === null || this.stillInNamespace(e)) continue;
-      this.log(`container ${e.id}: pid ${e.pid} is gone without RemoveContainer`);
+      if (e.archiveFailedAt !== undefined && Date.now() - e.archiveFailedAt < ARCHIVE_RETRY_MS) continue;
+      if (e.archiveFailedAt === undefined) this.log(`container ${e.id}: pid ${e.pid} is gone without RemoveContainer`);
       try {
         await this.remove(e.id, null);
       } catch (err) {
@@ -394,11 +409,16 @@ export class Registry implements RegistryApi {
     try {
       writeDump(file, this.dumpInput(e, rows, counts));
     } catch (err) {
-      // Keep the ring: the history stays in memory and can still be dumped.
+      // Keep the ring: the history stays in memory and can still be dumped; archiving is tried again later.
       e.exitedNs = null;
       e.exitCode = null;
-      throw new ApiError('unavailable', `archiving container ${id}: ${(err as Error).message}; its history is kept in memory`);
+      const first = e.archiveFailedAt === undefined;
+      e.archiveFailedAt = Date.now();
+      const msg = `archiving container ${id}: ${(err as Error).message}; its history is kept in memory and archiving will be retried`;
+      if (first) this.log(msg);
+      throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', msg);
     }
+    e.archiveFailedAt = undefined;
     e.archived = counts;
     this.opts.recorder.removeContainer(e.handle);
     e.handle = null;
@@ -496,7 +516,7 @@ export class Registry implements RegistryApi {
         fs.renameSync(tmp, file);
       } catch (err) {
         fs.rmSync(tmp, { force: true });
-        throw new ApiError('internal', `dump of container ${e.id}: ${(err as Error).message}`);
+        throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
       }
       return { events: e.archived?.events ?? 0 };
     }
@@ -504,7 +524,7 @@ export class Registry implements RegistryApi {
     try {
       writeDump(file, this.dumpInput(e, rows, counts));
     } catch (err) {
-      throw new ApiError('internal', `dump of container ${e.id}: ${(err as Error).message}`);
+      throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
     return { events: rows.length };
   }
