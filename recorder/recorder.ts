@@ -28,14 +28,20 @@ export interface RecorderOptions {
 export interface Snapshot {
   stats: RingStats;
   records: RawRecord[];
+  /** Paired syscalls, time order. */
   events: SyscallEvent[];
+  /** Signals acted on and threads ended, time order (events.ts mergeHistory interleaves the two). */
+  process: ProcessEvent[];
 }
 
 /** The mount namespace inode of a live process; a clear error if it is gone. */
 export function mntnsOfPid(pid: number): bigint {
   if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`pid ${pid} is not a process id`);
   try {
-    return fs.statSync(`/proc/${pid}/ns/mnt`, { bigint: true }).ino;
+    // readlink ("mnt:[4026531841]") needs less than stat, which opens the namespace: init's is often
+    // only readable that way.
+    const m = /^mnt:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/mnt`));
+    return m ? BigInt(m[1]) : fs.statSync(`/proc/${pid}/ns/mnt`, { bigint: true }).ino;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') throw new Error(`process ${pid} does not exist (it may have exited)`);

@@ -92,3 +92,21 @@ test('refs cannot reach outside the state dir', async (t) => {
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('a daemon in a mount namespace of its own (systemd sandboxing, a pod) still refuses host processes', async (t) => {
+  const dirs = tempDirs('sb-sec-');
+  // unshare -m: the daemon's namespace is no longer the host's, as under ProtectSystem= or in a pod.
+  const d = await startDaemonProcess(dirs, ['--no-discover'], ['unshare', '-m', '--propagation', 'unchanged']);
+  const { connectTracerManager } = await import('../recorder/daemon/grpc-client');
+  const client = await connectTracerManager(d.managerSocket, { deadlineMs: 10_000 });
+  try {
+    // This test process lives in the host's (init's) mount namespace.
+    const err = await t.throwsAsync(client.addContainer({ id: 'host-proc', pid: process.pid }));
+    t.regex(err!.message, /INVALID_ARGUMENT: process \d+ is in the host's mount namespace/);
+    t.is((await client.listContainers()).length, 0);
+  } finally {
+    client.close();
+    await d.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});

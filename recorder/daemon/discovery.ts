@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { mntnsOfPid } from '../recorder';
 import { AddContainerRequest, ApiError } from './api';
+import { hostMountNamespaces } from './registry';
 
 /** Where runc, containerd's runc shim and crun keep container state by default. */
 export const DEFAULT_STATE_ROOTS = ['/run/runc', '/run/containerd/runc', '/run/crun'];
@@ -121,7 +122,7 @@ export class Discovery {
   private watcher: FSWatcher | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<string>();
-  private readonly hostMntns = mntnsOfPid(process.pid);
+  private readonly hostMntns = hostMountNamespaces();
   private closed = false;
 
   constructor(private readonly target: DiscoveryTarget, private readonly opts: DiscoveryOptions) {}
@@ -194,7 +195,7 @@ export class Discovery {
     } catch {
       return; // its init is gone already
     }
-    if (mntns === this.hostMntns || this.target.recordsMntns(mntns)) return;
+    if (this.hostMntns.has(mntns) || this.target.recordsMntns(mntns)) return;
     try {
       await this.target.add({ id: c.id, pid: c.pid, bundle: c.bundle, runtime: c.runtime, annotations: c.annotations, source: 'discovery' });
       this.log(`discovery: found container ${c.id} (pid ${c.pid}) in ${where}; recorded from now on`);
@@ -224,7 +225,7 @@ export class Discovery {
       } catch {
         continue;
       }
-      if (mntns === this.hostMntns || mntns === mntnsOfPidSafe(ppid) || seen.has(mntns)) continue;
+      if (this.hostMntns.has(mntns) || mntns === mntnsOfPidSafe(ppid) || seen.has(mntns)) continue;
       seen.add(mntns);
       const argv = (readProc(ppid, 'cmdline') ?? '').split('\0').filter(Boolean);
       const id = idFromRuntimeCmdline(argv);

@@ -121,11 +121,30 @@ export function filterRows(rows: Iterable<EventRow>, f: EventFilter = {}): Event
   return out;
 }
 
+/**
+ * Mount namespaces that are the host's, never a container's: the daemon's
+ * own, init's, and the kernel's first one (kthreadd's, pid 2). Under
+ * systemd's sandboxing or in a pod with hostPID the daemon has a namespace of
+ * its own, and init's may be unreadable from there; kthreadd's is not.
+ */
+export function hostMountNamespaces(): Set<bigint> {
+  const out = new Set<bigint>([mntnsOfPid(process.pid)]);
+  for (const pid of [1, 2]) {
+    try {
+      if (pid === 2 && fs.readFileSync('/proc/2/comm', 'utf8').trim() !== 'kthreadd') continue;
+      out.add(mntnsOfPid(pid));
+    } catch {
+      // not readable from here: the others still count
+    }
+  }
+  return out;
+}
+
 export class Registry implements RegistryApi {
   private readonly entries = new Map<string, Entry>();
   private readonly archiveDir: string;
   private dumps = 0;
-  private readonly ownMntns = mntnsOfPid(process.pid);
+  private readonly hostMntns = hostMountNamespaces();
   private readonly execNrs: Set<number>;
   private reaper: NodeJS.Timeout | undefined;
 
@@ -272,8 +291,8 @@ export class Registry implements RegistryApi {
     } catch (err) {
       throw new ApiError('invalid', (err as Error).message);
     }
-    if (mntns === this.ownMntns) {
-      throw new ApiError('invalid', `process ${req.pid} shares the daemon's own mount namespace (${mntns}): it is not in a container, and recording it would record the host`);
+    if (this.hostMntns.has(mntns)) {
+      throw new ApiError('invalid', `process ${req.pid} is in the host's mount namespace (${mntns}, the daemon's or init's): it is not in a container, and recording it would record the host`);
     }
     const same = running.find((e) => e.mntns === mntns);
     if (same) {

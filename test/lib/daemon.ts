@@ -36,8 +36,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const READY = /straceback: serving \S+ \(HTTP\) and \S+ \(gRPC\)/;
 
 /** Starts `straceback daemon` and waits until its API socket answers. */
-export async function startDaemonProcess(dirs: { runDir: string; stateDir: string }, extra: string[] = []): Promise<DaemonProcess> {
-  const proc = spawn(cli(), ['daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startDaemonProcess(dirs: { runDir: string; stateDir: string }, extra: string[] = [], wrapper: string[] = []): Promise<DaemonProcess> {
+  // wrapper: a command the daemon runs under, e.g. ['unshare', '-m'].
+  const argv = [cli(), 'daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, ...extra];
+  const proc = spawn(wrapper[0] ?? argv[0], [...wrapper.slice(1), ...(wrapper.length ? argv : argv.slice(1))], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   // 'close' comes after the last stderr data, unlike 'exit'.
