@@ -396,7 +396,8 @@ export class Registry implements RegistryApi {
       else return [];
     }
     const from = e.execBootNs;
-    return from === 0n ? events : events.filter((ev) => ev.bootNs >= from);
+    // A call resumed after the cut began before it: a runtime thread's (runc init's Go threads end in futex).
+    return from === 0n ? events : events.filter((ev) => ev.bootNs >= from && !ev.resumed);
   }
 
   private rowsOf(e: Entry): Iterable<EventRow> {
