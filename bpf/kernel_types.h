@@ -27,11 +27,35 @@ struct nsproxy {
 	struct mnt_namespace *mnt_ns;
 };
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+struct signal_struct {
+	atomic_t live;		/* threads not yet past do_exit's decrement */
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
+	int exit_code;
 	char comm[16];
 	struct nsproxy *nsproxy;
+	struct signal_struct *signal;
+};
+
+/* Read as raw bytes (its first 48 are the siginfo ABI); only the name is needed. */
+struct kernel_siginfo {
+	int si_signo;
+};
+
+struct sigaction {
+	void *sa_handler;	/* __sighandler_t */
+	unsigned long sa_flags;
+};
+
+struct k_sigaction {
+	struct sigaction sa;
 };
 
 #if defined(__TARGET_ARCH_x86)

@@ -66,12 +66,17 @@ struct sb_ring_hdr {
 };
 
 enum sb_kind {
-	SB_KIND_ENTER = 1,
-	SB_KIND_EXIT = 2,
+	SB_KIND_ENTER = 1,	/* struct sb_enter */
+	SB_KIND_EXIT = 2,	/* struct sb_exit */
+	SB_KIND_SIGNAL = 3,	/* struct sb_signal */
+	SB_KIND_TASK_EXIT = 4,	/* struct sb_task_exit */
+	SB_KIND_CAP = 5,	/* struct sb_cap */
 };
+#define SB_KIND_LAST SB_KIND_CAP
 
 /* sb_rec.flags */
 #define SB_REC_ITEMS_CUT 0x01	/* some items did not fit in the record */
+#define SB_REC_GROUP_DEAD 0x02	/* task exit: the last thread of its thread group */
 
 /* Common head of every record; records are 8-byte aligned in the ring. */
 struct sb_rec {
@@ -100,6 +105,48 @@ struct sb_enter {
 struct sb_exit {
 	struct sb_rec h;
 	__s64 ret;
+};
+
+/* Bytes of struct kernel_siginfo kept: si_signo, si_errno, si_code, then the union at 16. */
+#define SB_SIGINFO_BYTES 48
+
+/*
+ * A signal the task is about to act on (signal:signal_deliver: handler,
+ * default action or ignore), taken from the siginfo the task dequeued.
+ * h.nr is 0.
+ */
+struct sb_signal {
+	struct sb_rec h;
+	char comm[16];
+	__u32 pid;		/* tgid */
+	__s32 signo;
+	__u64 sa_handler;	/* 0 SIG_DFL, 1 SIG_IGN, else the handler's address */
+	__u64 sa_flags;
+	__u8 info[SB_SIGINFO_BYTES];
+};
+
+/*
+ * A task ending (sched:sched_process_exit), one per thread. exit_code is the
+ * wait status the thread leaves: (status & 0xff) << 8 for an exit, or the
+ * signal number, | 0x80 when a core was dumped. h.flags has
+ * SB_REC_GROUP_DEAD on the last thread of the process. h.nr is 0.
+ */
+struct sb_task_exit {
+	struct sb_rec h;
+	char comm[16];
+	__u32 pid;		/* tgid */
+	__s32 exit_code;
+};
+
+/*
+ * A capability check that failed (capability:cap_capable with ret != 0) in
+ * a task of the container. User space attaches it to the syscall the thread
+ * is in at that time. h.nr is 0.
+ */
+struct sb_cap {
+	struct sb_rec h;
+	__s32 cap;		/* CAP_* number */
+	__s32 ret;		/* the check's result, -EPERM */
 };
 
 /*

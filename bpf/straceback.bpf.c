@@ -589,3 +589,135 @@ int sb_sys_exit(__u64 *ctx)
 	}
 	return 0;
 }
+
+/*
+ * Process events: signals acted on, threads ending and capability checks
+ * refused, written into the same ring as the syscalls. They have programs
+ * of their own, so sys_enter and sys_exit do no more work than before.
+ */
+
+static __always_inline void fill_event_head(struct sb_rec *h, __u32 tid, __u32 size, __u8 kind,
+					    __u16 seq, __u8 flags)
+{
+	fill_head(h, bpf_ktime_get_boot_ns(), tid, size, 0, kind);
+	h->seq = seq;
+	h->flags = flags;
+	h->nargs = 0;
+	h->nitems = 0;
+}
+
+/* signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka), in the receiving task. */
+SEC("tp_btf/signal_deliver")
+int sb_signal_deliver(__u64 *ctx)
+{
+	int sig = ctx[0];
+	struct kernel_siginfo *info = (void *)ctx[1];
+	struct k_sigaction *ka = (void *)ctx[2];
+	struct task_struct *task = current();
+	__u64 entry, pos;
+	__u16 seq;
+
+	/*
+	 * No siginfo: the SIGKILL each other thread of a dying process takes
+	 * (get_signal's group-exit path). strace shows no line for it either;
+	 * the thread's exit record tells how it ended.
+	 */
+	if (!info)
+		return 0;
+	entry = traced_entry(task);
+	if (!entry)
+		return 0;
+	SB_WITH_RING(entry, {
+		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
+
+		fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, 0);
+		copy_comm(s->comm, task);
+		s->pid = task->tgid;
+		s->signo = sig;
+		s->sa_handler = ka ? (__u64)ka->sa.sa_handler : 0;
+		s->sa_flags = ka ? ka->sa.sa_flags : 0;
+		if (bpf_probe_read_kernel(s->info, sizeof(s->info), info))
+			__builtin_memset(s->info, 0, sizeof(s->info));
+		commit(ring, (__u8 *)s, pos);
+	});
+	return 0;
+}
+
+static __always_inline int task_exit(struct task_struct *task, int group_dead)
+{
+	__u64 entry = traced_entry(task), pos;
+	__u16 seq;
+
+	if (!entry)
+		return 0;
+	SB_WITH_RING(entry, {
+		struct sb_task_exit *x = (void *)reserve(ring, mask, sizeof(*x), &pos, &seq);
+
+		fill_event_head(&x->h, task->pid, sizeof(*x), SB_KIND_TASK_EXIT, seq,
+				group_dead ? SB_REC_GROUP_DEAD : 0);
+		copy_comm(x->comm, task);
+		x->pid = task->tgid;
+		x->exit_code = task->exit_code;
+		commit(ring, (__u8 *)x, pos);
+	});
+	return 0;
+}
+
+/*
+ * sched_process_exit(struct task_struct *p, bool group_dead): the kernel
+ * says whether this thread ends its process (Linux 6.16+, where the
+ * tracepoint got the argument). User space loads this program when the
+ * running kernel's btf_trace_sched_process_exit has that argument, else
+ * sb_task_exit_live below.
+ */
+SEC("tp_btf/sched_process_exit")
+int sb_task_exit_group(__u64 *ctx)
+{
+	return task_exit((struct task_struct *)ctx[0], (__u8)ctx[1]);
+}
+
+/*
+ * The same on older kernels: do_exit has already taken the thread off
+ * signal->live (atomic_dec_and_test) when the tracepoint fires, so 0 left
+ * means no thread of the process is still running. Two threads ending at
+ * the same moment may both see 0 (the kernel's own flag goes to exactly
+ * one); both then carry the flag, and user space keeps the last.
+ */
+SEC("tp_btf/sched_process_exit")
+int sb_task_exit_live(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx[0];
+
+	return task_exit(task, task->signal->live.counter == 0);
+}
+
+/*
+ * cap_capable(const struct cred *cred, struct user_namespace *target_ns,
+ * const struct user_namespace *capable_ns, int cap, int ret) (Linux 6.14+;
+ * user space loads it only where the tracepoint exists). Checks that pass
+ * return at once: they are most of them, on every task of the host.
+ */
+SEC("tp_btf/cap_capable")
+int sb_cap_denied(__u64 *ctx)
+{
+	int cap = ctx[3], ret = ctx[4];
+	struct task_struct *task;
+	__u64 entry, pos;
+	__u16 seq;
+
+	if (ret == 0)
+		return 0;
+	task = current();
+	entry = traced_entry(task);
+	if (!entry)
+		return 0;
+	SB_WITH_RING(entry, {
+		struct sb_cap *c = (void *)reserve(ring, mask, sizeof(*c), &pos, &seq);
+
+		fill_event_head(&c->h, task->pid, sizeof(*c), SB_KIND_CAP, seq, 0);
+		c->cap = cap;
+		c->ret = ret;
+		commit(ring, (__u8 *)c, pos);
+	});
+	return 0;
+}

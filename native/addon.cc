@@ -23,6 +23,7 @@
 
 extern "C" {
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include "record.h"
@@ -83,6 +84,35 @@ uint64_t toU64(const Napi::Value& v, const char* what) {
     return static_cast<uint64_t>(d);
   }
   throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number or bigint");
+}
+
+// Parameters of a tracepoint as the running kernel declares it (its
+// btf_trace_<name> typedef, the first being the context), or -1 if the
+// kernel has no such tracepoint.
+int tracepointParams(const btf* vmlinux, const char* name) {
+  if (!vmlinux) return -1;
+  const std::string typedefName = std::string("btf_trace_") + name;
+  const int id = btf__find_by_name_kind(vmlinux, typedefName.c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return -1;
+  const btf_type* ptr = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+  if (!ptr || !btf_is_ptr(ptr)) return -1;
+  const btf_type* proto = btf__type_by_id(vmlinux, ptr->type);
+  if (!proto || !btf_is_func_proto(proto)) return -1;
+  return btf_vlen(proto);
+}
+
+// Picks the process-event programs this kernel can load: the task-exit
+// program that takes sched_process_exit's group_dead argument where the
+// kernel passes it (Linux 6.16+), and the capability program only where
+// the cap_capable tracepoint exists (Linux 6.14+).
+void chooseProgramsForKernel(straceback_bpf* skel) {
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (libbpf_get_error(vmlinux)) vmlinux = nullptr;
+  const bool groupDeadArg = tracepointParams(vmlinux, "sched_process_exit") >= 3;
+  bpf_program__set_autoload(skel->progs.sb_task_exit_group, groupDeadArg);
+  bpf_program__set_autoload(skel->progs.sb_task_exit_live, !groupDeadArg);
+  bpf_program__set_autoload(skel->progs.sb_cap_denied, tracepointParams(vmlinux, "cap_capable") >= 0);
+  btf__free(vmlinux);
 }
 
 uint64_t ringMapBytes(uint64_t ringBytes) { return sizeof(sb_ring_hdr) + ringBytes + SB_SLACK; }
@@ -147,6 +177,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     setLimit(env, opts, "argvMax", const_cast<uint32_t*>(&skel_->rodata->sb_argv_max), 0, SB_ARGV_MAX);
     setLimit(env, opts, "argvStrMax", const_cast<uint32_t*>(&skel_->rodata->sb_argv_str_max), 1, SB_ITEM_MAX);
 
+    chooseProgramsForKernel(skel_);
     int err = straceback_bpf__load(skel_);
     if (err) {
       int e = -err;
@@ -157,7 +188,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     if (err) {
       int e = -err;
       destroySkel();
-      throw errnoError(env, "attaching to the raw_syscalls tracepoints", e);
+      throw errnoError(env, "attaching to the raw_syscalls, signal, sched and capability tracepoints", e);
     }
     outerFds_[0] = bpf_map__fd(skel_->maps.sb_rings_0);
     outerFds_[1] = bpf_map__fd(skel_->maps.sb_rings_1);
@@ -465,7 +496,10 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     Napi::Env env = info.Env();
     requireOpen(env);
     uint64_t missed = 0;
-    for (bpf_program* prog : {skel_->progs.sb_sys_enter, skel_->progs.sb_sys_exit}) {
+    for (bpf_program* prog : {skel_->progs.sb_sys_enter, skel_->progs.sb_sys_exit, skel_->progs.sb_signal_deliver,
+                              skel_->progs.sb_task_exit_group, skel_->progs.sb_task_exit_live,
+                              skel_->progs.sb_cap_denied}) {
+      if (bpf_program__fd(prog) < 0) continue;  // not loaded on this kernel
       bpf_prog_info pi{};
       uint32_t len = sizeof(pi);
       if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &pi, &len) == 0) missed += pi.recursion_misses;

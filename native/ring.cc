@@ -22,6 +22,18 @@ const sb_rec* validAt(const RingView& v, uint64_t pos, uint64_t end) {
   return rec;
 }
 
+// Smallest size a record of this kind can have; 0 for a kind this build does not know.
+uint32_t minSizeOf(uint8_t kind) {
+  switch (kind) {
+    case SB_KIND_ENTER: return sizeof(sb_enter);
+    case SB_KIND_EXIT: return sizeof(sb_exit);
+    case SB_KIND_SIGNAL: return sizeof(sb_signal);
+    case SB_KIND_TASK_EXIT: return sizeof(sb_task_exit);
+    case SB_KIND_CAP: return sizeof(sb_cap);
+    default: return 0;
+  }
+}
+
 }  // namespace
 
 uint64_t recordsBefore(uint16_t firstSeq, uint64_t count, uint64_t held) {
@@ -47,17 +59,22 @@ WalkResult walkRing(const RingView& v) {
     const sb_rec* rec = validAt(v, pos, end);
     if (!rec) break;  // still being written: the cut, the rest is pending
     if (!first) first = rec;
-    if (rec->kind != SB_KIND_ENTER && rec->kind != SB_KIND_EXIT) {
+    // A committed record's size is trusted (validAt checked it), so one of
+    // an unknown kind or too short for its kind is stepped over, not a cut.
+    const uint32_t min = minSizeOf(rec->kind);
+    if (min == 0 || rec->size < min) {
       out.corrupt++;
-      break;
+    } else {
+      const uint64_t mask = v.ringBytes - 1;
+      out.records.push_back(HeldRecord{rec->ts, pos, static_cast<uint32_t>(pos & mask), rec->size});
     }
-    const uint64_t mask = v.ringBytes - 1;
-    out.records.push_back(HeldRecord{rec->ts, pos, static_cast<uint32_t>(pos & mask), rec->size});
     pos += roundUp8(rec->size);
   }
   if (first) {
-    out.overwritten = recordsBefore(first->seq, v.count, out.records.size());
-    const uint64_t accounted = out.overwritten + out.records.size();
+    // Records stepped over were reserved in the ring too.
+    const uint64_t walked = out.records.size() + out.corrupt;
+    out.overwritten = recordsBefore(first->seq, v.count, walked);
+    const uint64_t accounted = out.overwritten + walked;
     out.pending = v.count > accounted ? v.count - accounted : 0;
   } else {
     // Nothing held: every reserved record is either in flight or gone.

@@ -3,8 +3,11 @@
  * recorded (still blocked, or the process died in it) is marked unfinished;
  * an exit whose entry was overwritten or came before recording began is
  * marked resumed, as strace marks calls it attached in the middle of.
+ *
+ * The same walk collects the process events (signals acted on, threads
+ * ending) and hangs each refused capability on the call its thread was in.
  */
-import { KIND_ENTER, RawItem, RawRecord } from './records';
+import { KIND_CAP, KIND_ENTER, KIND_EXIT, KIND_SIGNAL, KIND_TASK_EXIT, RawItem, RawRecord } from './records';
 
 export interface SyscallEvent {
   /** CLOCK_BOOTTIME ns at entry (at exit for a resumed call). */
@@ -24,6 +27,70 @@ export interface SyscallEvent {
   unfinished: boolean;
   /** The entry was not recorded. */
   resumed: boolean;
+  /** Capabilities (CAP_* numbers) the kernel refused while the call ran, first refusal first, no repeats. */
+  caps?: number[];
+}
+
+interface ProcessEventBase {
+  /** CLOCK_BOOTTIME ns. */
+  bootNs: bigint;
+  cpu: number;
+  pid: number;
+  tid: number;
+  comm: string;
+}
+
+/** A signal the thread acted on: ran its handler, took the default action or ignored it. */
+export interface SignalEvent extends ProcessEventBase {
+  type: 'signal';
+  signo: number;
+  /** The siginfo's first bytes (records.ts SIGINFO_BYTES). */
+  info: Buffer;
+  /** 0 SIG_DFL, 1 SIG_IGN, else the handler's address. */
+  handler: bigint;
+  saFlags: bigint;
+}
+
+/** A thread that ended. */
+export interface ExitEvent extends ProcessEventBase {
+  type: 'exit';
+  /** The wait status it left: (code & 0xff) << 8 for an exit, the signal (| 0x80 if a core was dumped) for a kill. */
+  status: number;
+  /** The process's last thread: its status is the process's. */
+  groupDead: boolean;
+}
+
+export type ProcessEvent = SignalEvent | ExitEvent;
+
+/** One entry of a thread's or container's history, in time order. */
+export type HistoryEvent = SyscallEvent | ProcessEvent;
+
+export function isProcessEvent(e: HistoryEvent): e is ProcessEvent {
+  return (e as ProcessEvent).type !== undefined;
+}
+
+export interface PairedHistory {
+  /** Syscalls, in time order (of entry; of exit for resumed calls). */
+  syscalls: SyscallEvent[];
+  /** Signals and thread exits, in time order. */
+  process: ProcessEvent[];
+}
+
+/**
+ * The syscalls and process events in one time-ordered list (a syscall before
+ * a process event of the same nanosecond). No copy when there are no
+ * process events.
+ */
+export function mergeHistory(syscalls: SyscallEvent[], process: ProcessEvent[]): HistoryEvent[] {
+  if (process.length === 0) return syscalls;
+  const out: HistoryEvent[] = [];
+  let j = 0;
+  for (const ev of syscalls) {
+    while (j < process.length && process[j].bootNs < ev.bootNs) out.push(process[j++]);
+    out.push(ev);
+  }
+  while (j < process.length) out.push(process[j++]);
+  return out;
 }
 
 /**
@@ -31,10 +98,20 @@ export interface SyscallEvent {
  * exit reports the syscall it restores), paired with the next exit of the thread.
  */
 export function pairRecords(records: RawRecord[], resumesAny: ReadonlySet<number> = new Set()): SyscallEvent[] {
+  return pairHistory(records, resumesAny).syscalls;
+}
+
+/** pairRecords, plus the process events of the same records. */
+export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number> = new Set()): PairedHistory {
   const out: SyscallEvent[] = [];
+  const process: ProcessEvent[] = [];
   const open = new Map<number, SyscallEvent>();
   const pidOf = new Map<number, { pid: number; comm: string }>();
   for (const r of records) {
+    if (r.kind !== KIND_ENTER && r.kind !== KIND_EXIT) {
+      processRecord(r, open, pidOf, process);
+      continue;
+    }
     if (r.kind === KIND_ENTER) {
       pidOf.set(r.tid, { pid: r.pid, comm: r.comm });
       const ev: SyscallEvent = {
@@ -81,5 +158,33 @@ export function pairRecords(records: RawRecord[], resumesAny: ReadonlySet<number
       resumed: true,
     });
   }
-  return out;
+  return { syscalls: out, process };
+}
+
+/** A signal, thread exit or refused capability: the open calls and thread names it touches, and the event it makes. */
+function processRecord(
+  r: RawRecord,
+  open: Map<number, SyscallEvent>,
+  pidOf: Map<number, { pid: number; comm: string }>,
+  process: ProcessEvent[],
+): void {
+  if (r.kind === KIND_CAP) {
+    // A refusal outside any recorded call (say, before the ring saw the entry) has nothing to annotate.
+    const ev = open.get(r.tid);
+    if (ev && r.cap !== undefined) {
+      if (!ev.caps) ev.caps = [r.cap];
+      else if (!ev.caps.includes(r.cap)) ev.caps.push(r.cap);
+    }
+    return;
+  }
+  const base = { bootNs: r.bootNs, cpu: r.cpu, pid: r.pid, tid: r.tid, comm: r.comm };
+  if (r.kind === KIND_SIGNAL && r.signal) {
+    pidOf.set(r.tid, { pid: r.pid, comm: r.comm });
+    process.push({ type: 'signal', ...base, signo: r.signal.signo, info: r.signal.info, handler: r.signal.handler, saFlags: r.signal.saFlags });
+  } else if (r.kind === KIND_TASK_EXIT) {
+    // The thread is gone: a later thread that gets its tid starts afresh.
+    open.delete(r.tid);
+    pidOf.delete(r.tid);
+    process.push({ type: 'exit', ...base, status: r.exitCode ?? 0, groupDead: r.groupDead ?? false });
+  }
 }

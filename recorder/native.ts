@@ -27,7 +27,7 @@ export interface RingSnapshot extends RingStats {
 }
 
 export interface HostStats {
-  /** Syscall events the kernel skipped because a program was already running on that CPU. */
+  /** Events (syscalls, signals, exits, capability checks) the kernel skipped because a program was already running on that CPU. */
   missed: number;
   rings: number;
   ringBytesInUse: number;

@@ -4,7 +4,7 @@
  * budgets, capture limits) is decided here and passed down.
  */
 import fs from 'node:fs';
-import { SyscallEvent, pairRecords } from './events';
+import { ProcessEvent, SyscallEvent, pairHistory } from './events';
 import { NativeRecorder, RingStats, native } from './native';
 import { parseRecords, RawRecord } from './records';
 import { encodeDescTable, syscallTable } from './syscalls/table';
@@ -99,7 +99,8 @@ export class Recorder {
     const snap = this.core.snapshot(handle);
     const records = parseRecords(snap.records);
     const { records: _raw, ...stats } = snap;
-    return { stats, records, events: pairRecords(records, this.sigreturns) };
+    const { syscalls, process } = pairHistory(records, this.sigreturns);
+    return { stats, records, events: syscalls, process };
   }
 
   stats(handle: number): RingStats {

@@ -5,16 +5,30 @@
 
 export const KIND_ENTER = 1;
 export const KIND_EXIT = 2;
+/** A signal the task acted on (struct sb_signal). */
+export const KIND_SIGNAL = 3;
+/** A thread ended (struct sb_task_exit). */
+export const KIND_TASK_EXIT = 4;
+/** A capability check failed (struct sb_cap). */
+export const KIND_CAP = 5;
+
+export type RecordKind = typeof KIND_ENTER | typeof KIND_EXIT | typeof KIND_SIGNAL | typeof KIND_TASK_EXIT | typeof KIND_CAP;
 
 export const ITEM_KIND_MASK = 0x0f;
 export const ITEM_TRUNCATED = 0x10;
 export const ITEM_FAULT = 0x20;
 export const ITEM_MORE = 0x40;
 export const REC_ITEMS_CUT = 0x01;
+export const REC_GROUP_DEAD = 0x02;
 
 const HEAD_SIZE = 32;
 const ENTER_SIZE = 56;
 const EXIT_SIZE = 40;
+const SIGNAL_SIZE = 120;
+const TASK_EXIT_SIZE = 56;
+const CAP_SIZE = 40;
+/** Bytes of the kernel's siginfo a signal record keeps (SB_SIGINFO_BYTES). */
+export const SIGINFO_BYTES = 48;
 
 export interface RawItem {
   /** Argument index 0..5. */
@@ -28,8 +42,17 @@ export interface RawItem {
   data: Buffer;
 }
 
+export interface RawSignal {
+  signo: number;
+  /** The action in force: 0 SIG_DFL, 1 SIG_IGN, else the handler's address. */
+  handler: bigint;
+  saFlags: bigint;
+  /** The siginfo's first SIGINFO_BYTES bytes (recorder/decode/siginfo.ts). */
+  info: Buffer;
+}
+
 export interface RawRecord {
-  kind: typeof KIND_ENTER | typeof KIND_EXIT;
+  kind: RecordKind;
   /** CLOCK_BOOTTIME ns. */
   bootNs: bigint;
   tid: number;
@@ -44,6 +67,14 @@ export interface RawRecord {
   /** Exit records: the return value. */
   ret: bigint;
   items: RawItem[];
+  /** Signal records (pid and comm are filled too). */
+  signal?: RawSignal;
+  /** Task exit records (pid and comm are filled too): the wait status the thread left, and whether it was the process's last. */
+  exitCode?: number;
+  groupDead?: boolean;
+  /** Capability records: the capability refused and the check's result. */
+  cap?: number;
+  capRet?: number;
 }
 
 const NO_ARGS: bigint[] = [];
@@ -77,7 +108,19 @@ function readComm(buf: Buffer, off: number): string {
   return buf.toString('latin1', off, end);
 }
 
-/** Parses a snapshot's record buffer (records padded to 8 bytes each). */
+const MIN_SIZE: Record<number, number> = {
+  [KIND_ENTER]: ENTER_SIZE,
+  [KIND_EXIT]: EXIT_SIZE,
+  [KIND_SIGNAL]: SIGNAL_SIZE,
+  [KIND_TASK_EXIT]: TASK_EXIT_SIZE,
+  [KIND_CAP]: CAP_SIZE,
+};
+
+/**
+ * Parses a snapshot's record buffer (records padded to 8 bytes each).
+ * Records of a kind this parser does not know are stepped over: the native
+ * side passes only whole records, so their size can be trusted.
+ */
 export function parseRecords(buf: Buffer): RawRecord[] {
   const out: RawRecord[] = [];
   let off = 0;
@@ -88,8 +131,14 @@ export function parseRecords(buf: Buffer): RawRecord[] {
     }
     const kind = buf[off + 28];
     const end = off + size;
+    const min = MIN_SIZE[kind];
+    if (min === undefined) {
+      off += (size + 7) & ~7;
+      continue;
+    }
+    if (size < min) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
     const rec: RawRecord = {
-      kind: kind === KIND_ENTER ? KIND_ENTER : KIND_EXIT,
+      kind: kind as RecordKind,
       bootNs: buf.readBigUInt64LE(off + 8),
       tid: buf.readUInt32LE(off + 16),
       cpu: buf.readUInt16LE(off + 24),
@@ -112,8 +161,23 @@ export function parseRecords(buf: Buffer): RawRecord[] {
     } else if (kind === KIND_EXIT) {
       rec.ret = buf.readBigInt64LE(off + 32);
       rec.items = parseItems(buf, off + EXIT_SIZE, end, nitems);
+    } else if (kind === KIND_SIGNAL) {
+      rec.comm = readComm(buf, off + 32);
+      rec.pid = buf.readUInt32LE(off + 48);
+      rec.signal = {
+        signo: buf.readInt32LE(off + 52),
+        handler: buf.readBigUInt64LE(off + 56),
+        saFlags: buf.readBigUInt64LE(off + 64),
+        info: buf.subarray(off + 72, off + 72 + SIGINFO_BYTES),
+      };
+    } else if (kind === KIND_TASK_EXIT) {
+      rec.comm = readComm(buf, off + 32);
+      rec.pid = buf.readUInt32LE(off + 48);
+      rec.exitCode = buf.readInt32LE(off + 52);
+      rec.groupDead = (buf[off + 29] & REC_GROUP_DEAD) !== 0;
     } else {
-      throw new Error(`corrupt record at byte ${off}: kind ${kind}`);
+      rec.cap = buf.readInt32LE(off + 32);
+      rec.capRet = buf.readInt32LE(off + 36);
     }
     out.push(rec);
     off += (size + 7) & ~7;

@@ -6,9 +6,13 @@
  * at -s like strace's), return values as strace shows them. Syscalls the
  * decode table does not list are printed by their C types.
  */
-import { SyscallEvent } from './events';
+import { HistoryEvent, ProcessEvent, SyscallEvent, isProcessEvent } from './events';
+import { capabilityName } from './decode/caps';
 import { Decoder, decodeArgsText, decodeReturn, decoderFor, wasOpen } from './decode/decode';
+import { printSiginfo } from './decode/siginfo';
+import { printSignal } from './decode/signals';
 import { quoteBytes } from './decode/strings';
+import { decodeExitStatus, endingText } from './decode/status';
 import { RawItem } from './records';
 import { Arch, CaptureKind, SyscallInfo, SyscallTable } from './syscalls/types';
 import { hostArch, syscallName } from './syscalls/table';
@@ -166,7 +170,10 @@ const heads = new Map<number, { cpu: number; pid: number; comm: string; text: st
 
 let lastHead: { tid: number; cpu: number; pid: number; comm: string; text: string } | undefined;
 
-function head(ev: SyscallEvent): string {
+/** Who an event is about: what the " [cpu] pid/tid comm " middle shows. */
+type Who = Pick<SyscallEvent, 'tid' | 'cpu' | 'pid' | 'comm'>;
+
+function head(ev: Who): string {
   const l = lastHead;
   if (l && l.tid === ev.tid && l.cpu === ev.cpu && l.pid === ev.pid && l.comm === ev.comm) return l.text;
   const text = headOf(ev);
@@ -174,7 +181,7 @@ function head(ev: SyscallEvent): string {
   return text;
 }
 
-function headOf(ev: SyscallEvent): string {
+function headOf(ev: Who): string {
   const h = heads.get(ev.tid);
   if (h && h.cpu === ev.cpu && h.pid === ev.pid && h.comm === ev.comm) return h.text;
   if (heads.size > 4096) heads.clear();
@@ -213,11 +220,37 @@ export function renderEvent(ev: SyscallEvent, table: SyscallTable, opts: RenderO
   const dur = formatDuration(ev.durNs ?? 0n);
   const ret = ev.ret ?? 0n;
   if ((!d || d.ret === 'dec') && ret >= 0n && ret < 4096n) return call + SMALL_RETURN_MIDDLES[Number(ret)] + dur;
-  return call + ') ' + decodeReturn(ev, name, table.arch, d) + ' ' + dur;
+  return call + ') ' + decodeReturn(ev, name, table.arch, d) + capsSuffix(ret, ev.caps) + ' ' + dur;
 }
 
-export function renderEvents(events: SyscallEvent[], table: SyscallTable, opts: RenderOptions): string {
+const EPERM = -1n;
+const EACCES = -13n;
+
+/**
+ * " [CAP_SYS_ADMIN]" after the errno of a call that failed with EPERM or
+ * EACCES while the kernel refused it a capability; "" otherwise (a refusal
+ * the call recovered from says nothing about its result).
+ */
+export function capsSuffix(ret: bigint | null, caps: readonly (number | string)[] | undefined): string {
+  if (!caps || caps.length === 0 || (ret !== EPERM && ret !== EACCES)) return '';
+  return ' [' + caps.map((c) => (typeof c === 'number' ? capabilityName(c) : c)).join(' ') + ']';
+}
+
+/** What strace prints for a signal or a thread's end, after the prefix: "--- SIGSEGV {...} ---", "+++ exited with 1 +++". */
+export function processEventText(ev: ProcessEvent, arch: Arch = hostArch()): string {
+  if (ev.type === 'signal') return '--- ' + printSignal(ev.signo) + ' ' + printSiginfo(ev.info, arch) + ' ---';
+  const { exitCode, signo, coreDumped } = decodeExitStatus(ev.status);
+  return '+++ ' + endingText(exitCode, signo, coreDumped) + ' +++';
+}
+
+/** A signal or thread end as a line, with the same "time [cpu] pid/tid comm" prefix as a syscall's. */
+export function renderProcessEvent(ev: ProcessEvent, opts: RenderOptions, arch: Arch = hostArch()): string {
+  return wallTime(ev.bootNs, opts, opts.utc ?? false) + head(ev) + processEventText(ev, arch);
+}
+
+/** Lines of a history: syscalls, and signals and thread ends where the history has them (events.ts mergeHistory). */
+export function renderEvents(events: HistoryEvent[], table: SyscallTable, opts: RenderOptions): string {
   let out = '';
-  for (const ev of events) out += renderEvent(ev, table, opts) + '\n';
+  for (const ev of events) out += (isProcessEvent(ev) ? renderProcessEvent(ev, opts, table.arch) : renderEvent(ev, table, opts)) + '\n';
   return out;
 }

@@ -2,12 +2,17 @@
  * Paired syscall events as rows: what every sink (SQLite, text, NDJSON,
  * msgpack) and every API writes. Pure functions.
  */
-import { SyscallEvent } from './events';
+import { ExitEvent, HistoryEvent, ProcessEvent, SignalEvent, SyscallEvent, isProcessEvent } from './events';
+import { capabilityName } from './decode/caps';
 import { errnoInfo, isErrorReturn } from './decode/errno';
+import { printSiginfo } from './decode/siginfo';
+import { decodeExitStatus, endingText } from './decode/status';
+import { signalName } from './decode/signals';
 import { inet6ToString } from './decode/sockaddr';
+import { hostArch } from './syscalls/table';
 import { renderArgs } from './render';
 import { syscallName } from './syscalls/table';
-import { CaptureKind, SyscallTable } from './syscalls/types';
+import { Arch, CaptureKind, SyscallTable } from './syscalls/types';
 
 export interface EventRow {
   /** Position in the container's history (1-based, time order). */
@@ -34,6 +39,53 @@ export interface EventRow {
   argv: string[] | null;
   address: string | null;
   port: number | null;
+  /**
+   * Capabilities the kernel refused while the call ran (CAP_SYS_ADMIN...),
+   * first refusal first. Present only when there was one.
+   */
+  caps?: string[];
+}
+
+/**
+ * A process event as a row: a signal a thread acted on (kind 'signal') or
+ * a thread that ended (kind 'exit'). Written to the dump's `event` table and
+ * printed as strace prints them:
+ *   --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---
+ *   +++ killed by SIGSEGV +++
+ */
+export interface ProcessRow {
+  kind: 'signal' | 'exit';
+  /** Position among the container's process events (1-based, time order). */
+  seq: number;
+  /** Unix epoch ns. */
+  tsNs: bigint;
+  cpu: number;
+  pid: number;
+  tid: number;
+  comm: string;
+  /** The signal delivered, or the one that killed the thread; null for a thread that exited. */
+  signo: number | null;
+  signame: string | null;
+  /** Signals: si_code (SI_USER 0, SEGV_MAPERR 1...). */
+  siCode: number | null;
+  /** Signals: the siginfo as strace prints it, `{si_signo=..., ...}`; exits: `exited with 3`, `killed by SIGSEGV (core dumped)`. */
+  detail: string;
+  /** Signals: what the thread did with it, by the action in force: 'handler', 'default' or 'ignore'. */
+  disposition: 'handler' | 'default' | 'ignore' | null;
+  /** Exits: the exit status of a thread that exited (not killed). */
+  exitCode: number | null;
+  /** Exits: the signal that killed the thread. */
+  killedBy: string | null;
+  coreDumped: boolean;
+  /** Exits: the process's last thread, whose ending is the process's. */
+  groupDead: boolean;
+}
+
+/** A row of a history: a syscall or a process event. */
+export type HistoryRow = EventRow | ProcessRow;
+
+export function isProcessRow(r: HistoryRow): r is ProcessRow {
+  return (r as ProcessRow).kind !== undefined;
 }
 
 export interface RowOptions {
@@ -42,6 +94,8 @@ export interface RowOptions {
   stringLimit?: number;
   /** seq of the first row. */
   firstSeq?: number;
+  /** Architecture the events were recorded on (a seccomp SIGSYS names its syscall by it); default this host's. */
+  arch?: Arch;
 }
 
 /** Decodes a captured sockaddr: AF_UNIX path, AF_INET/AF_INET6 address and port. */
@@ -82,7 +136,7 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
     }
   }
   const ret = ev.ret ?? null;
-  return {
+  const row: EventRow = {
     seq,
     tsNs: ev.bootNs + opts.wallOffsetNs,
     durNs: ev.durNs ?? null,
@@ -102,9 +156,111 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
     address,
     port,
   };
+  if (ev.caps) row.caps = ev.caps.map(capabilityName);
+  return row;
 }
 
 export function toRows(events: SyscallEvent[], table: SyscallTable, opts: RowOptions): EventRow[] {
   const first = opts.firstSeq ?? 1;
   return events.map((ev, i) => toRow(ev, first + i, table, opts));
+}
+
+function signalRow(ev: SignalEvent, seq: number, opts: RowOptions): ProcessRow {
+  const code = ev.info.length >= 12 ? ev.info.readInt32LE(8) : 0;
+  return {
+    kind: 'signal',
+    seq,
+    tsNs: ev.bootNs + opts.wallOffsetNs,
+    cpu: ev.cpu,
+    pid: ev.pid,
+    tid: ev.tid,
+    comm: ev.comm,
+    signo: ev.signo,
+    signame: signalName(ev.signo) ?? null,
+    siCode: code,
+    detail: printSiginfo(ev.info, opts.arch ?? hostArch()),
+    disposition: ev.handler === 0n ? 'default' : ev.handler === 1n ? 'ignore' : 'handler',
+    exitCode: null,
+    killedBy: null,
+    coreDumped: false,
+    groupDead: false,
+  };
+}
+
+function exitRow(ev: ExitEvent, seq: number, opts: RowOptions): ProcessRow {
+  const { exitCode, signo, coreDumped } = decodeExitStatus(ev.status);
+  const name = signo === null ? null : signalName(signo) ?? null;
+  return {
+    kind: 'exit',
+    seq,
+    tsNs: ev.bootNs + opts.wallOffsetNs,
+    cpu: ev.cpu,
+    pid: ev.pid,
+    tid: ev.tid,
+    comm: ev.comm,
+    signo,
+    signame: name,
+    siCode: null,
+    detail: endingText(exitCode, signo, coreDumped),
+    disposition: null,
+    exitCode,
+    killedBy: signo === null ? null : name ?? String(signo),
+    coreDumped,
+    groupDead: ev.groupDead,
+  };
+}
+
+export function toProcessRow(ev: ProcessEvent, seq: number, opts: RowOptions): ProcessRow {
+  return ev.type === 'signal' ? signalRow(ev, seq, opts) : exitRow(ev, seq, opts);
+}
+
+/** Process events as rows, seq counted from opts.firstSeq (default 1). */
+export function toProcessRows(events: ProcessEvent[], opts: RowOptions): ProcessRow[] {
+  const first = opts.firstSeq ?? 1;
+  return events.map((ev, i) => toProcessRow(ev, first + i, opts));
+}
+
+/**
+ * A merged history (events.ts mergeHistory) as rows: syscalls numbered from
+ * opts.firstSeq among themselves, process events from 1 among themselves,
+ * as the dump's syscall and event tables number them.
+ */
+export function toHistoryRows(events: HistoryEvent[], table: SyscallTable, opts: RowOptions): HistoryRow[] {
+  let calls = opts.firstSeq ?? 1;
+  let others = 1;
+  return events.map((ev) => (isProcessEvent(ev) ? toProcessRow(ev, others++, opts) : toRow(ev, calls++, table, opts)));
+}
+
+/**
+ * Syscall rows and process rows (each in time order) as one time-ordered
+ * sequence; at the same nanosecond the syscall comes first. No copy when
+ * there are no process rows.
+ */
+export function mergeRows(rows: EventRow[], process: ProcessRow[]): HistoryRow[] {
+  if (process.length === 0) return rows;
+  const out: HistoryRow[] = [];
+  let j = 0;
+  for (const r of rows) {
+    while (j < process.length && process[j].tsNs < r.tsNs) out.push(process[j++]);
+    out.push(r);
+  }
+  while (j < process.length) out.push(process[j++]);
+  return out;
+}
+
+/** mergeRows for row streams (a dump read lazily): pulls one row ahead from each. */
+export function* mergeRowStreams(rows: Iterable<EventRow>, process: Iterable<ProcessRow>): Generator<HistoryRow, void, undefined> {
+  const p = process[Symbol.iterator]();
+  let next = p.next();
+  for (const r of rows) {
+    while (!next.done && next.value.tsNs < r.tsNs) {
+      yield next.value;
+      next = p.next();
+    }
+    yield r;
+  }
+  while (!next.done) {
+    yield next.value;
+    next = p.next();
+  }
 }

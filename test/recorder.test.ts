@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyscallEvent } from '../recorder/events';
+import { KIND_TASK_EXIT } from '../recorder/records';
 import { mntnsIdOfPid, Recorder } from '../recorder/recorder';
 import { CaptureKind } from '../recorder/syscalls/types';
 import { bpfMapCount, mntnsOf, openFdCount, rssBytes, startWorkload } from './lib/procs';
@@ -115,19 +116,20 @@ test.serial('overwrite: a full ring keeps the newest calls, contiguous, and coun
   t.is((await w.done).code, 0);
   const snap = rec.snapshot(handle);
   const s = snap.stats;
-  // After the go byte: the read's exit, n getpid entries and exits, exit_group's entry.
-  t.is(s.recorded, 2 * n + 2);
+  // After the go byte: the read's exit, n getpid entries and exits, exit_group's entry, the thread's exit.
+  t.is(s.recorded, 2 * n + 3);
   t.is(s.pending, 0);
   t.true(s.held > 500 && s.held < 2 * n, `held ${s.held}`);
   t.is(s.overwritten, s.recorded - s.held, 'overwritten is what was lost from the front');
   t.is(s.held, snap.records.length);
 
-  // The newest calls, contiguous: getpid pairs up to exit_group, no gap.
+  // The newest calls, contiguous: getpid pairs up to exit_group and the thread's end, no gap.
   const recs = snap.records;
-  t.is(recs[recs.length - 1].nr, nrOf(rec, 'exit_group'));
+  t.is(recs[recs.length - 1].kind, KIND_TASK_EXIT);
+  t.is(recs[recs.length - 2].nr, nrOf(rec, 'exit_group'));
   const getpid = nrOf(rec, 'getpid');
   // The front may start with the exit half of a call whose entry was overwritten.
-  const body = recs.slice(recs[0].kind === 2 ? 1 : 0, -1);
+  const body = recs.slice(recs[0].kind === 2 ? 1 : 0, -2);
   t.is(body.length % 2, 0);
   for (let i = 0; i < body.length; i += 2) {
     t.is(body[i].kind, 1);
