@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bootToWallOffsetNs } from './clock';
-import { SyscallEvent } from './events';
+import { SyscallEvent, mergeHistory } from './events';
 import { gatePath } from './native';
 import { Recorder } from './recorder';
 import { renderEvents } from './render';
@@ -69,6 +69,7 @@ export async function runRecorded(opts: RunOptions): Promise<number> {
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve({ code, signal }));
   }).finally(() => process.off('SIGINT', ignore));
+  let endRecorded = false;
   try {
     if (startError) throw new Error(`could not start recording: ${startError.message}`);
     if (handle === undefined) throw new Error('the command ended before recording started');
@@ -76,7 +77,11 @@ export async function runRecorded(opts: RunOptions): Promise<number> {
     rec.removeContainer(handle);
     const execNrs = new Set(['execve', 'execveat'].map((n) => rec.table.byName.get(n)?.nr ?? -1));
     const events = fromFirstExec(snap.events, child.pid!, execNrs);
-    const text = renderEvents(events, rec.table, { wallOffsetNs: bootToWallOffsetNs(), stringLimit: opts.stringLimit, utc: opts.utc });
+    const from = events.length ? events[0].bootNs : 0n;
+    const procEvents = snap.process.filter((p) => p.bootNs >= from);
+    // The kernel's own record of the command's end replaces the line printed below from its wait status.
+    endRecorded = procEvents.some((p) => p.type === 'exit' && p.groupDead && p.pid === child.pid);
+    const text = renderEvents(mergeHistory(events, procEvents), rec.table, { wallOffsetNs: bootToWallOffsetNs(), stringLimit: opts.stringLimit, utc: opts.utc });
     const s = snap.stats;
     const summary = `straceback: ${events.length} calls shown; ring held ${s.held} records, ${s.overwritten} overwritten, ${s.lost} lost\n`;
     if (opts.output) fs.writeFileSync(opts.output, text);
@@ -86,7 +91,7 @@ export async function runRecorded(opts: RunOptions): Promise<number> {
     rec.close();
   }
   if (status.signal) {
-    process.stderr.write(`+++ killed by ${status.signal} +++\n`);
+    if (!endRecorded) process.stderr.write(`+++ killed by ${status.signal} +++\n`);
     return 128 + (require('node:os').constants.signals[status.signal] ?? 0);
   }
   return status.code ?? 1;

@@ -4,9 +4,12 @@
  * complete ("X") slice with its rendered arguments; failed calls carry the
  * category "failed"; calls still running at the end become slices to the
  * end of the history; resumed calls (entry not recorded) become instants.
+ * Signals and thread ends become thread-scoped instants named as strace
+ * prints them ("--- SIGSEGV ---", "+++ killed by SIGSEGV +++"), category
+ * "signal" or "exit", with the siginfo or the status in their args.
  * https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU (the format)
  */
-import { EventRow } from '../rows';
+import { EventRow, HistoryRow, ProcessRow, isProcessRow } from '../rows';
 
 interface TraceEvent {
   name: string;
@@ -22,12 +25,24 @@ interface TraceEvent {
 
 const usSince = (ns: bigint, origin: bigint): number => Number(ns - origin) / 1000;
 
-/** Yields the JSON document in chunks. Times are µs from the first call, as the format wants. */
-export function* chromeTrace(rows: Iterable<EventRow>, meta: Record<string, string> = {}): Iterable<string> {
+function processInstant(r: ProcessRow, origin: bigint): TraceEvent {
+  const base = { ph: 'i' as const, s: 't' as const, pid: r.pid, tid: r.tid, ts: usSince(r.tsNs, origin) };
+  if (r.kind === 'signal') {
+    const name = `--- ${r.signame ?? r.signo} ---`;
+    return { ...base, name, cat: 'signal', args: { siginfo: r.detail, disposition: r.disposition } };
+  }
+  const args: Record<string, unknown> = { status: r.detail, last_thread: r.groupDead };
+  if (r.exitCode !== null) args.exit_code = r.exitCode;
+  if (r.killedBy) args.killed_by = r.killedBy;
+  return { ...base, name: `+++ ${r.detail} +++`, cat: 'exit', args };
+}
+
+/** Yields the JSON document in chunks. Times are µs from the first event, as the format wants. */
+export function* chromeTrace(rows: Iterable<HistoryRow>, meta: Record<string, string> = {}): Iterable<string> {
   const all = [...rows];
   const origin = all.length ? all[0].tsNs : 0n;
   const end = all.reduce((m, r) => {
-    const t = r.tsNs + (r.durNs ?? 0n);
+    const t = r.tsNs + (isProcessRow(r) ? 0n : r.durNs ?? 0n);
     return t > m ? t : m;
   }, origin);
   const threads = new Map<number, { pid: number; comm: string }>();
@@ -47,10 +62,16 @@ export function* chromeTrace(rows: Iterable<EventRow>, meta: Record<string, stri
   let chunk = '';
   for (const [pid, comm] of processes) chunk += emit({ name: 'process_name', ph: 'M', pid, tid: pid, args: { name: `${comm} ${pid}` } });
   for (const [tid, t] of threads) chunk += emit({ name: 'thread_name', ph: 'M', pid: t.pid, tid, args: { name: `${t.comm} ${tid}` } });
-  for (const r of all) {
+  for (const h of all) {
+    if (isProcessRow(h)) {
+      chunk += emit(processInstant(h, origin));
+      continue;
+    }
+    const r: EventRow = h;
     const args: Record<string, unknown> = { call: `${r.name}(${r.args}${r.unfinished ? '' : ')'}` };
     if (r.ret !== null) args.ret = r.ret.toString();
     if (r.error) args.error = r.error;
+    if (r.caps) args.caps = r.caps;
     const cat = r.error ? 'syscall,failed' : 'syscall';
     if (r.resumed) {
       chunk += emit({ name: r.name, ph: 'i', s: 't', cat, pid: r.pid, tid: r.tid, ts: usSince(r.tsNs, origin), args: { ...args, resumed: true } });

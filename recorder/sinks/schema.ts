@@ -29,6 +29,22 @@
  * - Unfinished calls (exit not recorded) have `unfinished` = 1 and NULL
  *   `dur_ns`, `ret`; resumed calls (entry not recorded) have `resumed` = 1,
  *   empty `args` and NULL path/argv/address.
+ * - `syscall.caps`: the capabilities the kernel refused while the call ran,
+ *   names separated by spaces as the text format shows them in brackets
+ *   (`CAP_SYS_ADMIN`), NULL when none was.
+ * - `event` holds the process events (recorder/rows.ts ProcessRow): signals
+ *   the container's threads acted on (kind 'signal', `detail` the siginfo as
+ *   strace prints it) and threads that ended (kind 'exit', `detail`
+ *   "exited with 3" or "killed by SIGSEGV"; `group_dead` = 1 on a process's
+ *   last thread). `event.id` counts these on their own, in time order; merge
+ *   them with the calls by `ts_ns`.
+ * - `container.ended` / `end_signal`: how the container's init process
+ *   (`container.pid`) ended, when its history holds that exit
+ *   ("exited with 3", "killed by SIGSEGV (core dumped)"; the signal's name).
+ *
+ * Version 1 grew these by addition only (the `event` table, the `caps`,
+ * `ended` and `end_signal` columns): readers of earlier version-1 dumps
+ * find them missing and carry on without them.
  */
 
 export const SCHEMA_VERSION = 1;
@@ -57,7 +73,9 @@ CREATE TABLE container (
   events            INTEGER,           -- syscall rows of this container in this dump
   overwritten       INTEGER,           -- events pushed out of the ring before the dump
   lost              INTEGER,           -- events the kernel could not record
-  complete_since_ns INTEGER            -- unix epoch ns from which the history has no gap
+  complete_since_ns INTEGER,           -- unix epoch ns from which the history has no gap
+  ended             TEXT,              -- 'exited with 3', 'killed by SIGSEGV': init's exit, NULL if not in the history
+  end_signal        TEXT               -- the signal that killed init (SIGSEGV), else NULL
 );
 
 CREATE TABLE syscall (
@@ -80,7 +98,28 @@ CREATE TABLE syscall (
   argv         TEXT,                   -- JSON array (execve, execveat)
   address      TEXT,                   -- socket address (IPv4, IPv6, unix path, @abstract)
   port         INTEGER,
-  flags        TEXT                    -- open flags text (open, openat, openat2, creat)
+  flags        TEXT,                   -- open flags text (open, openat, openat2, creat)
+  caps         TEXT                    -- capabilities refused during the call, space-separated, or NULL
+);
+
+CREATE TABLE event (
+  id           INTEGER PRIMARY KEY,    -- ProcessRow.seq: time order among the events
+  container_id TEXT NOT NULL,
+  ts_ns        INTEGER NOT NULL,       -- unix epoch ns
+  cpu          INTEGER NOT NULL,
+  pid          INTEGER NOT NULL,
+  tid          INTEGER NOT NULL,
+  comm         TEXT NOT NULL,
+  kind         TEXT NOT NULL,          -- 'signal' or 'exit'
+  signo        INTEGER,                -- the signal delivered, or the one that killed the thread
+  signame      TEXT,
+  si_code      INTEGER,                -- signals
+  detail       TEXT NOT NULL,          -- siginfo as strace prints it, or 'exited with 3' / 'killed by SIGSEGV'
+  disposition  TEXT,                   -- signals: 'handler', 'default' or 'ignore'
+  exit_code    INTEGER,                -- exits: the status of a thread that exited
+  killed_by    TEXT,                   -- exits: the signal that killed the thread
+  core_dumped  INTEGER NOT NULL,       -- 0/1
+  group_dead   INTEGER NOT NULL        -- 0/1: the process's last thread
 );
 `;
 
@@ -136,6 +175,27 @@ export const SYSCALL_COLUMNS = [
   'address',
   'port',
   'flags',
+  'caps',
+] as const;
+
+export const EVENT_COLUMNS = [
+  'id',
+  'container_id',
+  'ts_ns',
+  'cpu',
+  'pid',
+  'tid',
+  'comm',
+  'kind',
+  'signo',
+  'signame',
+  'si_code',
+  'detail',
+  'disposition',
+  'exit_code',
+  'killed_by',
+  'core_dumped',
+  'group_dead',
 ] as const;
 
 export const CONTAINER_COLUMNS = [
@@ -156,6 +216,8 @@ export const CONTAINER_COLUMNS = [
   'overwritten',
   'lost',
   'complete_since_ns',
+  'ended',
+  'end_signal',
 ] as const;
 
 /** Calls whose rows feed the opens view, and where their path argument sits. */

@@ -19,11 +19,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContainerInfo } from '../daemon/api';
-import { EventRow } from '../rows';
+import { containerEnding } from '../ending';
+import { EventRow, HistoryRow, ProcessRow, mergeRowStreams } from '../rows';
 import { hostArch } from '../syscalls/table';
 import { chromeTrace } from './chrome';
 import { ndjson, textLines } from './stream';
-import { CONTAINER_COLUMNS, SCHEMA_INDEX_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
+import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_INDEX_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
 
 /** The container a dump is about; the *Ns fields, when given, win over the ISO times of ContainerInfo. */
 export type DumpContainer = ContainerInfo & {
@@ -36,6 +37,13 @@ export interface WriteDumpInput {
   container: DumpContainer;
   /** Oldest first; row.seq becomes syscall.id, so seqs must be unique. */
   rows: Iterable<EventRow> | EventRow[];
+  /**
+   * Signals and thread exits (rows.ts toProcessRows), oldest first; seq
+   * becomes event.id. The init process's (container.pid) last exit among
+   * them fills container.ended and end_signal, and exit_code when the
+   * container gives none.
+   */
+  process?: Iterable<ProcessRow> | ProcessRow[];
   /** Extra meta rows (schema_version cannot be overridden). */
   meta?: Record<string, string>;
 }
@@ -66,6 +74,9 @@ export interface ContainerRow {
   overwritten: number;
   lost: number;
   completeSinceNs: bigint | null;
+  /** How init ended ("exited with 3", "killed by SIGSEGV"); null if the history did not hold it (or an older dump). */
+  ended: string | null;
+  endSignal: string | null;
 }
 
 /** Which rows readDump yields (all when empty). */
@@ -87,6 +98,13 @@ export interface Dump {
   containers: ContainerRow[];
   /** The syscall rows in time order; the file is closed when they are exhausted (or by close()). */
   rows: IterableIterator<EventRow>;
+  /**
+   * The process events (signals, thread exits) in time order, read at once;
+   * filtered by tid, since and until (not by syscall name or failure: they
+   * are context for the calls, as strace keeps them under -e trace=).
+   * Empty for dumps written before the event table existed.
+   */
+  process: ProcessRow[];
   /** Closes the file early (safe to call more than once). */
   close(): void;
 }
@@ -95,7 +113,7 @@ export interface Dump {
 export const APPLICATION_ID = 0x5354424b;
 
 /**
- * Rows per multi-row INSERT: amortises better-sqlite3's per-call cost (16 rows × 19 values).
+ * Rows per multi-row INSERT: amortises better-sqlite3's per-call cost (16 rows × 20 values).
  * Measured on 1M real rows: 1 row per statement is ~30% slower, 64 no faster than 16.
  */
 const BATCH = 16;
@@ -234,6 +252,33 @@ function fillRow(params: unknown[], o: number, r: EventRow): void {
   params[o + 16] = r.address;
   params[o + 17] = r.port;
   params[o + 18] = openFlags(r.name, r.args);
+  params[o + 19] = r.caps && r.caps.length ? r.caps.join(' ') : null;
+}
+
+function insertEvents(db: Database.Database, containerId: string, rows: ProcessRow[]): void {
+  const put = db.prepare(
+    `INSERT INTO event(${EVENT_COLUMNS.join(',')}) VALUES (?,${sqlText(containerId)},${new Array(EVENT_COLUMNS.length - 2).fill('?').join(',')})`,
+  );
+  for (const r of rows) {
+    put.run(
+      r.seq,
+      r.tsNs,
+      r.cpu,
+      r.pid,
+      r.tid,
+      r.comm,
+      r.kind,
+      r.signo,
+      r.signame,
+      r.siCode,
+      r.detail,
+      r.disposition,
+      r.exitCode,
+      r.killedBy,
+      r.coreDumped ? 1 : 0,
+      r.groupDead ? 1 : 0,
+    );
+  }
 }
 
 /**
@@ -332,6 +377,10 @@ function fillDump(db: Database.Database, input: WriteDumpInput): number {
   }
   for (let i = 0; i < inBatch; i++) one.run(...params.slice(i * NBIND, (i + 1) * NBIND));
 
+  const processRows = input.process ? [...input.process] : [];
+  insertEvents(db, c.id, processRows);
+  const ending = c.pid ? containerEnding(processRows, c.pid) : null;
+
   const startedNs = c.startedNs ?? isoToNs(c.startedAt);
   const exitedNs = c.exitedNs !== undefined ? c.exitedNs : isoToNs(c.exitedAt);
   const completeSinceNs = c.completeSinceNs !== undefined ? c.completeSinceNs : isoToNs(c.completeSince);
@@ -347,12 +396,14 @@ function fillDump(db: Database.Database, input: WriteDumpInput): number {
     c.bundle ?? null,
     startedNs,
     exitedNs,
-    c.exitCode ?? null,
+    c.exitCode ?? ending?.runtimeExitCode ?? null,
     JSON.stringify(c.labels ?? {}),
     events,
     c.overwritten ?? 0,
     c.lost ?? 0,
     completeSinceNs,
+    ending?.text ?? null,
+    ending?.signal ?? null,
   );
 
   db.exec(SCHEMA_INDEX_SQL);
@@ -364,6 +415,8 @@ function fillDump(db: Database.Database, input: WriteDumpInput): number {
 // Reading
 
 const ROW_COLUMNS = 'id, ts_ns, dur_ns, cpu, pid, tid, comm, nr, name, args, ret, error, unfinished, resumed, path, argv, address, port';
+/** ROW_COLUMNS and caps, for dumps that have the caps column. */
+const ROW_COLUMNS_CAPS = ROW_COLUMNS + ', caps';
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
@@ -401,6 +454,55 @@ function toEventRow(r: unknown[]): EventRow {
   };
 }
 
+function toEventRowWithCaps(r: unknown[]): EventRow {
+  const row = toEventRow(r);
+  if (typeof r[18] === 'string' && r[18] !== '') row.caps = r[18].split(' ');
+  return row;
+}
+
+function toProcessRow(r: Record<string, unknown>): ProcessRow {
+  const kind = r.kind === 'signal' ? 'signal' : 'exit';
+  const disposition = r.disposition === 'handler' || r.disposition === 'default' || r.disposition === 'ignore' ? r.disposition : null;
+  return {
+    kind,
+    seq: num(r.id),
+    tsNs: bigOrNull(r.ts_ns) ?? 0n,
+    cpu: num(r.cpu),
+    pid: num(r.pid),
+    tid: num(r.tid),
+    comm: String(r.comm),
+    signo: numOrNull(r.signo),
+    signame: (r.signame as string | null) ?? null,
+    siCode: numOrNull(r.si_code),
+    detail: String(r.detail),
+    disposition,
+    exitCode: numOrNull(r.exit_code),
+    killedBy: (r.killed_by as string | null) ?? null,
+    coreDumped: num(r.core_dumped) === 1,
+    groupDead: num(r.group_dead) === 1,
+  };
+}
+
+/** The process events of a dump that has an event table, filtered like its rows. */
+function readProcessRows(db: Database.Database, filter: DumpFilter): ProcessRow[] {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  if (filter.tid !== undefined) {
+    conds.push('tid = ?');
+    params.push(filter.tid);
+  }
+  if (filter.since !== undefined) {
+    conds.push('ts_ns >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    conds.push('ts_ns < ?');
+    params.push(filter.until);
+  }
+  const sql = `SELECT ${EVENT_COLUMNS.join(', ')} FROM event${conds.length ? ' WHERE ' + conds.join(' AND ') : ''} ORDER BY id`;
+  return (db.prepare(sql).all(...params) as Record<string, unknown>[]).map(toProcessRow);
+}
+
 function toContainerRow(r: Record<string, unknown>): ContainerRow {
   return {
     id: String(r.id),
@@ -420,6 +522,8 @@ function toContainerRow(r: Record<string, unknown>): ContainerRow {
     overwritten: numOrNull(r.overwritten) ?? 0,
     lost: numOrNull(r.lost) ?? 0,
     completeSinceNs: bigOrNull(r.complete_since_ns),
+    ended: (r.ended as string | null | undefined) ?? null,
+    endSignal: (r.end_signal as string | null | undefined) ?? null,
   };
 }
 
@@ -442,7 +546,7 @@ function openReadOnly(file: string, where: string): Database.Database {
   }
 }
 
-function rowQuery(filter: DumpFilter): { sql: string; params: unknown[] } {
+function rowQuery(filter: DumpFilter, columns = ROW_COLUMNS): { sql: string; params: unknown[] } {
   const conds: string[] = [];
   const params: unknown[] = [];
   if (filter.syscalls && filter.syscalls.length) {
@@ -462,7 +566,7 @@ function rowQuery(filter: DumpFilter): { sql: string; params: unknown[] } {
     conds.push('ts_ns < ?');
     params.push(filter.until);
   }
-  let sql = `SELECT ${ROW_COLUMNS} FROM syscall${conds.length ? ' WHERE ' + conds.join(' AND ') : ''} ORDER BY id`;
+  let sql = `SELECT ${columns} FROM syscall${conds.length ? ' WHERE ' + conds.join(' AND ') : ''} ORDER BY id`;
   if (filter.limit !== undefined) {
     sql += ' LIMIT ?';
     params.push(filter.limit);
@@ -484,10 +588,12 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
   const where = `reading dump ${file}`;
   const wrap = (err: unknown): Error =>
     err instanceof Error && err.message.startsWith(where) ? err : new Error(`${where}: ${reason(err, path.dirname(file))}`, { cause: err });
-  const { sql, params } = rowQuery(filter);
-
   let meta: Record<string, string>;
   let containers: ContainerRow[];
+  let processRows: ProcessRow[] = [];
+  let sql: string;
+  let params: unknown[];
+  let withCaps = false;
   const db = openReadOnly(file, where);
   try {
     const tables = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as unknown[]).map(String));
@@ -502,8 +608,13 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
       throw new Error(`${where}: schema version ${version} is not supported (this straceback reads version ${SCHEMA_VERSION})`);
     }
     containers = (db.prepare('SELECT * FROM container ORDER BY rowid').all() as Record<string, unknown>[]).map(toContainerRow);
+    // Columns and tables added to version 1 later (schema.ts): read when the dump has them.
+    const syscallColumns = new Set((db.prepare("SELECT name FROM pragma_table_info('syscall')").pluck().all() as unknown[]).map(String));
+    withCaps = syscallColumns.has('caps');
+    ({ sql, params } = rowQuery(filter, withCaps ? ROW_COLUMNS_CAPS : ROW_COLUMNS));
     // Compiling the row query checks the syscall table has every column now, not halfway through a stream.
     db.prepare(sql);
+    if (tables.has('event')) processRows = readProcessRows(db, filter);
   } catch (err) {
     throw wrap(err);
   } finally {
@@ -532,7 +643,8 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
     try {
       rowsDb = openReadOnly(file, where);
       active = rowsDb.prepare(sql).raw(true).iterate(...params) as IterableIterator<unknown[]>;
-      for (const r of active) yield toEventRow(r);
+      const convert = withCaps ? toEventRowWithCaps : toEventRow;
+      for (const r of active) yield convert(r);
     } catch (err) {
       if (closed) return;
       throw wrap(err);
@@ -540,7 +652,7 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
       close();
     }
   }
-  return { meta, containers, rows: rows(), close };
+  return { meta, containers, rows: rows(), process: processRows, close };
 }
 
 /** Output options of showDump. */
@@ -570,11 +682,13 @@ export interface ShowOptions {
 export function showDump(file: string, opts: ShowOptions): Iterable<string> {
   if (!['text', 'json', 'chrome'].includes(opts.format)) throw new Error(`unknown format ${String(opts.format)} (text, json or chrome)`);
   const dump = readDump(file, { syscalls: opts.syscalls, tid: opts.tid, failedOnly: opts.failedOnly });
-  if (opts.format === 'json') return ndjson(dump.rows);
-  if (opts.format === 'chrome') return chromeTrace(dump.rows, { dump: file });
+  // Signals and thread ends go between the calls, by time, as strace prints them.
+  const history: Iterable<HistoryRow> = dump.process.length ? mergeRowStreams(dump.rows, dump.process) : dump.rows;
+  if (opts.format === 'json') return ndjson(history);
+  if (opts.format === 'chrome') return chromeTrace(history, { dump: file });
   // The few return values decoded by architecture follow the recording host's, not this one's.
   const arch = dump.meta.arch === 'x86_64' || dump.meta.arch === 'arm64' ? dump.meta.arch : undefined;
-  return textLines(dump.rows, { utc: opts.utc, arch });
+  return textLines(history, { utc: opts.utc, arch });
 }
 
 /** Records a container's exit code in its archive when it was learnt after archiving. */

@@ -9,15 +9,22 @@
  *            renderEvent prints for the same event, one line per row (the
  *            arguments are the row's already rendered `args`; the return
  *            value goes through the same decodeReturn).
+ *            Process events (rows.ts ProcessRow) print as strace prints
+ *            them: `--- SIGSEGV {si_signo=...} ---`, `+++ exited with 1 +++`.
  * - ndjson:  one JSON object per line, keys and order as in EventRow;
  *            tsNs, durNs and ret (64-bit) as decimal strings, the rest as
- *            JSON numbers, strings, booleans, arrays or null.
+ *            JSON numbers, strings, booleans, arrays or null. `caps` (an
+ *            array of names) only on calls that were refused a capability.
+ *            Process events are ProcessRow objects, told apart by their
+ *            `kind` key ('signal' or 'exit'), tsNs again a decimal string.
  * - msgpack: a stream of MessagePack maps, one per row, back to back with no
  *            framing (msgpack values delimit themselves). Keys as in EventRow:
  *              seq uint, tsNs int64, durNs int64|nil, cpu uint, pid uint,
  *              tid uint, comm str, nr uint, name str, args str, ret int64|nil,
  *              error str|nil, unfinished bool, resumed bool, path str|nil,
- *              argv [str]|nil, address str|nil, port uint|nil
+ *              argv [str]|nil, address str|nil, port uint|nil,
+ *              caps [str] (only when a capability was refused)
+ *            Process events: ProcessRow's keys in order.
  *            tsNs, durNs and ret are always int64 (0xd3), whatever their size.
  *            Plain maps (no msgpackr record extension): any decoder reads
  *            them; with msgpackr use
@@ -28,7 +35,8 @@ import { FCNTL_CMDS, PRCTL_OPTIONS } from '../decode/consts';
 import { decodeReturn, decoderFor } from '../decode/decode';
 import { SyscallEvent } from '../events';
 import { formatDuration, formatWallTime } from '../render';
-import { EventRow } from '../rows';
+import { EventRow, HistoryRow, ProcessRow, isProcessRow } from '../rows';
+import { capsSuffix } from '../render';
 import { hostArch } from '../syscalls/table';
 import { Arch } from '../syscalls/types';
 import { nthArg } from './schema';
@@ -177,22 +185,34 @@ class TextRenderer {
     const call = prefix + ' ' + name + '(' + r.args;
     // exit and exit_group never return: strace shows them as "= ?".
     if (r.unfinished) return name === 'exit_group' || name === 'exit' ? call + ') = ?' : call + ' <unfinished ...>';
-    return call + ') ' + this.ret(r) + ' ' + formatDuration(r.durNs ?? 0n);
+    const caps = r.caps ? capsSuffix(r.ret, r.caps) : '';
+    return call + ') ' + this.ret(r) + caps + ' ' + formatDuration(r.durNs ?? 0n);
+  }
+
+  /** A signal or thread end: the same characters render.ts renderProcessEvent prints. */
+  processLine(r: ProcessRow): string {
+    const prefix = this.clock.format(r.tsNs) + ' [' + r.cpu + '] ' + r.pid + '/' + r.tid + ' ' + r.comm + ' ';
+    if (r.kind === 'signal') return prefix + '--- ' + (r.signame ?? String(r.signo)) + ' ' + r.detail + ' ---';
+    return prefix + '+++ ' + r.detail + ' +++';
+  }
+
+  any(r: HistoryRow): string {
+    return isProcessRow(r) ? this.processLine(r) : this.line(r);
   }
 }
 
 /** A single row as its text line, without the newline. */
-export function textLineOf(r: EventRow, opts: { utc?: boolean; arch?: Arch } = {}): string {
-  return new TextRenderer(opts).line(r);
+export function textLineOf(r: HistoryRow, opts: { utc?: boolean; arch?: Arch } = {}): string {
+  return new TextRenderer(opts).any(r);
 }
 
-/** The text format, one line per row, in chunks of about chunkBytes characters. */
-export function* textLines(rows: Iterable<EventRow>, opts: TextOptions = {}): Generator<string, void, undefined> {
+/** The text format, one line per row (syscalls, signals, thread ends), in chunks of about chunkBytes characters. */
+export function* textLines(rows: Iterable<HistoryRow>, opts: TextOptions = {}): Generator<string, void, undefined> {
   const render = new TextRenderer(opts);
   const limit = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   let out = '';
   for (const r of rows) {
-    out += render.line(r) + '\n';
+    out += render.any(r) + '\n';
     if (out.length >= limit) {
       yield out;
       out = '';
@@ -275,23 +295,37 @@ class JsonRenderer {
       ',"argv":' + (r.argv === null ? 'null' : JSON.stringify(r.argv)) +
       ',"address":' + str(r.address) +
       ',"port":' + (r.port === null ? 'null' : r.port) +
+      (r.caps ? ',"caps":' + JSON.stringify(r.caps) : '') +
       '}'
     );
   }
+
+  /** A process event: ProcessRow's keys in order, tsNs as a decimal string. */
+  processLine(r: ProcessRow): string {
+    return JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+
+  any(r: HistoryRow): string {
+    return isProcessRow(r) ? this.processLine(r) : this.line(r);
+  }
 }
 
-/** One row as a JSON object (no newline): EventRow's keys in order, 64-bit values as decimal strings. */
-export function jsonLine(r: EventRow): string {
-  return new JsonRenderer().line(r);
+/** One row as a JSON object (no newline): EventRow's (or ProcessRow's) keys in order, 64-bit values as decimal strings. */
+export function jsonLine(r: HistoryRow): string {
+  return new JsonRenderer().any(r);
 }
 
-/** NDJSON: one JSON object per row and line, in chunks of about chunkBytes characters. */
-export function* ndjson(rows: Iterable<EventRow>, opts: ChunkOptions = {}): Generator<string, void, undefined> {
+/**
+ * NDJSON: one JSON object per row and line, in chunks of about chunkBytes
+ * characters. Process events (ProcessRow) are told apart from syscalls by
+ * their "kind" key ("signal" or "exit"), which syscall rows do not have.
+ */
+export function* ndjson(rows: Iterable<HistoryRow>, opts: ChunkOptions = {}): Generator<string, void, undefined> {
   const limit = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const json = new JsonRenderer();
   let out = '';
   for (const r of rows) {
-    out += json.line(r) + '\n';
+    out += json.any(r) + '\n';
     if (out.length >= limit) {
       yield out;
       out = '';
@@ -303,9 +337,29 @@ export function* ndjson(rows: Iterable<EventRow>, opts: ChunkOptions = {}): Gene
 // ---------------------------------------------------------------------------
 // msgpack
 
-/** The map packed for one row: exactly EventRow's keys, in order, whatever else the row object carries. */
-function msgpackRecord(r: EventRow): EventRow {
-  return {
+/** The map packed for one row: exactly EventRow's (or ProcessRow's) keys, in order, whatever else the row object carries. */
+function msgpackRecord(r: HistoryRow): HistoryRow {
+  if (isProcessRow(r)) {
+    return {
+      kind: r.kind,
+      seq: r.seq,
+      tsNs: r.tsNs,
+      cpu: r.cpu,
+      pid: r.pid,
+      tid: r.tid,
+      comm: r.comm,
+      signo: r.signo,
+      signame: r.signame,
+      siCode: r.siCode,
+      detail: r.detail,
+      disposition: r.disposition,
+      exitCode: r.exitCode,
+      killedBy: r.killedBy,
+      coreDumped: r.coreDumped,
+      groupDead: r.groupDead,
+    };
+  }
+  const out: EventRow = {
     seq: r.seq,
     tsNs: r.tsNs,
     durNs: r.durNs,
@@ -325,10 +379,12 @@ function msgpackRecord(r: EventRow): EventRow {
     address: r.address,
     port: r.port,
   };
+  if (r.caps) out.caps = r.caps;
+  return out;
 }
 
 /** MessagePack: one map per row, back to back, in Buffers of about chunkBytes bytes. */
-export function* msgpack(rows: Iterable<EventRow>, opts: ChunkOptions = {}): Generator<Buffer, void, undefined> {
+export function* msgpack(rows: Iterable<HistoryRow>, opts: ChunkOptions = {}): Generator<Buffer, void, undefined> {
   const limit = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   // A Packr per stream: its buffer is not shared with other streams being written at the same time.
   const packr = new Packr({ useRecords: false, variableMapSize: true });
