@@ -623,3 +623,25 @@ test.serial('a failure also goes to the kernel log, where runc cannot drop it', 
   }
   t.regex(seen, new RegExp(`straceback-hook\\[\\d+\\]: poststop of container ${id}: daemon not reachable at .*nothing\\.sock \\(ENOENT`));
 });
+
+test('containerd snippet: the README recipe makes a whole default spec with the hooks; config.toml points at it', (t) => {
+  const dir = path.join(repoRoot(), 'hooks', 'containerd');
+  const toml = fs.readFileSync(path.join(dir, 'config.toml'), 'utf8');
+  t.regex(toml, /^\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\]\n {2}runtime_type = "io\.containerd\.runc\.v2"\n {2}base_runtime_spec = "\/etc\/containerd\/straceback-base-spec\.json"$/m);
+  const fragment = JSON.parse(fs.readFileSync(path.join(dir, 'base-spec-hooks.json'), 'utf8'));
+  t.deepEqual(Object.keys(fragment), ['hooks']);
+  for (const stage of ['prestart', 'poststop']) {
+    t.deepEqual(fragment.hooks[stage], [{ path: '/usr/local/bin/straceback-hook', args: ['straceback-hook', stage], timeout: 5 }]);
+  }
+  if (spawnSync('ctr', ['--version']).status !== 0 || spawnSync('jq', ['--version']).status !== 0) {
+    t.log('ctr or jq missing: the recipe itself is not run');
+    return;
+  }
+  const recipe = spawnSync('sh', ['-c', `ctr oci spec | jq --slurpfile h ${path.join(dir, 'base-spec-hooks.json')} '.hooks = $h[0].hooks'`], { encoding: 'utf8' });
+  t.is(recipe.status, 0, recipe.stderr);
+  const spec = JSON.parse(recipe.stdout);
+  t.deepEqual(spec.hooks, fragment.hooks);
+  t.true(spec.linux.namespaces.length >= 4, 'a whole default spec: namespaces');
+  t.true(spec.process.capabilities.bounding.length > 0, 'a whole default spec: capabilities');
+  t.true(spec.mounts.some((m: { destination: string }) => m.destination === '/proc'), 'a whole default spec: mounts');
+});
