@@ -237,8 +237,10 @@ function callFailure(err: unknown, socket: string, timeoutMs: number): string {
   if (err instanceof CallError) {
     if (err.code === 'ETIMEDOUT') return `no answer from the daemon at ${socket} within ${seconds(timeoutMs)} (timeout)`;
     if (err.code === 'ENOENT') return `daemon not reachable at ${socket} (ENOENT: no such socket; is the straceback daemon running?)`;
-    if (/^E[A-Z]+$/.test(err.code) && err.code !== 'EPROTO') return `daemon not reachable at ${socket} (${err.code})`;
-    return `call to the daemon at ${socket} failed (${err.code}: ${err.message})`;
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return `the daemon at ${socket} closed the connection before answering (${err.code})`;
+    if (err.code === 'EPROTO') return `call to the daemon at ${socket} failed (${err.message})`;
+    // ECONNREFUSED (a daemon that died and left its socket), EACCES, ENOTSOCK, ...
+    return `daemon not reachable at ${socket} (${err.code})`;
   }
   return `call to the daemon at ${socket} failed (${(err as Error)?.message ?? String(err)})`;
 }
