@@ -276,6 +276,11 @@ function within<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
  * timeout counted from startedAt. Never throws: every failure is an outcome
  * with its line. main() adds a hard cap in case something still hangs.
  */
+/** The pod sandbox ("pause") container, as containerd's and CRI-O's CRI annotations mark it. */
+export function isPodSandbox(a: Record<string, string>): boolean {
+  return a['io.kubernetes.cri.container-type'] === 'sandbox' || a['io.kubernetes.cri-o.ContainerType'] === 'sandbox';
+}
+
 export async function runHook(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -307,6 +312,10 @@ export async function runHook(
     return failed(`hook for container ${state.id}`, `cannot tell the stage from status ${JSON.stringify(state.status)}; give it as the first argument`, 'nothing done');
   }
 
+  const annotations = annotationsOf(state);
+  // A Kubernetes pod's sandbox (pause) container runs nothing worth a ring.
+  if (isPodSandbox(annotations)) return { code: 0, line: '' };
+
   if (stage === 'poststop') {
     const what = `poststop of container ${state.id}`;
     try {
@@ -329,7 +338,7 @@ export async function runHook(
     pid,
     bundle: state.bundle ?? '',
     runtime: runtimeOfParent(),
-    annotations: annotationsOf(state),
+    annotations,
     beforeExec: PRE_EXEC.has(stage),
   });
   try {

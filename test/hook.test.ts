@@ -645,3 +645,18 @@ test('containerd snippet: the README recipe makes a whole default spec with the 
   t.true(spec.process.capabilities.bounding.length > 0, 'a whole default spec: capabilities');
   t.true(spec.mounts.some((m: { destination: string }) => m.destination === '/proc'), 'a whole default spec: mounts');
 });
+
+test('a Kubernetes pod sandbox (pause) container is skipped: no call, no message', async (t) => {
+  const { runHook } = await import('../hooks/hook');
+  for (const annotations of [{ 'io.kubernetes.cri.container-type': 'sandbox' }, { 'io.kubernetes.cri-o.ContainerType': 'sandbox' }]) {
+    for (const stage of ['prestart', 'poststop']) {
+      // The socket does not exist: any call would fail and say so.
+      const state = JSON.stringify({ ociVersion: '1.0.2', id: 'pause-1', status: stage === 'poststop' ? 'stopped' : 'created', pid: process.pid, bundle: '', annotations });
+      const out = await runHook([stage, '--socket', '/nonexistent/manager.sock', '--no-kmsg'], {}, async () => state);
+      t.deepEqual([out.code, out.line], [0, ''], `${stage} ${JSON.stringify(annotations)}`);
+    }
+  }
+  const app = JSON.stringify({ ociVersion: '1.0.2', id: 'app-1', status: 'created', pid: process.pid, bundle: '', annotations: { 'io.kubernetes.cri.container-type': 'container' } });
+  const out = await runHook(['prestart', '--socket', '/nonexistent/manager.sock', '--no-kmsg'], {}, async () => app);
+  t.regex(out.line, /daemon not reachable|nonexistent/, 'an app container is not skipped');
+});
