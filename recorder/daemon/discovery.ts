@@ -18,6 +18,7 @@ import type { FSWatcher } from 'chokidar';
 import { mntnsOfPid } from '../recorder';
 import { AddContainerRequest, ApiError } from './api';
 import { hostMountNamespaces } from './registry';
+import { isPodSandbox } from '../../hooks/hook';
 
 /** Where runc, containerd's runc shim and crun keep container state by default. */
 export const DEFAULT_STATE_ROOTS = ['/run/runc', '/run/containerd/runc', '/run/crun'];
@@ -188,7 +189,7 @@ export class Discovery {
   }
 
   private async offer(c: FoundContainer, where: string): Promise<void> {
-    if (this.target.has(c.id)) return;
+    if (this.target.has(c.id) || isPodSandbox(c.annotations)) return;
     let mntns: bigint;
     try {
       mntns = mntnsOfPid(c.pid);
