@@ -97,5 +97,10 @@ Q="SELECT time(ts_ns / 1e9, 'unixepoch') AS time, comm, name, substr(args, 1, 60
 show "sqlite3 -column -header $DEMO/$ID.db \"$Q\""
 sqlite3 -column -header "$DEMO/$ID.db" "$Q"
 
+say "7. how it ended (from the kernel's record of the container's init)"
+Q2="SELECT id, exit_code, ended FROM container"
+show "sqlite3 -column -header $DEMO/$ID.db \"$Q2\""
+sqlite3 -column -header "$DEMO/$ID.db" "$Q2"
+
 say "done"
 echo "The dump stays in $DEMO/$ID.db; the daemon is stopped now (its archive is in $STATE/archives)."

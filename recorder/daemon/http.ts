@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { EventRow } from '../rows';
+import { HistoryRow } from '../rows';
 import { msgpack, ndjson, textLines } from '../sinks/stream';
 import { ApiError, EventFilter, HTTP_STATUS } from './api';
 import { Registry } from './registry';
@@ -93,7 +93,7 @@ export function parseEventQuery(q: URLSearchParams): { format: Format; filter: E
   return { format, filter };
 }
 
-function encode(format: Format, rows: EventRow[]): Iterable<string | Buffer> {
+function encode(format: Format, rows: HistoryRow[]): Iterable<string | Buffer> {
   if (format === 'ndjson') return ndjson(rows);
   if (format === 'msgpack') return msgpack(rows);
   return textLines(rows, {});
@@ -182,7 +182,7 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
     }
     if (parts[4] === 'events') {
       const { format, filter } = parseEventQuery(url.searchParams);
-      const rows = registry.events(ref, filter);
+      const rows = registry.history(ref, filter);
       res.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'x-straceback-events': String(rows.length) });
       if (method === 'HEAD') return void res.end();
       await pipeline(Readable.from(encode(format, rows)), res);

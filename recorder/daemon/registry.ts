@@ -10,7 +10,8 @@ import { bootToWallOffsetNs } from '../clock';
 import { RingStats } from '../native';
 import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { SyscallEvent } from '../events';
-import { EventRow, toRows } from '../rows';
+import { containerEnding } from '../ending';
+import { EventRow, HistoryRow, mergeRows, ProcessRow, toProcessRows, toRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
 import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
@@ -371,15 +372,18 @@ export class Registry implements RegistryApi {
     }
   }
 
-  /** One snapshot of the ring: its rows and the counts that go with them. */
-  private ringHistory(e: Entry): { rows: EventRow[]; counts: Counts } {
+  /** One snapshot of the ring: its rows, its signals and thread exits, and the counts that go with them. */
+  private ringHistory(e: Entry): { rows: EventRow[]; processRows: ProcessRow[]; counts: Counts } {
     const snap = this.opts.recorder.snapshot(e.handle!);
     const events = e.beforeExec ? this.fromEntrypoint(e, snap.events, snap.stats.overwritten > 0) : snap.events;
     const offset = bootToWallOffsetNs();
     const rows = toRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
+    // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
+    const from = e.beforeExec ? e.execBootNs : 0n;
+    const processRows = toProcessRows(from === null ? [] : snap.process.filter((p) => p.bootNs >= from), { wallOffsetNs: offset });
     const counts = this.ringCounts(e, snap.stats, rows.length);
     if (e.execBootNs !== null && snap.stats.overwritten === 0 && rows.length > 0) counts.completeSinceNs = e.execBootNs + offset;
-    return { rows, counts };
+    return { rows, processRows, counts };
   }
 
   /**
@@ -400,15 +404,41 @@ export class Registry implements RegistryApi {
     return from === 0n ? events : events.filter((ev) => ev.bootNs >= from && !ev.resumed);
   }
 
+  /** The calls and the process events (signals, thread exits) a container holds, ring or archive. */
+  private historyOf(e: Entry): { rows: Iterable<EventRow>; processRows: ProcessRow[] } {
+    if (e.handle !== null) return this.ringHistory(e);
+    if (e.archive) {
+      const d = readDump(e.archive);
+      return { rows: d.rows, processRows: d.process };
+    }
+    return { rows: [], processRows: [] };
+  }
+
+  /**
+   * The held history with signals and thread exits among the calls, oldest
+   * first. The syscall-name and failed-only filters select calls; process
+   * events are kept as their context (as strace keeps them under -e trace=),
+   * within since/until and the tid.
+   */
+  history(ref: string, filter: EventFilter = {}): HistoryRow[] {
+    const { rows, processRows } = this.historyOf(this.resolve(ref));
+    const calls = filterRows(rows, { ...filter, limit: undefined });
+    const context = processRows.filter(
+      (p) => (filter.since === undefined || p.tsNs >= filter.since) && (filter.until === undefined || p.tsNs < filter.until) && (filter.tid === undefined || p.tid === filter.tid),
+    );
+    const merged = mergeRows(calls, context);
+    return filter.limit !== undefined ? merged.slice(0, filter.limit) : merged;
+  }
+
   private rowsOf(e: Entry): Iterable<EventRow> {
     if (e.handle !== null) return this.ringHistory(e).rows;
     if (e.archive) return readDump(e.archive).rows;
     return [];
   }
 
-  private dumpInput(e: Entry, rows: EventRow[], counts: Counts) {
+  private dumpInput(e: Entry, rows: EventRow[], processRows: ProcessRow[], counts: Counts) {
     const container = { ...this.info(e, counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: counts.completeSinceNs };
-    return { container, rows };
+    return { container, rows, process: processRows };
   }
 
   async remove(id: string, exitCode: number | null = null): Promise<ContainerInfo> {
@@ -425,9 +455,11 @@ export class Registry implements RegistryApi {
     e.exitedNs = nowNs();
     e.exitCode = exitCode;
     const file = path.join(this.archiveDir, `${e.id}.db`);
-    const { rows, counts } = this.ringHistory(e);
+    const { rows, processRows, counts } = this.ringHistory(e);
+    // No exit code from the runtime (or none at all: found gone): the kernel's record of init's exit tells it.
+    if (e.exitCode === null) e.exitCode = containerEnding(processRows, e.pid)?.runtimeExitCode ?? null;
     try {
-      writeDump(file, this.dumpInput(e, rows, counts));
+      writeDump(file, this.dumpInput(e, rows, processRows, counts));
     } catch (err) {
       // Keep the ring: the history stays in memory and can still be dumped; archiving is tried again later.
       e.exitedNs = null;
@@ -540,9 +572,9 @@ export class Registry implements RegistryApi {
       }
       return { events: e.archived?.events ?? 0 };
     }
-    const { rows, counts } = this.ringHistory(e);
+    const { rows, processRows, counts } = this.ringHistory(e);
     try {
-      writeDump(file, this.dumpInput(e, rows, counts));
+      writeDump(file, this.dumpInput(e, rows, processRows, counts));
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
