@@ -55,7 +55,13 @@ async function main(argv: string[]): Promise<number> {
             default: ['/run/runc', '/run/containerd/runc', '/run/crun'],
             describe: 'runtime state dirs watched for containers started without the hooks (recorded from discovery on); --no-discover turns discovery off',
           })
-          .option('socket-group', { type: 'string', describe: 'group (name or gid) allowed to use the sockets (0660); default: root only (0600)' }),
+          .option('socket-group', { type: 'string', describe: 'group (name or gid) allowed to use the sockets (0660); default: root only (0600)' })
+          .option('pin-dir', { type: 'string', describe: 'bpffs dir where programs and rings are pinned so they outlive the daemon (default /sys/fs/bpf/straceback/default for the default run dir)' })
+          .option('release-on-exit', {
+            type: 'boolean',
+            default: false,
+            describe: 'on SIGTERM archive running containers and free their rings, instead of leaving them recording for the next daemon',
+          }),
       (a) =>
         set(
           import('./commands').then((c) =>
@@ -70,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
               // --no-discover arrives as [false].
               discover: (a.discover as unknown[]).includes(false) ? [] : a.discover.filter((d) => typeof d === 'string' && d !== ''),
               socketGroup: a['socket-group'],
+              pinDir: a['pin-dir'],
+              releaseOnExit: a['release-on-exit'],
             }),
           ),
         ),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ApiClientError, apiJson, apiRequest, expectOk, readAll } from './client';
-import { EventRow } from './rows';
+import { EventRow, HistoryRow, ProcessRow } from './rows';
 import { ContainerInfo, MANAGER_SOCKET } from './daemon/api';
 import type { ShowOptions } from './sinks/sqlite';
 import { UsageError, parseDuration, parseSize } from './cli-util';
@@ -20,6 +20,8 @@ export interface DaemonArgs {
   /** Runtime state dirs to watch; [] turns discovery off. */
   discover: string[];
   socketGroup?: string;
+  pinDir?: string;
+  releaseOnExit?: boolean;
 }
 
 export async function daemonCommand(a: DaemonArgs): Promise<number> {
@@ -36,6 +38,8 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
     retentionMs: parseDuration(a.retentionAge),
     discoverRoots: a.discover,
     socketGroup: a.socketGroup,
+    pinDir: a.pinDir,
+    releaseOnExit: a.releaseOnExit,
     log,
   });
   await new Promise<void>((resolve) => {
@@ -176,10 +180,11 @@ export async function tailCommand(a: { runDir: string; ref: string; syscall?: st
   return 0;
 }
 
-/** An NDJSON event (64-bit values as strings) back to a row. */
-function rowFromJson(line: string): EventRow {
+/** An NDJSON row (64-bit values as strings) back to a syscall row, or a process event (which has a "kind"). */
+function rowFromJson(line: string): HistoryRow {
   const o = JSON.parse(line) as Record<string, unknown>;
   const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
+  if (o.kind !== undefined) return { ...(o as unknown as ProcessRow), tsNs: BigInt(o.tsNs as string) };
   return { ...(o as unknown as EventRow), tsNs: BigInt(o.tsNs as string), durNs: big(o.durNs), ret: big(o.ret) };
 }
 

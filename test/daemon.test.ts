@@ -124,7 +124,10 @@ test.serial('after RemoveContainer the history is archived, dumpable by name, al
     fs.writeFileSync(db, dump.body);
     t.is(Number(sqlite(db, "select count(*) from syscall where name='getpid'")), 40);
     const text = await curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers/archbox/events?syscall=getpid']);
-    t.is(text.body.toString().trim().split('\n').length, 40);
+    // Process events (the thread's `+++ exited` line) stay as context under a syscall filter, as in strace.
+    const lines = text.body.toString().trim().split('\n');
+    t.is(lines.filter((l) => l.includes(' getpid(')).length, 40);
+    t.regex(lines[lines.length - 1], /\+\+\+ exited with 0 \+\+\+$/);
   };
   await check();
 
@@ -288,9 +291,9 @@ test.serial('a reused mount namespace inode archives the container that had it, 
     await b.done;
     const old = json((await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idA}`])).body);
     t.is(old.state, 'exited');
-    const oldCalls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idA}/events?syscall=getpid`])).body.toString().trim().split('\n');
+    const oldCalls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idA}/events?syscall=getpid`])).body.toString().trim().split('\n').filter((l) => l.includes(' getpid('));
     t.is(oldCalls.length, 7, oldCalls.join('\n'));
-    const newCalls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idB}/events?syscall=getpid`])).body.toString().trim().split('\n');
+    const newCalls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${idB}/events?syscall=getpid`])).body.toString().trim().split('\n').filter((l) => l.includes(' getpid('));
     t.is(newCalls.length, 3, 'the new container inherited history');
     return;
   }
@@ -347,7 +350,8 @@ test.serial('CLI: list, dump, show (file and live) and tail against the daemon',
   t.false(/getpid/.test(failed.stdout));
   const asJson = run(['show', 'clibox', '--format', 'json', '--syscall', 'getpid']);
   const rows = asJson.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  t.is(rows.length, 5);
+  t.is(rows.filter((r) => r.name === 'getpid').length, 5);
+  t.true(rows.every((r) => r.name === 'getpid' || r.kind === 'exit'), 'besides the calls only the exit, as strace shows it');
 
   const missing = run(['show', 'no-such-box']);
   t.is(missing.status, 1);
@@ -368,6 +372,9 @@ test.serial('show --format chrome: valid trace-event JSON, one named track per t
   const db = path.join(ctx.root, 'chrome.db');
   t.is(spawnSync(cli(), ['dump', id, '-o', db, '--run-dir', ctx.daemon.runDir]).status, 0);
   const calls = Number(sqlite(db, `select count(*) from syscall where tid = ${w.pid}`));
+  // Signals and exits are instant events on the same track.
+  const instants = Number(sqlite(db, `select count(*) from event where tid = ${w.pid}`));
+  t.true(instants >= 1, 'the thread exit is recorded');
   for (const target of [db, id]) {
     const r = spawnSync(cli(), ['show', target, '--format', 'chrome', '--run-dir', ctx.daemon.runDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
     t.is(r.status, 0, r.stderr);
@@ -375,7 +382,7 @@ test.serial('show --format chrome: valid trace-event JSON, one named track per t
     const mine = trace.traceEvents.filter((e) => e.tid === w.pid);
     t.deepEqual(mine.find((e) => e.ph === 'M' && e.name === 'thread_name')?.args, { name: `workload ${w.pid}` });
     const slices = mine.filter((e) => e.ph === 'X' || e.ph === 'i');
-    t.is(slices.length, calls, `${target}: one slice per call`);
+    t.is(slices.length, calls + instants, `${target}: one slice per call, one instant per process event`);
     for (const s of slices) {
       t.is(typeof s.ts, 'number');
       if (s.ph === 'X') t.true((s.dur ?? -1) >= 0);
@@ -400,7 +407,7 @@ test.serial('a container whose process exits without RemoveContainer is archived
   }
   t.is(state, 'exited');
   t.true(fs.existsSync(path.join(ctx.daemon.stateDir, 'archives', `${id}.db`)));
-  const calls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?syscall=getpid`])).body.toString().trim().split('\n');
+  const calls = (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?syscall=getpid`])).body.toString().trim().split('\n').filter((l) => l.includes(' getpid('));
   t.is(calls.length, 6);
   t.regex(ctx.daemon.log(), new RegExp(`container ${id}: pid ${w.pid} is gone without RemoveContainer`));
   // A poststop that comes after that (or twice) is fine, and supplies the exit code.

@@ -2,6 +2,8 @@
  * `straceback daemon`: owns the recorder and serves it. One daemon per run
  * dir: a second one refuses to start; sockets left by a dead one are replaced.
  */
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -24,6 +26,13 @@ export interface DaemonOptions {
   discoverRoots: string[];
   /** Group (name or gid) given access to the sockets (0660) and the run dir (0710); unset: root only. */
   socketGroup?: string;
+  /** Where the BPF programs, maps and rings are pinned so they outlive the daemon (default: pinDirFor(runDir)). */
+  pinDir?: string;
+  /**
+   * On shutdown archive every running container and free the rings and pins,
+   * instead of handing them over (still recording) to the next daemon.
+   */
+  releaseOnExit?: boolean;
   /** How long discovery leaves a new container to its hook (default 1000 ms). */
   discoverGraceMs?: number;
   log: (line: string) => void;
@@ -100,6 +109,28 @@ function describeFsError(err: unknown): string {
   return (code && what[code]) ?? (err as Error).message;
 }
 
+export const DEFAULT_RUN_DIR = '/run/straceback';
+export const BPFFS = '/sys/fs/bpf';
+
+/** The pin dir of a run dir: /sys/fs/bpf/straceback/default for /run/straceback, else one named by a hash of the run dir. */
+export function pinDirFor(runDir: string): string {
+  const abs = path.resolve(runDir);
+  const name = abs === DEFAULT_RUN_DIR ? 'default' : crypto.createHash('sha256').update(abs).digest('hex').slice(0, 16);
+  return path.join(BPFFS, 'straceback', name);
+}
+
+/** bpffs must be mounted for pins; mount it when it is not (as root), or say exactly what to do. */
+function ensureBpffs(): void {
+  const mounted = () => fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === BPFFS && l.split(' ')[2] === 'bpf');
+  if (mounted()) return;
+  try {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', BPFFS], { stdio: 'ignore' });
+  } catch {
+    // said below
+  }
+  if (!mounted()) throw new Error(`bpffs is not mounted at ${BPFFS} and mounting it failed: run \`mount -t bpf bpf ${BPFFS}\` as root (rings are pinned there so they outlive the daemon)`);
+}
+
 /** A group name from /etc/group, or a numeric gid. */
 export function resolveGroup(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
@@ -143,8 +174,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   let recorder: Recorder;
+  const pinDir = opts.pinDir ?? pinDirFor(opts.runDir);
   try {
-    recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes });
+    ensureBpffs();
+    recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes, pinDir } as ConstructorParameters<typeof Recorder>[0]);
+    for (const w of (recorder as unknown as { warnings?: string[] }).warnings ?? []) opts.log(w);
   } catch (err) {
     fs.rmSync(path.join(opts.runDir, PID_FILE), { force: true });
     throw new Error(`starting the recorder: ${(err as Error).message}`);
@@ -159,6 +193,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     retentionMs: opts.retentionMs,
     log: opts.log,
   });
+  await registry.restored;
   const apiSocket = path.join(opts.runDir, API_SOCKET);
   const managerSocket = path.join(opts.runDir, MANAGER_SOCKET);
   const http = createApiServer(registry, { tmpDir, healthy: () => open, log: opts.log });
@@ -199,8 +234,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         http.close(() => resolve());
         http.closeAllConnections();
       });
-      await registry.archiveAll();
-      recorder.close();
+      // TODO(pinning): hand over only when the recorder really pinned its rings.
+      const pinned = (recorder as unknown as { pinned?: boolean }).pinned === true;
+      if (opts.releaseOnExit || !pinned) {
+        await registry.archiveAll();
+        (recorder.close as (o?: { release?: boolean }) => void)({ release: true });
+      } else {
+        // The rings stay pinned and keep recording; the next daemon adopts them.
+        registry.handOver();
+        recorder.close();
+        opts.log(`rings left recording in ${pinDir} for the next daemon (--release-on-exit frees them instead)`);
+      }
       for (const f of [API_SOCKET, MANAGER_SOCKET, PID_FILE]) fs.rmSync(path.join(opts.runDir, f), { force: true });
       fs.rmSync(tmpDir, { recursive: true, force: true });
       opts.log('stopped');

@@ -15,6 +15,7 @@ import { EventRow, HistoryRow, mergeRows, ProcessRow, toProcessRows, toRows } fr
 import { renameArchivedContainer } from '../sinks/archive';
 import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
+import { loadRunning, PersistedContainer, saveRunning } from './persist';
 
 export interface RegistryOptions {
   recorder: Recorder;
@@ -61,6 +62,8 @@ interface Entry {
   execBootNs: bigint | null;
   /** How it was found: 'hook' (AddContainer) or 'discovery'. */
   source: 'hook' | 'discovery';
+  /** exitCode was read from the kernel's record of the init's end, not given by the runtime. */
+  exitCodeInferred?: boolean;
   /** When archiving it last failed (Date.now()), so the reaper does not retry every second. */
   archiveFailedAt?: number;
 }
@@ -141,12 +144,19 @@ export function hostMountNamespaces(): Set<bigint> {
   return out;
 }
 
+interface PinnedRecorder {
+  pinnedRings(): Array<{ mntns: bigint; nsId: bigint; ringBytes: number; generation: number }>;
+  adoptContainer(mntns: bigint, nsId?: bigint): number;
+}
+
 export class Registry implements RegistryApi {
   private readonly entries = new Map<string, Entry>();
   private readonly archiveDir: string;
   private dumps = 0;
   private readonly hostMntns = hostMountNamespaces();
   private readonly execNrs: Set<number>;
+  /** Settles once the containers running before a restart are back (see restoreRunning). */
+  readonly restored: Promise<void>;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: RegistryOptions) {
@@ -154,6 +164,7 @@ export class Registry implements RegistryApi {
     this.execNrs = new Set(['execve', 'execveat'].map((n) => opts.recorder.table.byName.get(n)?.nr ?? -1));
     fs.mkdirSync(this.archiveDir, { recursive: true, mode: 0o700 });
     this.loadArchives();
+    this.restored = this.restoreRunning();
     const every = opts.reapIntervalMs ?? 1000;
     if (every > 0) {
       this.reaper = setInterval(() => void this.reap(), every);
@@ -186,6 +197,98 @@ export class Registry implements RegistryApi {
 
   private log(line: string): void {
     this.opts.log?.(line);
+  }
+
+  /**
+   * Running containers of an earlier run of the daemon (registry.json): their
+   * rings outlived it (pinned), so they are adopted, with every record the
+   * kernel wrote meanwhile. A container whose ring did not survive (a reboot,
+   * pins removed) but which still runs is recorded again from now; a pinned
+   * ring nobody claims is kept as recovered-<mntns> and archived.
+   */
+  private async restoreRunning(): Promise<void> {
+    const { containers, problem } = loadRunning(this.opts.stateDir);
+    if (problem) this.log(problem);
+    // TODO(pinning): the Recorder's pinnedRings/adoptContainer are landing; until then nothing is pinned.
+    const rec = this.opts.recorder as unknown as PinnedRecorder;
+    const pinned = new Map((typeof rec.pinnedRings === 'function' ? rec.pinnedRings() : []).map((r) => [`${r.mntns}/${r.nsId}`, r]));
+    const again: PersistedContainer[] = [];
+    for (const c of containers) {
+      if (this.entries.has(c.id)) continue; // archived after all
+      const key = `${c.mntns}/${c.nsId}`;
+      if (!pinned.has(key)) {
+        again.push(c);
+        continue;
+      }
+      pinned.delete(key);
+      let handle: number;
+      try {
+        handle = rec.adoptContainer(BigInt(c.mntns), BigInt(c.nsId));
+      } catch (err) {
+        this.log(`container ${c.id}: adopting its ring: ${(err as Error).message}`);
+        again.push(c);
+        continue;
+      }
+      this.entries.set(c.id, {
+        ...c,
+        mntns: BigInt(c.mntns),
+        nsId: BigInt(c.nsId),
+        startedNs: BigInt(c.startedNs),
+        execBootNs: c.execBootNs === null ? null : BigInt(c.execBootNs),
+        exitedNs: null,
+        exitCode: null,
+        handle,
+        archive: null,
+        archived: null,
+      });
+      this.log(`container ${c.id}: ring re-adopted (mount namespace ${c.mntns}); nothing recorded meanwhile is lost`);
+    }
+    for (const r of pinned.values()) {
+      const id = `recovered-${r.mntns}-${r.generation}`;
+      try {
+        const handle = rec.adoptContainer(r.mntns, r.nsId);
+        this.entries.set(id, {
+          id, name: id, pod: null, namespace: null, runtime: null, pid: 0, mntns: r.mntns, nsId: r.nsId, bundle: null, labels: {},
+          startedNs: nowNs(), exitedNs: null, exitCode: null, handle, archive: null, archived: null,
+          beforeExec: false, execBootNs: null, source: 'discovery',
+        });
+        this.log(`a pinned ring of mount namespace ${r.mntns} belongs to no known container; kept as ${id} and archived`);
+      } catch (err) {
+        this.log(`a pinned ring of mount namespace ${r.mntns}: ${(err as Error).message}`);
+      }
+    }
+    for (const c of again) {
+      if (!this.stillRunning(c.pid, BigInt(c.mntns), BigInt(c.nsId))) {
+        this.log(`container ${c.id}: its ring did not survive the daemon's restart and it no longer runs; its history is lost`);
+        continue;
+      }
+      try {
+        await this.add({ id: c.id, pid: c.pid, bundle: c.bundle ?? undefined, name: c.name, runtime: c.runtime ?? undefined, annotations: c.labels, source: c.source });
+        this.log(`container ${c.id}: its ring did not survive the daemon's restart; recorded again from now`);
+      } catch (err) {
+        this.log(`container ${c.id}: recording it again: ${(err as Error).message}`);
+      }
+    }
+    this.saveRunning();
+  }
+
+  /** Writes the running containers to registry.json; a failure is logged (the rings still record). */
+  private saveRunning(): void {
+    const running: PersistedContainer[] = [];
+    for (const e of this.entries.values()) {
+      if (e.handle === null || e.id.startsWith('recovered-')) continue;
+      running.push({
+        id: e.id, name: e.name, pod: e.pod, namespace: e.namespace, runtime: e.runtime, pid: e.pid,
+        mntns: e.mntns.toString(), nsId: e.nsId.toString(), bundle: e.bundle, labels: e.labels,
+        startedNs: e.startedNs.toString(), beforeExec: e.beforeExec,
+        execBootNs: e.execBootNs === null ? null : e.execBootNs.toString(), source: e.source,
+      });
+    }
+    try {
+      saveRunning(this.opts.stateDir, running);
+    } catch (err) {
+      this.log(`saving the registry: ${(err as Error).message}; a restart now would lose track of running containers`);
+    }
   }
 
   /** Exited containers from earlier runs of the daemon. */
@@ -337,6 +440,7 @@ export class Registry implements RegistryApi {
       source: req.source ?? 'hook',
     };
     this.entries.set(e.id, e);
+    this.saveRunning();
     this.log(`recording ${e.id} (${e.name}) pid ${e.pid} mntns ${mntns}`);
     return this.info(e);
   }
@@ -365,8 +469,12 @@ export class Registry implements RegistryApi {
 
   /** Whether a running entry's process still lives in the namespace it was registered with. */
   private stillInNamespace(e: Entry): boolean {
+    return this.stillRunning(e.pid, e.mntns, e.nsId);
+  }
+
+  private stillRunning(pid: number, mntns: bigint, nsId: bigint): boolean {
     try {
-      return mntnsOfPid(e.pid) === e.mntns && (e.nsId === 0n || mntnsIdOfPid(e.pid) === e.nsId);
+      return mntnsOfPid(pid) === mntns && (nsId === 0n || mntnsIdOfPid(pid) === nsId);
     } catch {
       return false;
     }
@@ -445,10 +553,11 @@ export class Registry implements RegistryApi {
     const e = this.entries.get(id);
     if (!e) throw new ApiError('not_found', `no container with id "${id}"`);
     if (e.handle === null) {
-      // Already archived (found gone, or a repeated poststop): keep it, learn the exit code if it was unknown.
-      if (exitCode !== null && e.exitCode === null && e.archive) {
+      // Already archived (found gone, or a repeated poststop): keep it; the runtime's exit code wins over an inferred one.
+      if (exitCode !== null && (e.exitCode === null || e.exitCodeInferred) && e.archive) {
         setArchivedExitCode(e.archive, e.id, exitCode);
         e.exitCode = exitCode;
+        e.exitCodeInferred = false;
       }
       return this.info(e);
     }
@@ -457,7 +566,10 @@ export class Registry implements RegistryApi {
     const file = path.join(this.archiveDir, `${e.id}.db`);
     const { rows, processRows, counts } = this.ringHistory(e);
     // No exit code from the runtime (or none at all: found gone): the kernel's record of init's exit tells it.
-    if (e.exitCode === null) e.exitCode = containerEnding(processRows, e.pid)?.runtimeExitCode ?? null;
+    if (e.exitCode === null) {
+      e.exitCode = containerEnding(processRows, e.pid)?.runtimeExitCode ?? null;
+      e.exitCodeInferred = e.exitCode !== null;
+    }
     try {
       writeDump(file, this.dumpInput(e, rows, processRows, counts));
     } catch (err) {
@@ -475,6 +587,7 @@ export class Registry implements RegistryApi {
     this.opts.recorder.removeContainer(e.handle);
     e.handle = null;
     e.archive = file;
+    this.saveRunning();
     this.log(`container ${id} exited; ${rows.length} calls archived in ${file}`);
     this.enforceRetention();
     return this.info(e);
@@ -586,6 +699,7 @@ export class Registry implements RegistryApi {
     if (e.handle !== null) this.opts.recorder.removeContainer(e.handle);
     if (e.archive) fs.rmSync(e.archive, { force: true });
     this.entries.delete(e.id);
+    if (e.handle !== null) this.saveRunning();
     this.log(`deleted ${e.id}`);
   }
 
@@ -606,7 +720,13 @@ export class Registry implements RegistryApi {
     };
   }
 
-  /** Archives every running container (daemon shutdown: its rings do not outlive it yet). */
+  /** Daemon shutdown that hands over to the next daemon: the rings stay pinned and keep recording. */
+  handOver(): void {
+    this.stop();
+    this.saveRunning();
+  }
+
+  /** Archives every running container (shutdown with --release-on-exit: the rings are freed). */
   async archiveAll(): Promise<void> {
     this.stop();
     for (const e of [...this.entries.values()]) {

@@ -3,6 +3,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pinDirFor } from '../../recorder/daemon/daemon';
 import { repoRoot } from './procs';
 
 export interface DaemonProcess {
@@ -38,7 +39,8 @@ const READY = /straceback: serving \S+ \(HTTP\) and \S+ \(gRPC\)/;
 /** Starts `straceback daemon` and waits until its API socket answers. */
 export async function startDaemonProcess(dirs: { runDir: string; stateDir: string }, extra: string[] = [], wrapper: string[] = []): Promise<DaemonProcess> {
   // wrapper: a command the daemon runs under, e.g. ['unshare', '-m'].
-  const argv = [cli(), 'daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, ...extra];
+  // Test daemons free their rings when stopped unless a test asks for the hand-over (--no-release-on-exit).
+  const argv = [cli(), 'daemon', '--run-dir', dirs.runDir, '--state-dir', dirs.stateDir, '--release-on-exit', ...extra];
   const proc = spawn(wrapper[0] ?? argv[0], [...wrapper.slice(1), ...(wrapper.length ? argv : argv.slice(1))], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
@@ -65,7 +67,10 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
     log: () => log,
     async stop() {
       if (proc.exitCode === null) proc.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      // Whatever the daemon left pinned (killed, or handing over) goes with the test: unpinned programs detach.
+      fs.rmSync(pinDirFor(dirs.runDir), { recursive: true, force: true });
+      return code;
     },
   };
 }
