@@ -23,6 +23,9 @@
  *                    decimal i plus '\n' to it (formatting makes no syscall).
  *                    N = 0 loops forever (until killed). exit 0.
  *   sleep MS         nanosleep MS milliseconds; exit 0.
+ *   ticker MS        openat /dev/null O_WRONLY, then forever: write the
+ *                    decimal i plus '\n' (i = 0, 1, ...), nanosleep MS ms.
+ *                    A steady, light load for many processes at once.
  *
  * Bad usage: message on stderr, exit 2. A failing call that should not fail:
  * message on stderr, exit 1.
@@ -48,7 +51,7 @@ static void usage(const char *why)
     fprintf(stderr,
             "%s: %s\n"
             "usage: %s [--unshare] MODE ARGS...\n"
-            "  sequence PATH N | getpid N | counter N | sleep MS\n",
+            "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS\n",
             prog, why, prog);
     exit(2);
 }
@@ -139,6 +142,28 @@ static int mode_counter(unsigned long long n)
     return 0;
 }
 
+static int mode_ticker(unsigned long long ms)
+{
+    struct timespec ts;
+    char buf[32];
+    unsigned long long i;
+    size_t len;
+    long fd;
+
+    fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
+    if (fd < 0)
+        die("openat /dev/null");
+    for (i = 0;; i++) {
+        len = fmt_line(buf, i);
+        if (syscall(SYS_write, fd, buf, len) != (long)len)
+            die("write /dev/null");
+        ts.tv_sec = (time_t)(ms / 1000);
+        ts.tv_nsec = (long)((ms % 1000) * 1000000ULL);
+        syscall(SYS_nanosleep, &ts, NULL);
+    }
+    return 0;
+}
+
 static int mode_sleep(unsigned long long ms)
 {
     struct timespec ts, rem;
@@ -185,9 +210,9 @@ int main(int argc, char **argv)
         if (nargs != 1)
             usage("mode takes N");
         n = parse_count(argv[i], "bad N");
-    } else if (strcmp(mode, "sleep") == 0) {
+    } else if (strcmp(mode, "sleep") == 0 || strcmp(mode, "ticker") == 0) {
         if (nargs != 1)
-            usage("sleep takes MS");
+            usage("mode takes MS");
         n = parse_count(argv[i], "bad MS");
     } else {
         usage("unknown MODE");
@@ -203,5 +228,7 @@ int main(int argc, char **argv)
         return mode_getpid(n);
     if (strcmp(mode, "counter") == 0)
         return mode_counter(n);
+    if (strcmp(mode, "ticker") == 0)
+        return mode_ticker(n);
     return mode_sleep(n);
 }
