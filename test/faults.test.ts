@@ -110,3 +110,17 @@ test('a read-only state dir: the daemon refuses to start, saying where and why',
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('bpffs not mounted: the daemon mounts it and starts', async (t) => {
+  const dirs = tempDirs('sb-nobpffs-');
+  // A private mount namespace where /sys/fs/bpf is unmounted; the host's stays as it is.
+  const wrapper = ['unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', 'umount /sys/fs/bpf && exec "$@"', 'sh'];
+  const daemon = await startDaemonProcess(dirs, ['--no-discover'], wrapper);
+  try {
+    t.regex(daemon.log(), /bpffs was not mounted at \/sys\/fs\/bpf: mounted it/);
+    t.is((await curl(daemon.apiSocket, ['http://localhost/healthz'])).status, 200);
+  } finally {
+    await daemon.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});

@@ -120,7 +120,7 @@ export function pinDirFor(runDir: string): string {
 }
 
 /** bpffs must be mounted for pins; mount it when it is not (as root), or say exactly what to do. */
-function ensureBpffs(): void {
+function ensureBpffs(log: (line: string) => void): void {
   const mounted = () => fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === BPFFS && l.split(' ')[2] === 'bpf');
   if (mounted()) return;
   try {
@@ -129,6 +129,7 @@ function ensureBpffs(): void {
     // said below
   }
   if (!mounted()) throw new Error(`bpffs is not mounted at ${BPFFS} and mounting it failed: run \`mount -t bpf bpf ${BPFFS}\` as root (rings are pinned there so they outlive the daemon)`);
+  log(`bpffs was not mounted at ${BPFFS}: mounted it`);
 }
 
 /** A group name from /etc/group, or a numeric gid. */
@@ -176,7 +177,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let recorder: Recorder;
   const pinDir = opts.pinDir ?? pinDirFor(opts.runDir);
   try {
-    ensureBpffs();
+    ensureBpffs(opts.log);
     recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes, pinDir } as ConstructorParameters<typeof Recorder>[0]);
     for (const w of (recorder as unknown as { warnings?: string[] }).warnings ?? []) opts.log(w);
   } catch (err) {
