@@ -10,23 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connectTracerManager } from '../recorder/daemon/grpc-client';
 import { curl, DaemonProcess, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
+import { rng } from './lib/fuzz';
 import { startWorkload } from './lib/procs';
 
 const ROUNDS = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** xorshift32 with a fixed seed: the same kill moments on every run. */
-function rng(seed: number): (n: number) => number {
-  let x = seed;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 async function killHard(d: DaemonProcess): Promise<void> {
   d.proc.kill('SIGKILL');
@@ -35,7 +24,7 @@ async function killHard(d: DaemonProcess): Promise<void> {
 
 test(`kill -9 during archiving and during dumps, ${ROUNDS} times: every archive whole`, async (t) => {
   const dirs = tempDirs('sb-kill9-');
-  const rand = rng(0x5eed);
+  const rand = rng(0x5eed).int;
   const archives = path.join(dirs.stateDir, 'archives');
   let killedMidway = 0;
   try {

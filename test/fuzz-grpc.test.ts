@@ -7,33 +7,16 @@
  * or UNKNOWN; the daemon keeps serving and the held history is unchanged.
  */
 import test from 'ava';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http2 from 'node:http2';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { connectTracerManager } from '../recorder/daemon/grpc-client';
-import { curl, DaemonProcess, startDaemonProcess, tempDirs } from './lib/daemon';
-import { startWorkload } from './lib/procs';
+import { curl, DaemonProcess } from './lib/daemon';
+import { daemonWithHistory, historyHash, rng, Rng } from './lib/fuzz';
 
 const COUNT = 10_000;
 const SEED = Number(process.env.FUZZ_SEED ?? 1123);
 const KEEP_ID = 'Z9keep-grpc';
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  const int = (n: number) => next() % n;
-  return { int, pick: <T>(a: readonly T[]): T => a[int(a.length)], bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => int(256))) };
-}
 
 // Protobuf encoding, for building near-valid messages.
 function varint(v: bigint): Buffer {
@@ -51,7 +34,7 @@ const key = (field: number, wire: number) => varint(BigInt((field << 3) | wire))
 const lenField = (field: number, data: Buffer) => Buffer.concat([key(field, 2), varint(BigInt(data.length)), data]);
 const intField = (field: number, v: bigint) => Buffer.concat([key(field, 0), varint(v)]);
 
-function fuzzMessage(r: ReturnType<typeof rng>): { method: string; body: Buffer; declared?: number } {
+function fuzzMessage(r: Rng): { method: string; body: Buffer; declared?: number } {
   const method = r.pick(['AddContainer', 'AddContainer', 'RemoveContainer', 'ListContainers', 'WatchEvents']);
   const id = r.pick([
     () => Buffer.from(`fz-${r.int(1e6)}`),
@@ -108,18 +91,7 @@ let daemon: DaemonProcess;
 let root: string;
 
 test.before(async () => {
-  const dirs = tempDirs('sb-fuzz-grpc-');
-  root = dirs.root;
-  daemon = await startDaemonProcess(dirs, ['--no-discover']);
-  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
-  const file = path.join(os.tmpdir(), `sb-fuzz-grpc-seq-${process.pid}`);
-  const w = await startWorkload(['--unshare', 'sequence', file, '50']);
-  await client.addContainer({ id: KEEP_ID, pid: w.pid });
-  w.go();
-  await w.done;
-  await client.removeContainer({ id: KEEP_ID, exitCode: 0 });
-  client.close();
-  fs.rmSync(file, { force: true });
+  ({ daemon, root } = await daemonWithHistory('sb-fuzz-grpc-', KEEP_ID));
 });
 
 test.after.always(async () => {
@@ -127,11 +99,7 @@ test.after.always(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function history(): Promise<string> {
-  const r = await curl(daemon.apiSocket, [`http://localhost/v1/containers/${KEEP_ID}/events?format=ndjson`]);
-  if (r.status !== 200) throw new Error(`history: ${r.status}`);
-  return crypto.createHash('sha256').update(r.body).digest('hex');
-}
+const history = () => historyHash(daemon, KEEP_ID);
 
 function call(session: http2.ClientHttp2Session, method: string, body: Buffer, declared = body.length): Promise<{ status: number | null; message: string }> {
   return new Promise((resolve) => {

@@ -10,35 +10,19 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runHook } from '../hooks/hook';
-import { connectTracerManager } from '../recorder/daemon/grpc-client';
 import { repoRoot } from '../recorder/paths';
-import { curl, DaemonProcess, startDaemonProcess, tempDirs } from './lib/daemon';
-import { startWorkload } from './lib/procs';
+import { curl, DaemonProcess } from './lib/daemon';
+import { daemonWithHistory, historyHash, rng, Rng } from './lib/fuzz';
 
 const COUNT = 10_000;
 const SEED = Number(process.env.FUZZ_SEED ?? 777);
 const KEEP_ID = 'Z9keep-hook';
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  const int = (n: number) => next() % n;
-  return { int, pick: <T>(a: readonly T[]): T => a[int(a.length)], bytes: (n: number) => crypto.createHash('sha256').update(String(next())).digest().subarray(0, Math.min(n, 32)) };
-}
 
-function fuzzInput(r: ReturnType<typeof rng>): { argv: string[]; stdin: string } {
+function fuzzInput(r: Rng): { argv: string[]; stdin: string } {
   // Never a container: pids that do not exist, the host's (init, kthreadd, this test), or nonsense.
   const pid = r.pick<unknown>([0, -1, 1, 2, process.pid, 4_194_305, 2 ** 31, 1.5, '42', null, true, [], {}]);
   const id = r.pick<unknown>([`fz-${r.int(1000)}`, '', 'a'.repeat(300), '../../etc', 'bad id', 'Z9keep', 5, null, ['x']]);
@@ -71,18 +55,7 @@ let daemon: DaemonProcess;
 let root: string;
 
 test.before(async () => {
-  const dirs = tempDirs('sb-fuzz-hook-');
-  root = dirs.root;
-  daemon = await startDaemonProcess(dirs, ['--no-discover']);
-  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
-  const file = path.join(os.tmpdir(), `sb-fuzz-hook-seq-${process.pid}`);
-  const w = await startWorkload(['--unshare', 'sequence', file, '30']);
-  await client.addContainer({ id: KEEP_ID, pid: w.pid });
-  w.go();
-  await w.done;
-  await client.removeContainer({ id: KEEP_ID, exitCode: 0 });
-  client.close();
-  fs.rmSync(file, { force: true });
+  ({ daemon, root } = await daemonWithHistory('sb-fuzz-hook-', KEEP_ID));
 });
 
 test.after.always(async () => {
@@ -90,10 +63,7 @@ test.after.always(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function history(): Promise<string> {
-  const r = await curl(daemon.apiSocket, [`http://localhost/v1/containers/${KEEP_ID}/events?format=ndjson`]);
-  return crypto.createHash('sha256').update(r.body).digest('hex');
-}
+const history = () => historyHash(daemon, KEEP_ID);
 
 test.serial(`${COUNT} generated OCI states: the hook fails open with one clear line, the daemon is unaffected`, async (t) => {
   const before = await history();

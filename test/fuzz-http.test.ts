@@ -6,43 +6,20 @@
  * Inputs come from a seeded generator: a failure prints its seed and input.
  */
 import test from 'ava';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { connectTracerManager } from '../recorder/daemon/grpc-client';
-import { curl, DaemonProcess, startDaemonProcess, tempDirs } from './lib/daemon';
-import { startWorkload } from './lib/procs';
+import { curl, DaemonProcess } from './lib/daemon';
+import { daemonWithHistory, historyHash, rng, Rng } from './lib/fuzz';
 
 const COUNT = 10_000;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 
-/** xorshift32: the same inputs for the same seed. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  const int = (n: number) => next() % n;
-  return {
-    int,
-    pick: <T>(a: readonly T[]): T => a[int(a.length)],
-    chance: (p: number) => next() / 0x100000000 < p,
-    bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => int(256))),
-  };
-}
 
 // Fuzzed refs never start with 'Z', so they can never name, prefix or delete the held container.
 const KEEP_ID = 'Z9keep-fuzz';
 const REF_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789._-~%/\\\'"<>{}|^` \t';
 
-function fuzzRequest(r: ReturnType<typeof rng>): { bytes: Buffer; truncated: boolean } {
+function fuzzRequest(r: Rng): { bytes: Buffer; truncated: boolean } {
   const ref = () => {
     const s = Array.from({ length: 1 + r.int(20) }, () => r.pick([...REF_CHARS])).join('');
     return s.startsWith('Z') ? `a${s}` : s;
@@ -140,19 +117,7 @@ let daemon: DaemonProcess;
 let root: string;
 
 test.before(async () => {
-  const dirs = tempDirs('sb-fuzz-http-');
-  root = dirs.root;
-  daemon = await startDaemonProcess(dirs, ['--no-discover']);
-  // A real history to keep: a recorded process, then archived.
-  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
-  const file = path.join(os.tmpdir(), `sb-fuzz-seq-${process.pid}`);
-  const w = await startWorkload(['--unshare', 'sequence', file, '50']);
-  await client.addContainer({ id: KEEP_ID, pid: w.pid, name: 'Z9keep' });
-  w.go();
-  await w.done;
-  await client.removeContainer({ id: KEEP_ID, exitCode: 0 });
-  client.close();
-  fs.rmSync(file, { force: true });
+  ({ daemon, root } = await daemonWithHistory('sb-fuzz-http-', KEEP_ID));
 });
 
 test.after.always(async () => {
@@ -160,11 +125,7 @@ test.after.always(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function history(): Promise<string> {
-  const r = await curl(daemon.apiSocket, [`http://localhost/v1/containers/${KEEP_ID}/events?format=ndjson`]);
-  if (r.status !== 200) throw new Error(`history: ${r.status} ${r.body.toString()}`);
-  return crypto.createHash('sha256').update(r.body).digest('hex');
-}
+const history = () => historyHash(daemon, KEEP_ID);
 
 test.serial(`${COUNT} generated requests: no 5xx, every complete request answered, the daemon up, history unchanged`, async (t) => {
   const before = await history();

@@ -124,16 +124,23 @@ static int mode_getpid(unsigned long long n)
     return 0;
 }
 
+/* openat("/dev/null", O_WRONLY): where counter and ticker write their numbers. */
+static long open_null(void)
+{
+    long fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
+
+    if (fd < 0)
+        die("openat /dev/null");
+    return fd;
+}
+
 static int mode_counter(unsigned long long n)
 {
     char buf[32];
     unsigned long long i;
     size_t len;
-    long fd;
+    long fd = open_null();
 
-    fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
-    if (fd < 0)
-        die("openat /dev/null");
     for (i = 0; n == 0 || i < n; i++) {
         len = fmt_line(buf, i);
         if (syscall(SYS_write, fd, buf, len) != (long)len)
@@ -148,11 +155,8 @@ static int mode_ticker(unsigned long long ms)
     char buf[32];
     unsigned long long i;
     size_t len;
-    long fd;
+    long fd = open_null();
 
-    fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
-    if (fd < 0)
-        die("openat /dev/null");
     for (i = 0;; i++) {
         len = fmt_line(buf, i);
         if (syscall(SYS_write, fd, buf, len) != (long)len)
