@@ -4,7 +4,10 @@
       "target_name": "straceback",
       "sources": [
         "native/addon.cc",
-        "native/ring.cc"
+        "native/bpfset.cc",
+        "native/pins.cc",
+        "native/ring.cc",
+        "native/rings.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -6,7 +6,8 @@
  *
  * BENCH_RUNS (default 100) add/remove pairs; BENCH_RING_BYTES (default 1 MiB);
  * BENCH_GAP_MS (default 30): pause between pairs, as between container starts
- * (a spare pool refills in it); BENCH_PIN_DIR: record with pins there.
+ * (the spare pool refills in it); BENCH_SPARES: spare rings (default: the
+ * Recorder's); BENCH_PIN_DIR: record with pins there (released at the end).
  * Prints mean, median, p90 and max of each, in ms.
  */
 import { Recorder } from '../recorder/recorder';
@@ -15,6 +16,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const RING_BYTES = Number(process.env.BENCH_RING_BYTES ?? 1 << 20);
 const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 30);
 const PIN_DIR = process.env.BENCH_PIN_DIR;
+const SPARES = process.env.BENCH_SPARES === undefined ? undefined : Number(process.env.BENCH_SPARES);
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -28,11 +30,13 @@ function line(label: string, xs: number[]): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const rec = new Recorder({ ringBytes: RING_BYTES, ...(PIN_DIR ? { pinDir: PIN_DIR } : {}) } as ConstructorParameters<typeof Recorder>[0]);
+  const rec = new Recorder({ ringBytes: RING_BYTES, pinDir: PIN_DIR, spareRings: SPARES });
   const adds: number[] = [];
   const removes: number[] = [];
+  let spares = 0;
   try {
-    await sleep(200); // let a spare pool fill, if there is one
+    await sleep(200); // let the spare pool settle
+    spares = rec.hostStats().spareRings;
     // Made-up inodes well away from the ones the host uses.
     const base = 0x7e000000n + BigInt(process.pid & 0xffff) * 4096n;
     for (let i = 0; i < RUNS; i++) {
@@ -46,9 +50,9 @@ async function main(): Promise<void> {
       if (GAP_MS > 0) await sleep(GAP_MS);
     }
   } finally {
-    (rec.close as (o?: { release?: boolean }) => void)({ release: true });
+    rec.close({ release: true });
   }
-  console.log(`ring ${RING_BYTES} bytes, ${GAP_MS} ms between pairs${PIN_DIR ? `, pinned in ${PIN_DIR}` : ''}`);
+  console.log(`ring ${RING_BYTES} bytes, ${GAP_MS} ms between pairs, ${spares} spare rings${PIN_DIR ? `, pinned in ${PIN_DIR}` : ''}`);
   console.log(line('addContainer', adds));
   console.log(line('removeContainer', removes));
 }

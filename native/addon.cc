@@ -16,6 +16,8 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -28,27 +30,37 @@ extern "C" {
 #include <linux/types.h>
 #include "record.h"
 #include "floor.skel.h"
-#include "straceback.skel.h"
 }
 
+#include "bpfset.h"
+#include "pins.h"
 #include "ring.h"
+#include "rings.h"
 
 namespace sbnative {
 namespace {
 
-// libbpf's messages of the current operation, for error texts.
+// libbpf's messages of the current operation, for error texts. libbpf may
+// also be called from a recorder's background thread: the log has a lock.
 std::string g_libbpfLog;
+std::mutex g_libbpfLogLock;
 
 int collectLibbpfLog(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
   char* line = nullptr;
   int n = vasprintf(&line, fmt, args);
   if (n < 0) return n;
+  std::lock_guard<std::mutex> lk(g_libbpfLogLock);
   // Keep the tail: a verifier log ends with the reason it refused.
   g_libbpfLog += line;
   free(line);
   if (g_libbpfLog.size() > 256 * 1024) g_libbpfLog.erase(0, g_libbpfLog.size() - 128 * 1024);
   return n;
+}
+
+void logClear() {
+  std::lock_guard<std::mutex> lk(g_libbpfLogLock);
+  g_libbpfLog.clear();
 }
 
 std::string lastLines(const std::string& s, size_t max) {
@@ -58,16 +70,13 @@ std::string lastLines(const std::string& s, size_t max) {
 
 Napi::Error errnoError(Napi::Env env, const std::string& what, int err) {
   std::string msg = what + ": " + strerror(err);
-  if (!g_libbpfLog.empty()) msg += "\n" + lastLines(g_libbpfLog, 2000);
+  {
+    std::lock_guard<std::mutex> lk(g_libbpfLogLock);
+    if (!g_libbpfLog.empty()) msg += "\n" + lastLines(g_libbpfLog, 2000);
+  }
   auto e = Napi::Error::New(env, msg);
   e.Set("errno", Napi::Number::New(env, err));
   return e;
-}
-
-uint64_t clockNs(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
 }
 
 uint64_t toU64(const Napi::Value& v, const char* what) {
@@ -86,56 +95,18 @@ uint64_t toU64(const Napi::Value& v, const char* what) {
   throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number or bigint");
 }
 
-// Parameters of a tracepoint as the running kernel declares it (its
-// btf_trace_<name> typedef, the first being the context), or -1 if the
-// kernel has no such tracepoint.
-int tracepointParams(const btf* vmlinux, const char* name) {
-  if (!vmlinux) return -1;
-  const std::string typedefName = std::string("btf_trace_") + name;
-  const int id = btf__find_by_name_kind(vmlinux, typedefName.c_str(), BTF_KIND_TYPEDEF);
-  if (id < 0) return -1;
-  const btf_type* ptr = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
-  if (!ptr || !btf_is_ptr(ptr)) return -1;
-  const btf_type* proto = btf__type_by_id(vmlinux, ptr->type);
-  if (!proto || !btf_is_func_proto(proto)) return -1;
-  return btf_vlen(proto);
+Napi::Error sbError(Napi::Env env, const SbError& e) {
+  if (e.err == 0) return Napi::Error::New(env, e.what);
+  return errnoError(env, e.what, e.err);
 }
 
-// Picks the process-event programs this kernel can load: the task-exit
-// program that takes sched_process_exit's group_dead argument where the
-// kernel passes it (Linux 6.16+), and the capability program only where
-// the cap_capable tracepoint exists (Linux 6.14+).
-void chooseProgramsForKernel(straceback_bpf* skel) {
-  btf* vmlinux = btf__load_vmlinux_btf();
-  if (libbpf_get_error(vmlinux)) vmlinux = nullptr;
-  const bool groupDeadArg = tracepointParams(vmlinux, "sched_process_exit") >= 3;
-  bpf_program__set_autoload(skel->progs.sb_task_exit_group, groupDeadArg);
-  bpf_program__set_autoload(skel->progs.sb_task_exit_live, !groupDeadArg);
-  bpf_program__set_autoload(skel->progs.sb_cap_denied, tracepointParams(vmlinux, "cap_capable") >= 0);
-  btf__free(vmlinux);
+// The ring class holding ringBytes, or -1 when no class can.
+int classFor(uint64_t ringBytes) {
+  if (ringBytes == 0 || ringBytes > classRingBytes(SB_RING_CLASSES - 1)) return -1;
+  int cls = 0;
+  while (classRingBytes(cls) < ringBytes) cls++;
+  return cls;
 }
-
-uint64_t ringMapBytes(uint64_t ringBytes) { return sizeof(sb_ring_hdr) + ringBytes + SB_SLACK; }
-
-uint64_t pageRound(uint64_t v) {
-  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return (v + page - 1) & ~(page - 1);
-}
-
-struct Ring {
-  uint32_t handle;
-  uint32_t cls;
-  uint32_t slot;
-  uint32_t mntns;
-  uint64_t nsId;  // 0 when the kernel does not give mount namespace ids
-  uint64_t ringBytes;
-  int fd = -1;
-  uint8_t* map = nullptr;  // mmap of the whole map value
-  size_t mapLen = 0;
-
-  sb_ring_hdr* hdr() const { return reinterpret_cast<sb_ring_hdr*>(map); }
-  const uint8_t* data() const { return map + sizeof(sb_ring_hdr); }
-};
 
 class Recorder : public Napi::ObjectWrap<Recorder> {
  public:
@@ -143,10 +114,13 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return DefineClass(env, "Recorder",
                        {
                            InstanceMethod("addContainer", &Recorder::AddContainer),
+                           InstanceMethod("adoptContainer", &Recorder::AdoptContainer),
                            InstanceMethod("removeContainer", &Recorder::RemoveContainer),
+                           InstanceMethod("pinnedRings", &Recorder::PinnedRings),
                            InstanceMethod("snapshot", &Recorder::Snapshot),
                            InstanceMethod("stats", &Recorder::Stats),
                            InstanceMethod("hostStats", &Recorder::HostStats),
+                           InstanceMethod("warnings", &Recorder::Warnings),
                            InstanceMethod("close", &Recorder::Close),
                        });
   }
@@ -155,97 +129,83 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     Napi::Env env = info.Env();
     Napi::Object opts = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
                                                                 : Napi::Object::New(env);
-    budget_ = opts.Has("budgetBytes") ? toU64(opts.Get("budgetBytes"), "budgetBytes") : (256ULL << 20);
+    const uint64_t budget =
+        opts.Has("budgetBytes") ? toU64(opts.Get("budgetBytes"), "budgetBytes") : (256ULL << 20);
+    const uint64_t ringBytes = opts.Has("ringBytes") ? toU64(opts.Get("ringBytes"), "ringBytes") : (1ULL << 20);
+    uint64_t spares = opts.Has("spareRings") ? toU64(opts.Get("spareRings"), "spareRings") : 4;
+    if (spares > 64) throw Napi::RangeError::New(env, "spareRings must be at most 64");
+    std::string pinDir;
+    if (opts.Has("pinDir") && !opts.Get("pinDir").IsUndefined()) {
+      if (!opts.Get("pinDir").IsString()) throw Napi::TypeError::New(env, "pinDir must be a string");
+      pinDir = opts.Get("pinDir").As<Napi::String>().Utf8Value();
+    }
 
-    g_libbpfLog.clear();
-    skel_ = straceback_bpf__open();
-    if (!skel_) throw errnoError(env, "opening the BPF recorder", errno);
-
+    LoadSettings settings;
     if (opts.Has("descTable")) {
       auto desc = opts.Get("descTable");
       if (!desc.IsBuffer()) throw Napi::TypeError::New(env, "descTable must be a Buffer");
       auto buf = desc.As<Napi::Buffer<uint8_t>>();
-      if (buf.Length() != sizeof(skel_->rodata->sb_desc)) {
-        destroySkel();
-        throw Napi::RangeError::New(env, "descTable must be " + std::to_string(sizeof(skel_->rodata->sb_desc)) +
+      if (buf.Length() != sizeof(sb_sc_desc) * SB_NR_MAX)
+        throw Napi::RangeError::New(env, "descTable must be " + std::to_string(sizeof(sb_sc_desc) * SB_NR_MAX) +
                                              " bytes (SB_NR_MAX descriptors)");
-      }
-      memcpy(const_cast<sb_sc_desc*>(skel_->rodata->sb_desc), buf.Data(), buf.Length());
+      settings.desc.assign(buf.Data(), buf.Data() + buf.Length());
     }
-    setLimit(env, opts, "strMax", const_cast<uint32_t*>(&skel_->rodata->sb_str_max), 1, SB_ITEM_MAX);
-    setLimit(env, opts, "bufMax", const_cast<uint32_t*>(&skel_->rodata->sb_buf_max), 0, SB_ITEM_MAX);
-    setLimit(env, opts, "argvMax", const_cast<uint32_t*>(&skel_->rodata->sb_argv_max), 0, SB_ARGV_MAX);
-    setLimit(env, opts, "argvStrMax", const_cast<uint32_t*>(&skel_->rodata->sb_argv_str_max), 1, SB_ITEM_MAX);
+    settings.strMax = limit(env, opts, "strMax", 1, SB_ITEM_MAX);
+    settings.bufMax = limit(env, opts, "bufMax", 0, SB_ITEM_MAX);
+    settings.argvMax = limit(env, opts, "argvMax", 0, SB_ARGV_MAX);
+    settings.argvStrMax = limit(env, opts, "argvStrMax", 1, SB_ITEM_MAX);
 
-    chooseProgramsForKernel(skel_);
-    int err = straceback_bpf__load(skel_);
-    if (err) {
-      int e = -err;
-      destroySkel();
-      throw errnoError(env, "loading the BPF recorder (verifier or kernel refused it)", e);
+    logClear();
+    try {
+      bpf_ = BpfSet::open(settings, pinDir, warnings_);
+    } catch (const SbError& e) {
+      throw sbError(env, e);
     }
-    err = straceback_bpf__attach(skel_);
-    if (err) {
-      int e = -err;
-      destroySkel();
-      throw errnoError(env, "attaching to the raw_syscalls, signal, sched and capability tracepoints", e);
-    }
-    outerFds_[0] = bpf_map__fd(skel_->maps.sb_rings_0);
-    outerFds_[1] = bpf_map__fd(skel_->maps.sb_rings_1);
-    outerFds_[2] = bpf_map__fd(skel_->maps.sb_rings_2);
-    outerFds_[3] = bpf_map__fd(skel_->maps.sb_rings_3);
-    outerFds_[4] = bpf_map__fd(skel_->maps.sb_rings_4);
-    outerFds_[5] = bpf_map__fd(skel_->maps.sb_rings_5);
-    outerFds_[6] = bpf_map__fd(skel_->maps.sb_rings_6);
-    outerFds_[7] = bpf_map__fd(skel_->maps.sb_rings_7);
-    outerFds_[8] = bpf_map__fd(skel_->maps.sb_rings_8);
-    outerFds_[9] = bpf_map__fd(skel_->maps.sb_rings_9);
-    outerFds_[10] = bpf_map__fd(skel_->maps.sb_rings_10);
-    filterFd_ = bpf_map__fd(skel_->maps.sb_filter);
-    sharedFd_ = bpf_map__fd(skel_->maps.sb_filter_shared);
+    // Spares are of the default ring size: that is what most containers get.
+    const int spareCls = classFor(ringBytes);
+    space_ = std::make_unique<RingSpace>(bpf_->outerFds(), budget, spareCls < 0 ? 0 : spareCls,
+                                         spareCls < 0 ? 0 : static_cast<uint32_t>(spares));
+    if (bpf_->reused()) findPinnedRings();
+    // The first container need not wait, and the fds the refills use are not open at odd times.
+    space_->fill();
+    space_->start();
   }
 
-  ~Recorder() override { teardown(); }
+  ~Recorder() override {
+    try {
+      teardown(false);
+    } catch (const SbError&) {
+      // nobody to tell
+    }
+  }
 
  private:
-  static_assert(SB_RING_CLASSES == 11, "outerFds_ is filled for 11 classes");
-
-  void setLimit(Napi::Env env, Napi::Object opts, const char* name, uint32_t* field, uint32_t lo, uint32_t hi) {
-    if (!opts.Has(name)) return;
-    uint64_t v = toU64(opts.Get(name), name);
-    if (v < lo || v > hi) {
-      destroySkel();
+  static std::optional<uint32_t> limit(Napi::Env env, Napi::Object opts, const char* name, uint32_t lo, uint32_t hi) {
+    if (!opts.Has(name) || opts.Get(name).IsUndefined()) return std::nullopt;
+    const uint64_t v = toU64(opts.Get(name), name);
+    if (v < lo || v > hi)
       throw Napi::RangeError::New(env, std::string(name) + " must be between " + std::to_string(lo) + " and " +
                                            std::to_string(hi));
-    }
-    *field = static_cast<uint32_t>(v);
+    return static_cast<uint32_t>(v);
   }
 
-  void destroySkel() {
-    if (skel_) straceback_bpf__destroy(skel_);
-    skel_ = nullptr;
-  }
-
-  void freeRing(Ring& r) {
-    if (r.map) munmap(r.map, r.mapLen);
-    if (r.fd >= 0) close(r.fd);
-    r.map = nullptr;
-    r.fd = -1;
-  }
-
-  void teardown() {
-    if (skel_) {
-      // Detach first so nothing writes while the rings go away.
-      straceback_bpf__detach(skel_);
-    }
-    for (auto& [h, r] : rings_) freeRing(r);
+  void teardown(bool release) {
+    if (!bpf_) return;
+    // Pinned and kept: removed rings' slots are cleared now, or the next process would find them.
+    space_->stop(bpf_->pinned() && !release);
+    for (auto& [h, r] : rings_) munmap(r.map, r.mapLen);
+    for (auto& [m, r] : pinned_) munmap(r.map, r.mapLen);
     rings_.clear();
+    pinned_.clear();
     byMntns_.clear();
-    destroySkel();
+    sharedAt_.clear();
+    space_.reset();
+    std::unique_ptr<BpfSet> bpf = std::move(bpf_);
+    bpf->close(release);
   }
 
   void requireOpen(Napi::Env env) {
-    if (!skel_) throw Napi::Error::New(env, "the recorder is closed");
+    if (!bpf_) throw Napi::Error::New(env, "the recorder is closed");
   }
 
   Ring& ringOf(const Napi::CallbackInfo& info) {
@@ -259,51 +219,159 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return it->second;
   }
 
+  static uint32_t mntnsArg(const Napi::CallbackInfo& info, size_t i) {
+    const uint64_t mntns = toU64(info[i], "mntns");
+    if (mntns == 0 || mntns > UINT32_MAX)
+      throw Napi::RangeError::New(info.Env(), "mntns " + std::to_string(mntns) + " is not a mount namespace inode");
+    return static_cast<uint32_t>(mntns);
+  }
+
   static uint64_t packEntry(uint32_t mntns, uint32_t cls, uint32_t slot, uint32_t flags) {
     return (static_cast<uint64_t>(mntns) << 32) | flags | (cls << SB_FILTER_CLASS_SHIFT) | slot;
   }
 
   // Puts mntns in the kernel filter; on return every later syscall of the namespace is recorded.
   int filterAdd(const Ring& r) {
+    const int filterFd = bpf_->filterFd(), sharedFd = bpf_->sharedFd();
     uint32_t idx = r.mntns & (SB_FILTER_SIZE - 1);
     sb_filter_entry cur{};
-    if (bpf_map_lookup_elem(filterFd_, &idx, &cur)) return errno;
+    if (bpf_map_lookup_elem(filterFd, &idx, &cur)) return errno;
     sb_filter_entry mine{packEntry(r.mntns, r.cls, r.slot, SB_FILTER_VALID), r.nsId};
     if (!(cur.packed & SB_FILTER_VALID) && !(cur.packed & SB_FILTER_SHARED)) {
-      return bpf_map_update_elem(filterFd_, &idx, &mine, BPF_ANY) ? errno : 0;
+      return bpf_map_update_elem(filterFd, &idx, &mine, BPF_ANY) ? errno : 0;
     }
     // The index is taken: this namespace goes to the overflow hash.
     uint32_t key = r.mntns;
-    if (bpf_map_update_elem(sharedFd_, &key, &mine, BPF_NOEXIST)) return errno;
+    if (bpf_map_update_elem(sharedFd, &key, &mine, BPF_NOEXIST)) return errno;
     sb_filter_entry marked = cur;
     marked.packed |= SB_FILTER_SHARED;
-    if (bpf_map_update_elem(filterFd_, &idx, &marked, BPF_ANY)) {
+    if (bpf_map_update_elem(filterFd, &idx, &marked, BPF_ANY)) {
       int e = errno;
-      bpf_map_delete_elem(sharedFd_, &key);
+      bpf_map_delete_elem(sharedFd, &key);
       return e;
     }
     sharedAt_[idx]++;
     return 0;
   }
 
-  void filterRemove(const Ring& r) {
-    uint32_t idx = r.mntns & (SB_FILTER_SIZE - 1);
+  void filterRemove(uint32_t mntns) {
+    const int filterFd = bpf_->filterFd(), sharedFd = bpf_->sharedFd();
+    uint32_t idx = mntns & (SB_FILTER_SIZE - 1);
     sb_filter_entry cur{};
-    bpf_map_lookup_elem(filterFd_, &idx, &cur);
-    if ((cur.packed & SB_FILTER_VALID) && static_cast<uint32_t>(cur.packed >> 32) == r.mntns) {
+    bpf_map_lookup_elem(filterFd, &idx, &cur);
+    if ((cur.packed & SB_FILTER_VALID) && static_cast<uint32_t>(cur.packed >> 32) == mntns) {
       sb_filter_entry next{(cur.packed & SB_FILTER_SHARED) ? SB_FILTER_SHARED : 0, 0};
-      bpf_map_update_elem(filterFd_, &idx, &next, BPF_ANY);
+      bpf_map_update_elem(filterFd, &idx, &next, BPF_ANY);
       return;
     }
-    uint32_t key = r.mntns;
-    bpf_map_delete_elem(sharedFd_, &key);
+    uint32_t key = mntns;
+    bpf_map_delete_elem(sharedFd, &key);
     auto it = sharedAt_.find(idx);
     if (it != sharedAt_.end() && --it->second == 0) {
       sharedAt_.erase(it);
       sb_filter_entry next = cur;
       next.packed &= ~static_cast<uint64_t>(SB_FILTER_SHARED);
-      bpf_map_update_elem(filterFd_, &idx, &next, BPF_ANY);
+      bpf_map_update_elem(filterFd, &idx, &next, BPF_ANY);
     }
+  }
+
+  // All entries of the filter array (the valid ones), in one batch where the kernel can.
+  std::vector<std::pair<uint32_t, sb_filter_entry>> filterEntries() {
+    std::vector<std::pair<uint32_t, sb_filter_entry>> out;
+    std::vector<uint32_t> keys(SB_FILTER_SIZE);
+    std::vector<sb_filter_entry> values(SB_FILTER_SIZE);
+    uint32_t count = SB_FILTER_SIZE, next = 0;
+    LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+    const int rc = bpf_map_lookup_batch(bpf_->filterFd(), nullptr, &next, keys.data(), values.data(), &count, &bopts);
+    if (rc != 0 && errno != ENOENT) {
+      count = 0;
+      for (uint32_t k = 0; k < SB_FILTER_SIZE; k++) {
+        if (bpf_map_lookup_elem(bpf_->filterFd(), &k, &values[count]) == 0) keys[count++] = k;
+      }
+    }
+    for (uint32_t i = 0; i < count; i++)
+      if (values[i].packed & SB_FILTER_VALID) out.emplace_back(keys[i], values[i]);
+    return out;
+  }
+
+  // Reads the rings an earlier process left in the reused maps: filter
+  // entries with their rings become pinned_ (for adoptContainer), rings no
+  // entry points to become spares or are cleared.
+  void findPinnedRings() {
+    struct Entry {
+      uint32_t mntns;
+      sb_filter_entry e;
+    };
+    std::vector<Entry> entries;
+    for (const auto& [idx, e] : filterEntries()) entries.push_back({static_cast<uint32_t>(e.packed >> 32), e});
+    uint32_t key = 0, prev = 0;
+    bool first = true;
+    while (bpf_map_get_next_key(bpf_->sharedFd(), first ? nullptr : &prev, &key) == 0) {
+      first = false;
+      prev = key;
+      sb_filter_entry e{};
+      if (bpf_map_lookup_elem(bpf_->sharedFd(), &key, &e) != 0) continue;
+      entries.push_back({key, e});
+      sharedAt_[key & (SB_FILTER_SIZE - 1)]++;
+    }
+    std::map<std::pair<uint32_t, uint32_t>, uint32_t> occupied;  // class, slot -> ring map id
+    for (uint32_t cls = 0; cls < SB_RING_CLASSES; cls++) {
+      // A lookup in an outer map gives the inner map's id; one batch skips the empty slots.
+      std::vector<uint32_t> slots(SB_SLOTS), ids(SB_SLOTS);
+      uint32_t count = SB_SLOTS, next = 0;
+      LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+      if (bpf_map_lookup_batch(bpf_->outerFd(cls), nullptr, &next, slots.data(), ids.data(), &count, &bopts) == 0 ||
+          errno == ENOENT) {
+        for (uint32_t i = 0; i < count && i < SB_SLOTS; i++) occupied[{cls, slots[i]}] = ids[i];
+        continue;
+      }
+      for (uint32_t slot = 0; slot < SB_SLOTS; slot++) {
+        uint32_t id = 0;
+        if (bpf_map_lookup_elem(bpf_->outerFd(cls), &slot, &id) == 0) occupied[{cls, slot}] = id;
+      }
+    }
+    for (const Entry& en : entries) {
+      const uint32_t cls = (en.e.packed >> SB_FILTER_CLASS_SHIFT) & 0xf;
+      const uint32_t slot = en.e.packed & SB_FILTER_SLOT_MASK;
+      auto it = cls < SB_RING_CLASSES ? occupied.find({cls, slot}) : occupied.end();
+      std::string problem;
+      if (it == occupied.end()) {
+        problem = "its ring is gone";
+      } else {
+        const int fd = bpf_map_get_fd_by_id(it->second);
+        try {
+          if (fd < 0) throw SbError{"opening its ring", errno};
+          Ring r = mapRing(fd, cls);
+          close(fd);
+          if (r.hdr()->mntns != en.mntns || r.hdr()->ring_bytes != r.ringBytes) {
+            munmap(r.map, r.mapLen);
+            throw SbError{"its ring records another namespace", 0};
+          }
+          r.slot = slot;
+          r.mntns = en.mntns;
+          r.nsId = en.e.ns_id;
+          space_->claim(cls, slot);
+          occupied.erase(it);
+          pinned_.emplace(en.mntns, r);
+          continue;
+        } catch (const SbError& e) {
+          if (fd >= 0) close(fd);
+          problem = e.what + (e.err ? std::string(" (") + strerror(e.err) + ")" : "");
+        }
+      }
+      warnings_.push_back("pin dir " + bpf_->pinDir() + ": mount namespace " + std::to_string(en.mntns) +
+                          " was in the filter but " + problem + "; it is no longer recorded");
+      filterRemove(en.mntns);
+    }
+    for (const auto& [where, id] : occupied) space_->orphan(where.first, where.second, id);
+  }
+
+  void keepRing(Ring& r, uint32_t mntns, uint64_t nsId) {
+    r.handle = nextHandle_++;
+    r.mntns = mntns;
+    r.nsId = nsId;
+    byMntns_[mntns] = r.handle;
+    rings_.emplace(r.handle, r);
   }
 
   // addContainer(mntns, ringBytes, nsId?) -> handle
@@ -311,96 +379,89 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     Napi::Env env = info.Env();
     requireOpen(env);
     if (info.Length() < 2) throw Napi::TypeError::New(env, "addContainer(mntns, ringBytes, nsId?)");
-    uint64_t mntns = toU64(info[0], "mntns");
-    uint64_t want = toU64(info[1], "ringBytes");
-    uint64_t nsId = info.Length() > 2 && !info[2].IsUndefined() ? toU64(info[2], "nsId") : 0;
-    if (mntns == 0 || mntns > UINT32_MAX)
-      throw Napi::RangeError::New(env, "mntns " + std::to_string(mntns) + " is not a mount namespace inode");
+    const uint32_t mntns = mntnsArg(info, 0);
+    const uint64_t want = toU64(info[1], "ringBytes");
+    const uint64_t nsId = info.Length() > 2 && !info[2].IsUndefined() ? toU64(info[2], "nsId") : 0;
     if (want == 0) throw Napi::RangeError::New(env, "ring size must be greater than 0");
-    if (want > (1ULL << SB_RING_MAX_SHIFT))
+    const int cls = classFor(want);
+    if (cls < 0)
       throw Napi::RangeError::New(env, "ring size " + std::to_string(want) + " is larger than the maximum of " +
-                                           std::to_string(1ULL << SB_RING_MAX_SHIFT) + " bytes");
-    if (byMntns_.count(static_cast<uint32_t>(mntns)))
+                                           std::to_string(classRingBytes(SB_RING_CLASSES - 1)) + " bytes");
+    if (byMntns_.count(mntns))
       throw Napi::Error::New(env, "mount namespace " + std::to_string(mntns) + " is already recorded");
+    if (pinned_.count(mntns))
+      throw Napi::Error::New(env, "mount namespace " + std::to_string(mntns) +
+                                      " is already recorded into a pinned ring (adoptContainer takes it over)");
 
-    uint32_t cls = 0;
-    while ((1ULL << (SB_RING_MIN_SHIFT + cls)) < want) cls++;
-    const uint64_t ringBytes = 1ULL << (SB_RING_MIN_SHIFT + cls);
-    const uint64_t cost = pageRound(ringMapBytes(ringBytes));
-    if (used_ + cost > budget_)
-      throw Napi::Error::New(env, "ring budget spent: " + std::to_string(used_) + " of " + std::to_string(budget_) +
-                                      " bytes in use, " + std::to_string(cost) + " more requested");
-    auto& slots = slotsUsed_[cls];
-    uint32_t slot = 0;
-    while (slot < SB_SLOTS && slots.count(slot)) slot++;
-    if (slot == SB_SLOTS)
-      throw Napi::Error::New(env, "all " + std::to_string(SB_SLOTS) + " rings of " + std::to_string(ringBytes) +
-                                      " bytes are in use");
-
-    Ring r{};
-    r.handle = nextHandle_;
-    r.cls = cls;
-    r.slot = slot;
-    r.mntns = static_cast<uint32_t>(mntns);
+    logClear();
+    Ring r;
+    try {
+      r = space_->acquire(static_cast<uint32_t>(cls));
+    } catch (const SbError& e) {
+      if (e.err == ENOSPC) throw Napi::Error::New(env, e.what);
+      throw sbError(env, e);
+    }
+    r.mntns = mntns;
     r.nsId = nsId;
-    r.ringBytes = ringBytes;
-
-    g_libbpfLog.clear();
-    LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_MMAPABLE);
-    std::string name = "sb_ring_" + std::to_string(r.handle);
-    name.resize(std::min<size_t>(name.size(), BPF_OBJ_NAME_LEN - 1));
-    r.fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name.c_str(), sizeof(uint32_t),
-                          static_cast<uint32_t>(ringMapBytes(ringBytes)), 1, &mopts);
-    if (r.fd < 0) throw errnoError(env, "creating a ring of " + std::to_string(ringBytes) + " bytes", errno);
-    r.mapLen = pageRound(ringMapBytes(ringBytes));
-    void* m = mmap(nullptr, r.mapLen, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
-    if (m == MAP_FAILED) {
-      int e = errno;
-      freeRing(r);
-      throw errnoError(env, "mapping a ring of " + std::to_string(ringBytes) + " bytes", e);
-    }
-    r.map = static_cast<uint8_t*>(m);
     sb_ring_hdr* h = r.hdr();
-    uint64_t key = 0;
-    while (key == 0) {
-      if (getrandom(&key, sizeof(key), 0) != sizeof(key)) key = clockNs(CLOCK_MONOTONIC) * 0x9e3779b97f4a7c15ULL;
-    }
-    h->key = key;
     h->mntns = mntns;
-    h->ring_bytes = ringBytes;
-    h->created_ns = clockNs(CLOCK_BOOTTIME);
-    h->generation = r.handle;
-
-    uint32_t slotKey = slot;
-    if (bpf_map_update_elem(outerFds_[cls], &slotKey, &r.fd, BPF_ANY)) {
-      int e = errno;
-      freeRing(r);
-      throw errnoError(env, "installing the ring", e);
-    }
+    h->generation = bpf_->pinned() ? bpf_->nextGeneration() : nextHandle_;
     if (int e = filterAdd(r)) {
-      bpf_map_delete_elem(outerFds_[cls], &slotKey);
-      freeRing(r);
+      space_->unacquire(r);
       throw errnoError(env, "adding mount namespace " + std::to_string(mntns) + " to the filter", e);
     }
-    slots.insert(slot);
-    used_ += cost;
-    nextHandle_++;
-    byMntns_[r.mntns] = r.handle;
-    rings_.emplace(r.handle, r);
+    keepRing(r, mntns, nsId);
     return Napi::Number::New(env, r.handle);
+  }
+
+  // adoptContainer(mntns, nsId?) -> handle: a ring pinned by an earlier process, with all it holds.
+  Napi::Value AdoptContainer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    requireOpen(env);
+    if (info.Length() < 1) throw Napi::TypeError::New(env, "adoptContainer(mntns, nsId?)");
+    const uint32_t mntns = mntnsArg(info, 0);
+    const uint64_t nsId = info.Length() > 1 && !info[1].IsUndefined() ? toU64(info[1], "nsId") : 0;
+    auto it = pinned_.find(mntns);
+    if (it == pinned_.end()) {
+      if (byMntns_.count(mntns))
+        throw Napi::Error::New(env, "mount namespace " + std::to_string(mntns) + " is already recorded by this recorder");
+      throw Napi::Error::New(env, "no pinned ring records mount namespace " + std::to_string(mntns));
+    }
+    Ring r = it->second;
+    if (nsId && r.nsId && nsId != r.nsId)
+      throw Napi::Error::New(env, "the pinned ring of mount namespace " + std::to_string(mntns) +
+                                      " records the namespace with id " + std::to_string(r.nsId) + ", not " +
+                                      std::to_string(nsId) + " (the inode was reused)");
+    pinned_.erase(it);
+    keepRing(r, mntns, r.nsId);
+    return Napi::Number::New(env, r.handle);
+  }
+
+  // pinnedRings() -> rings found in the reused maps and not adopted yet.
+  Napi::Value PinnedRings(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    requireOpen(env);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (const auto& [mntns, r] : pinned_) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("mntns", Napi::BigInt::New(env, static_cast<uint64_t>(mntns)));
+      o.Set("nsId", Napi::BigInt::New(env, static_cast<uint64_t>(r.nsId)));
+      o.Set("ringBytes", Napi::Number::New(env, static_cast<double>(r.ringBytes)));
+      o.Set("generation", Napi::Number::New(env, static_cast<double>(r.hdr()->generation)));
+      out.Set(i++, o);
+    }
+    return out;
   }
 
   Napi::Value RemoveContainer(const Napi::CallbackInfo& info) {
     Ring& r = ringOf(info);
-    filterRemove(r);
-    uint32_t slotKey = r.slot;
-    bpf_map_delete_elem(outerFds_[r.cls], &slotKey);
-    slotsUsed_[r.cls].erase(r.slot);
-    used_ -= pageRound(ringMapBytes(r.ringBytes));
-    byMntns_.erase(r.mntns);
-    uint32_t h = r.handle;
-    freeRing(r);
-    rings_.erase(h);
+    // Recording stops here; the ring's slot is cleared in the background.
+    filterRemove(r.mntns);
+    const Ring gone = r;
+    byMntns_.erase(gone.mntns);
+    rings_.erase(gone.handle);
+    space_->release(gone);
     return info.Env().Undefined();
   }
 
@@ -495,39 +556,56 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Napi::Value HostStats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     requireOpen(env);
-    uint64_t missed = 0;
-    for (bpf_program* prog : {skel_->progs.sb_sys_enter, skel_->progs.sb_sys_exit, skel_->progs.sb_signal_deliver,
-                              skel_->progs.sb_task_exit_group, skel_->progs.sb_task_exit_live,
-                              skel_->progs.sb_cap_denied}) {
-      if (bpf_program__fd(prog) < 0) continue;  // not loaded on this kernel
-      bpf_prog_info pi{};
-      uint32_t len = sizeof(pi);
-      if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &pi, &len) == 0) missed += pi.recursion_misses;
-    }
+    const RingSpace::Usage u = space_->usage();
+    uint64_t pinnedBytes = 0;
+    for (const auto& [m, r] : pinned_) pinnedBytes += ringCost(r.cls);
+    const auto num = [&](uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
     Napi::Object o = Napi::Object::New(env);
-    o.Set("missed", Napi::Number::New(env, static_cast<double>(missed)));
-    o.Set("rings", Napi::Number::New(env, static_cast<double>(rings_.size())));
-    o.Set("ringBytesInUse", Napi::Number::New(env, static_cast<double>(used_)));
-    o.Set("budgetBytes", Napi::Number::New(env, static_cast<double>(budget_)));
+    o.Set("missed", num(bpf_->missed()));
+    o.Set("rings", num(rings_.size()));
+    // Rings that record (this process's and pinned ones not adopted yet); spares and slots being cleared apart.
+    o.Set("ringBytesInUse", num(u.used - u.spareBytes - u.clearingBytes - u.makingBytes));
+    o.Set("budgetBytes", num(space_->budget()));
+    o.Set("spareRings", num(u.spareRings));
+    o.Set("spareBytes", num(u.spareBytes + u.makingBytes));
+    o.Set("clearingBytes", num(u.clearingBytes));
+    o.Set("pinnedRings", num(pinned_.size()));
+    o.Set("pinnedBytes", num(pinnedBytes));
+    o.Set("pinned", Napi::Boolean::New(env, bpf_->pinned()));
     return o;
   }
 
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    teardown();
-    return info.Env().Undefined();
+  Napi::Value Warnings(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    for (uint32_t i = 0; i < warnings_.size(); i++) out.Set(i, Napi::String::New(env, warnings_[i]));
+    return out;
   }
 
-  straceback_bpf* skel_ = nullptr;
-  int outerFds_[SB_RING_CLASSES] = {};
-  int filterFd_ = -1;
-  int sharedFd_ = -1;
-  uint64_t budget_ = 0;
-  uint64_t used_ = 0;
+  // close({ release? }): with pins, release removes them (programs detach, rings are freed); else they stay.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool release = false;
+    if (info.Length() > 0 && info[0].IsObject()) {
+      Napi::Value v = info[0].As<Napi::Object>().Get("release");
+      release = v.IsBoolean() && v.As<Napi::Boolean>().Value();
+    }
+    try {
+      teardown(release);
+    } catch (const SbError& e) {
+      throw sbError(env, e);
+    }
+    return env.Undefined();
+  }
+
+  std::unique_ptr<BpfSet> bpf_;
+  std::unique_ptr<RingSpace> space_;
+  std::vector<std::string> warnings_;
   uint32_t nextHandle_ = 1;
   std::map<uint32_t, Ring> rings_;
+  std::map<uint32_t, Ring> pinned_;  // mntns -> ring an earlier process left, not adopted yet
   std::unordered_map<uint32_t, uint32_t> byMntns_;
   std::unordered_map<uint32_t, uint32_t> sharedAt_;
-  std::set<uint32_t> slotsUsed_[SB_RING_CLASSES];
 };
 
 // Empty programs on the same tracepoints, for the benchmark's floor.
@@ -537,7 +615,7 @@ class Floor : public Napi::ObjectWrap<Floor> {
     return DefineClass(env, "Floor", {InstanceMethod("close", &Floor::Close)});
   }
   explicit Floor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Floor>(info) {
-    g_libbpfLog.clear();
+    logClear();
     skel_ = floor_bpf__open_and_load();
     if (!skel_) throw errnoError(info.Env(), "loading the floor programs", errno);
     if (int err = floor_bpf__attach(skel_)) {
@@ -589,6 +667,18 @@ Napi::Value MntnsIdOf(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(env, id);
 }
 
+// releasePins(dir): removes a pin dir a recorder left (no-op if absent).
+Napi::Value ReleasePins(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "releasePins(pinDir: string)");
+  try {
+    releasePinDir(info[0].As<Napi::String>().Utf8Value());
+  } catch (const SbError& e) {
+    throw sbError(env, e);
+  }
+  return env.Undefined();
+}
+
 Napi::Value BootTime(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), clockNs(CLOCK_BOOTTIME));
 }
@@ -600,6 +690,7 @@ Napi::Object InitExports(Napi::Env env, Napi::Object exports) {
   exports.Set("clockOffsetNs", Napi::Function::New(env, ClockOffset));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTime));
   exports.Set("mntnsIdOf", Napi::Function::New(env, MntnsIdOf));
+  exports.Set("releasePins", Napi::Function::New(env, ReleasePins));
   return exports;
 }
 

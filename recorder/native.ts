@@ -29,14 +29,47 @@ export interface RingSnapshot extends RingStats {
 export interface HostStats {
   /** Events (syscalls, signals, exits, capability checks) the kernel skipped because a program was already running on that CPU. */
   missed: number;
+  /** Rings this process records into (added or adopted). */
   rings: number;
+  /** Bytes of the rings that record: this process's and pinned ones not adopted yet. */
   ringBytesInUse: number;
+  /**
+   * ringBytesInUse + spareBytes + clearingBytes never exceed it. Spares are
+   * made only within it and are given up (cleared) when a ring needs their
+   * bytes; an add waits for slots being cleared when it needs theirs.
+   */
   budgetBytes: number;
+  /** Rings of the default size made ahead, already in their outer-map slots: addContainer takes one. */
+  spareRings: number;
+  spareBytes: number;
+  /** Removed rings whose outer-map slots are being cleared off the JS thread. */
+  clearingBytes: number;
+  /** Rings found in reused pins that were not adopted yet (counted in ringBytesInUse). */
+  pinnedRings: number;
+  pinnedBytes: number;
+  /** Whether the programs and maps are pinned (pinDir). */
+  pinned: boolean;
+}
+
+/** A ring an earlier process left in the pinned maps, still recording its mount namespace. */
+export interface PinnedRing {
+  mntns: bigint;
+  /** The namespace's never-reused id (0n where the kernel has none). */
+  nsId: bigint;
+  ringBytes: number;
+  /** Set when the ring was made; distinct among the rings of one pin dir. */
+  generation: number;
 }
 
 export interface NativeRecorderOptions {
   descTable?: Buffer;
   budgetBytes?: number;
+  /** The default ring size: spare rings are made of its size class (default 1 MiB). */
+  ringBytes?: number;
+  /** How many spare rings to keep ready (default 4; 0: none, every add waits for the kernel). */
+  spareRings?: number;
+  /** Pin programs and maps here (a dir on a BPF filesystem), or reuse what an earlier recorder pinned. */
+  pinDir?: string;
   strMax?: number;
   bufMax?: number;
   argvMax?: number;
@@ -46,11 +79,17 @@ export interface NativeRecorderOptions {
 export interface NativeRecorder {
   /** nsId: the namespace's never-reused id (mntnsIdOf), so a namespace that reuses the inode is not recorded. */
   addContainer(mntns: bigint | number, ringBytes: number, nsId?: bigint): number;
+  /** Takes over a ring of pinnedRings(); nsId, when given and known on both sides, must match. */
+  adoptContainer(mntns: bigint | number, nsId?: bigint): number;
   removeContainer(handle: number): void;
+  pinnedRings(): PinnedRing[];
   snapshot(handle: number): RingSnapshot;
   stats(handle: number): RingStats;
   hostStats(): HostStats;
-  close(): void;
+  /** What the constructor found and fixed in the pin dir (an incompatible or partial set replaced, ...). */
+  warnings(): string[];
+  /** release: remove the pins too (programs detach, rings are freed); else pinned rings keep recording. */
+  close(opts?: { release?: boolean }): void;
 }
 
 export interface NativeAddon {
@@ -60,6 +99,8 @@ export interface NativeAddon {
   bootTimeNs(): bigint;
   /** NS_GET_MNTNS_ID of a process's mount namespace; 0n where the kernel has no such ids. */
   mntnsIdOf(pid: number): bigint;
+  /** Removes a pin dir a recorder left (pins, then the dir); nothing if it does not exist. */
+  releasePins(pinDir: string): void;
 }
 
 let addon: NativeAddon | undefined;

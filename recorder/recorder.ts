@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { ProcessEvent, SyscallEvent, pairHistory } from './events';
-import { NativeRecorder, RingStats, native } from './native';
+import { NativeRecorder, PinnedRing, RingStats, native } from './native';
 import { parseRecords, RawRecord } from './records';
 import { encodeDescTable, syscallTable } from './syscalls/table';
 import { SyscallTable } from './syscalls/types';
@@ -23,7 +23,24 @@ export interface RecorderOptions {
   bufMax?: number;
   argvMax?: number;
   argvStrMax?: number;
+  /**
+   * A dir on a BPF filesystem (e.g. /sys/fs/bpf/straceback/<name>, made 0700)
+   * where the programs' links and the maps are pinned, so rings outlive this
+   * process and keep recording; a later Recorder on the same dir takes them
+   * over (pinnedRings, adoptContainer). Pins made by another build are
+   * replaced (see warnings).
+   */
+  pinDir?: string;
+  /** Spare rings of the default size kept ready so addContainer need not wait for the kernel (default 4). */
+  spareRings?: number;
 }
+
+export interface CloseOptions {
+  /** With a pinDir: remove the pins too (the programs detach, the rings are freed). Default: keep them recording. */
+  release?: boolean;
+}
+
+export type { PinnedRing };
 
 export interface Snapshot {
   stats: RingStats;
@@ -62,8 +79,16 @@ export function mntnsIdOfPid(pid: number): bigint {
   }
 }
 
+/** Removes a pin dir a Recorder left (e.g. of a killed daemon); does nothing if it does not exist. */
+export function releasePins(pinDir: string): void {
+  native().releasePins(pinDir);
+}
+
 export class Recorder {
   readonly table: SyscallTable;
+  /** What was found and fixed in the pin dir at start (a set made by another build replaced, ...), for the log. */
+  readonly warnings: string[];
+  readonly pinDir: string | undefined;
   private readonly core: NativeRecorder;
   private readonly ringBytes: number;
   private readonly sigreturns: ReadonlySet<number>;
@@ -75,8 +100,19 @@ export class Recorder {
     this.core = new (native().Recorder)({
       descTable: encodeDescTable(this.table),
       budgetBytes: opts.budgetBytes ?? DEFAULT_BUDGET_BYTES,
-      ...definedOnly({ strMax: opts.strMax, bufMax: opts.bufMax, argvMax: opts.argvMax, argvStrMax: opts.argvStrMax }),
+      ringBytes: this.ringBytes,
+      ...definedOnly({
+        strMax: opts.strMax, bufMax: opts.bufMax, argvMax: opts.argvMax, argvStrMax: opts.argvStrMax,
+        pinDir: opts.pinDir, spareRings: opts.spareRings,
+      }),
     });
+    this.pinDir = opts.pinDir;
+    this.warnings = this.core.warnings();
+  }
+
+  /** Removes a pin dir a Recorder left (e.g. of a killed daemon); does nothing if it does not exist. */
+  static releasePins(pinDir: string): void {
+    releasePins(pinDir);
   }
 
   /** Starts recording a mount namespace (nsId: its never-reused id, when known); returns the ring handle. */
@@ -91,6 +127,20 @@ export class Recorder {
     return { handle: this.addContainer(mntns, ringBytes, nsId), mntns, nsId };
   }
 
+  /** Rings found in the pin dir that still record a mount namespace and were not adopted yet. */
+  pinnedRings(): PinnedRing[] {
+    return this.core.pinnedRings();
+  }
+
+  /**
+   * Takes over the pinned ring of a mount namespace, with everything it
+   * recorded, also while no process had it; returns a handle like addContainer's.
+   */
+  adoptContainer(mntns: bigint, nsId?: bigint): number {
+    return this.core.adoptContainer(mntns, nsId);
+  }
+
+  /** Stops recording now; the ring's memory is given back off the JS thread. */
   removeContainer(handle: number): void {
     this.core.removeContainer(handle);
   }
@@ -111,7 +161,8 @@ export class Recorder {
     return this.core.hostStats();
   }
 
-  close(): void {
-    this.core.close();
+  /** Without a pinDir everything goes. With one, pins and rings stay recording unless release is set. */
+  close(opts: CloseOptions = {}): void {
+    this.core.close({ release: opts.release === true });
   }
 }
