@@ -178,8 +178,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const pinDir = opts.pinDir ?? pinDirFor(opts.runDir);
   try {
     ensureBpffs(opts.log);
-    recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes, pinDir } as ConstructorParameters<typeof Recorder>[0]);
-    for (const w of (recorder as unknown as { warnings?: string[] }).warnings ?? []) opts.log(w);
+    recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes, pinDir });
+    for (const w of recorder.warnings) opts.log(w);
   } catch (err) {
     fs.rmSync(path.join(opts.runDir, PID_FILE), { force: true });
     throw new Error(`starting the recorder: ${(err as Error).message}`);
@@ -235,11 +235,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         http.close(() => resolve());
         http.closeAllConnections();
       });
-      // TODO(pinning): hand over only when the recorder really pinned its rings.
-      const pinned = (recorder as unknown as { pinned?: boolean }).pinned === true;
-      if (opts.releaseOnExit || !pinned) {
+      if (opts.releaseOnExit) {
         await registry.archiveAll();
-        (recorder.close as (o?: { release?: boolean }) => void)({ release: true });
+        recorder.close({ release: true });
       } else {
         // The rings stay pinned and keep recording; the next daemon adopts them.
         registry.handOver();

@@ -144,11 +144,6 @@ export function hostMountNamespaces(): Set<bigint> {
   return out;
 }
 
-interface PinnedRecorder {
-  pinnedRings(): Array<{ mntns: bigint; nsId: bigint; ringBytes: number; generation: number }>;
-  adoptContainer(mntns: bigint, nsId?: bigint): number;
-}
-
 export class Registry implements RegistryApi {
   private readonly entries = new Map<string, Entry>();
   private readonly archiveDir: string;
@@ -209,9 +204,8 @@ export class Registry implements RegistryApi {
   private async restoreRunning(): Promise<void> {
     const { containers, problem } = loadRunning(this.opts.stateDir);
     if (problem) this.log(problem);
-    // TODO(pinning): the Recorder's pinnedRings/adoptContainer are landing; until then nothing is pinned.
-    const rec = this.opts.recorder as unknown as PinnedRecorder;
-    const pinned = new Map((typeof rec.pinnedRings === 'function' ? rec.pinnedRings() : []).map((r) => [`${r.mntns}/${r.nsId}`, r]));
+    const rec = this.opts.recorder;
+    const pinned = new Map(rec.pinnedRings().map((r) => [`${r.mntns}/${r.nsId}`, r]));
     const again: PersistedContainer[] = [];
     for (const c of containers) {
       if (this.entries.has(c.id)) continue; // archived after all

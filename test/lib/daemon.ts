@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pinDirFor } from '../../recorder/daemon/daemon';
+import { releasePins } from '../../recorder/recorder';
 import { repoRoot } from './procs';
 
 export interface DaemonProcess {
@@ -69,7 +70,7 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
       if (proc.exitCode === null) proc.kill('SIGTERM');
       const code = await exited;
       // Whatever the daemon left pinned (killed, or handing over) goes with the test: unpinned programs detach.
-      fs.rmSync(pinDirFor(dirs.runDir), { recursive: true, force: true });
+      releasePins(pinDirFor(dirs.runDir));
       return code;
     },
   };

@@ -1,0 +1,99 @@
+/**
+ * History that survives the daemon: a container writes a counter every 20 ms
+ * while the daemon is stopped (SIGTERM, as `systemctl restart` does) or
+ * killed (kill -9) and started again. The rings are pinned in bpffs and keep
+ * recording with no daemon; the registry is on disk; the new daemon adopts
+ * the ring: the counter runs through before, during and after the gap with
+ * no number missing, and nothing is lost.
+ */
+import test from 'ava';
+import fs from 'node:fs';
+import { connectTracerManager } from '../recorder/daemon/grpc-client';
+import { curl, DaemonProcess, startDaemonProcess, tempDirs } from './lib/daemon';
+import { startWorkload } from './lib/procs';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HAND_OVER = ['--no-discover', '--no-release-on-exit'];
+
+/** The numbers the ticker wrote, in the order the history holds them. */
+async function counter(d: DaemonProcess, id: string): Promise<number[]> {
+  const r = await curl(d.apiSocket, [`http://localhost/v1/containers/${id}/events?format=ndjson&syscall=write`]);
+  if (r.status !== 200) throw new Error(`${id}: ${r.status} ${r.body.toString()}`);
+  return r.body
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((row) => row.name === 'write')
+    .map((row) => Number(/"(\d+)\\n"/.exec(row.args)?.[1]));
+}
+
+for (const how of ['SIGTERM', 'SIGKILL'] as const) {
+  test.serial(`${how === 'SIGKILL' ? 'kill -9' : 'SIGTERM (systemctl restart)'} of the daemon: the history goes on without a hole`, async (t) => {
+    const dirs = tempDirs('sb-restart-');
+    let daemon = await startDaemonProcess(dirs, HAND_OVER);
+    const w = await startWorkload(['--unshare', 'ticker', '20']);
+    try {
+      const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+      await client.addContainer({ id: 'ticker', pid: w.pid, name: 'tick' });
+      client.close();
+      w.go();
+      await sleep(600);
+      const before = await counter(daemon, 'ticker');
+      t.true(before.length >= 10, `${before.length} writes before`);
+
+      daemon.proc.kill(how);
+      await new Promise((r) => daemon.proc.once('close', r));
+      // No daemon: the kernel goes on recording into the pinned ring.
+      await sleep(1000);
+      daemon = await startDaemonProcess(dirs, HAND_OVER);
+      t.regex(daemon.log(), /container ticker: ring re-adopted/);
+      await sleep(300);
+
+      const info = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers/tick'])).body.toString());
+      t.is(info.state, 'running');
+      t.is(info.lost, 0);
+      t.is(info.overwritten, 0);
+      const after = await counter(daemon, 'ticker');
+      t.deepEqual(after.slice(0, before.length), before, 'what was held before is still there');
+      t.true(after.length >= before.length + 40, `the second the daemon was away was recorded (${before.length} -> ${after.length} writes)`);
+      t.true(after.every((v, i) => v === i), 'the counter runs from 0 with no number missing');
+      t.log(`${how}: ${before.length} writes held before, ${after.length} after the restart, lost ${info.lost}, overwritten ${info.overwritten}`);
+      t.is(info.completeSince, JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers/tick'])).body.toString()).completeSince);
+    } finally {
+      w.kill();
+      await daemon.stop();
+      fs.rmSync(dirs.root, { recursive: true, force: true });
+    }
+  });
+}
+
+test.serial('a container that exits while no daemon runs is archived by the next one, with its whole history', async (t) => {
+  const dirs = tempDirs('sb-restart-');
+  let daemon = await startDaemonProcess(dirs, HAND_OVER);
+  const w = await startWorkload(['--unshare', 'getpid', '500']);
+  try {
+    const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+    await client.addContainer({ id: 'gone', pid: w.pid });
+    client.close();
+    daemon.proc.kill('SIGKILL');
+    await new Promise((r) => daemon.proc.once('close', r));
+    // It runs and exits with no daemon at all.
+    w.go();
+    await w.done;
+    daemon = await startDaemonProcess(dirs, HAND_OVER);
+    let info: { state: string; events: number; exitCode: number | null } | undefined;
+    for (let i = 0; i < 50 && info?.state !== 'exited'; i++) {
+      await sleep(100);
+      info = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers/gone'])).body.toString());
+    }
+    t.is(info!.state, 'exited');
+    t.is(info!.exitCode, 0, "the exit code from the kernel's record");
+    const calls = await curl(daemon.apiSocket, ['http://localhost/v1/containers/gone/events?format=ndjson&syscall=getpid']);
+    t.is(calls.body.toString().trim().split('\n').filter((l) => l.includes('"getpid"')).length, 500);
+  } finally {
+    w.kill();
+    await daemon.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
