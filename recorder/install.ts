@@ -12,6 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './cli-util';
 import { repoRoot } from './paths';
+import { pinDirFor, DEFAULT_RUN_DIR } from './daemon/daemon';
+import { releasePins } from './recorder';
 
 export const UNIT_NAME = 'straceback.service';
 export const BIN_PATH = '/usr/local/bin/straceback';
@@ -404,6 +406,18 @@ export async function uninstallCommand(opts: UninstallOptions): Promise<number> 
   if (unitRemoved && sc.live) {
     if (!opts.dryRun) systemctl(sc, ['daemon-reload']);
     out(`${did(opts.dryRun, 'run', 'ran')} systemctl daemon-reload`);
+  }
+  // The stopped daemon left its programs and rings pinned (recording) for a restart that will not come.
+  if (path.resolve(root) === '/') {
+    const pins = pinDirFor(DEFAULT_RUN_DIR);
+    if (fs.existsSync(pins)) {
+      try {
+        if (!opts.dryRun) releasePins(pins);
+        out(`${did(opts.dryRun, 'release', 'released')} the pinned BPF programs and rings in ${pins}`);
+      } catch (err) {
+        out(`kept ${pins}: ${(err as Error).message}`);
+      }
+    }
   }
   const state = under(root, '/var/lib/straceback');
   if (fs.existsSync(state)) out(`kept ${state}: the archives of exited containers (remove it yourself when they are not needed)`);
