@@ -15,6 +15,9 @@ export const KIND_CAP = 5;
 export type RecordKind = typeof KIND_ENTER | typeof KIND_EXIT | typeof KIND_SIGNAL | typeof KIND_TASK_EXIT | typeof KIND_CAP;
 
 export const ITEM_KIND_MASK = 0x0f;
+/** sb_item.arg: the argument index in the low bits, the part of a composite capture above them. */
+export const ITEM_ARG_MASK = 0x0f;
+export const ITEM_PART_SHIFT = 4;
 export const ITEM_TRUNCATED = 0x10;
 export const ITEM_FAULT = 0x20;
 export const ITEM_MORE = 0x40;
@@ -33,6 +36,11 @@ export const SIGINFO_BYTES = 48;
 export interface RawItem {
   /** Argument index 0..5. */
   arg: number;
+  /**
+   * Which piece of a composite capture (types.ts MSGHDR_PART); 0 for the
+   * others. Absent means 0.
+   */
+  part?: number;
   /** CaptureKind (recorder/syscalls/types.ts). */
   kind: number;
   truncated: boolean;
@@ -85,12 +93,13 @@ function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[]
   const items: RawItem[] = [];
   for (let i = 0; i < n && off + 4 <= end; i++) {
     const len = buf.readUInt16LE(off);
-    const arg = buf[off + 2];
+    const where = buf[off + 2];
     const type = buf[off + 3];
     const start = off + 4;
     if (start + len > end) break;
     items.push({
-      arg,
+      arg: where & ITEM_ARG_MASK,
+      part: where >> ITEM_PART_SHIFT,
       kind: type & ITEM_KIND_MASK,
       truncated: (type & ITEM_TRUNCATED) !== 0,
       fault: (type & ITEM_FAULT) !== 0,

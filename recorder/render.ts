@@ -213,14 +213,14 @@ export function renderEvent(ev: SyscallEvent, table: SyscallTable, opts: RenderO
   const name = info ? info.name : syscallName(table, ev.nr);
   const prefix = wallTime(ev.bootNs, opts, opts.utc ?? false) + head(ev);
   const limit = opts.stringLimit ?? 32;
-  if (ev.resumed) return prefix + '<... ' + name + ' resumed>) ' + decodeReturn(ev, name, table.arch, d);
+  if (ev.resumed) return prefix + '<... ' + name + ' resumed>) ' + decodeReturn(ev, name, table.arch, d, limit);
   const call = prefix + (openers[ev.nr] ?? name + '(') + argsWith(d, ev, info, limit, table.arch);
   // exit and exit_group never return: strace shows them as "= ?".
   if (ev.unfinished) return name === 'exit_group' || name === 'exit' ? call + ') = ?' : call + ' <unfinished ...>';
   const dur = formatDuration(ev.durNs ?? 0n);
   const ret = ev.ret ?? 0n;
   if ((!d || d.ret === 'dec') && ret >= 0n && ret < 4096n) return call + SMALL_RETURN_MIDDLES[Number(ret)] + dur;
-  return call + ') ' + decodeReturn(ev, name, table.arch, d) + capsSuffix(ret, ev.caps) + ' ' + dur;
+  return call + ') ' + decodeReturn(ev, name, table.arch, d, limit) + capsSuffix(ret, ev.caps) + ' ' + dur;
 }
 
 const EPERM = -1n;

@@ -578,3 +578,383 @@ test('decodeArgs reports whether strace would continue with ", " before <unfinis
   ev.ret = undefined;
   t.deepEqual(decodeArgs(d, ev, 'x86_64', 32), { text: 'SIG_BLOCK, [USR1]', open: true });
 });
+
+// --- data the kernel writes back, option values, msghdr, pollfd, clone_args, envp -------------
+// Expected lines are strace 6.1's for the same calls (test/helpers outputs and small C programs),
+// with its pointers replaced by the ones given here.
+
+const i32le = (...vals: number[]) => {
+  const buf = Buffer.alloc(4 * vals.length);
+  vals.forEach((v, i) => buf.writeInt32LE(v, 4 * i));
+  return buf;
+};
+const IN = CaptureKind.MEM_IN;
+const OUT = CaptureKind.MEM_OUT;
+
+test('socklen: the length passed in, and the one written back when it differs', (t) => {
+  const sin = Buffer.alloc(16);
+  sin.writeUInt16LE(2, 0);
+  sin.writeUInt16BE(56600, 2);
+  sin.set([127, 0, 0, 1], 4);
+  const addr = '{sa_family=AF_INET, sin_port=htons(56600), sin_addr=inet_addr("127.0.0.1")}';
+  const recv = (ulen: number, back: Buffer | undefined, ret: number) =>
+    call('recvfrom', [4, 0x1000, 64, 0, 0x2000, 0x3000], ret, [
+      item(5, IN, i32le(ulen)),
+      ...(ret >= 0 ? [item(1, CaptureKind.BUF_OUT, b('hi')), item(4, CaptureKind.SOCKADDR_OUT, back ?? sin)] : []),
+    ]);
+  t.is(line(recv(16, sin, 2)), `recvfrom(4, "hi", 64, 0, ${addr}, [16]) = 2`);
+  t.is(line(recv(128, sin, 2)), `recvfrom(4, "hi", 64, 0, ${addr}, [128 => 16]) = 2`);
+  // the kernel copied 4 bytes of a 16-byte address: strace decodes the 4
+  t.is(line(recv(4, sin, 2)), 'recvfrom(4, "hi", 64, 0, {sa_family=AF_INET, sa_data="\\335\\30"}, [4 => 16]) = 2');
+  t.is(line(recv(16, undefined, -11)), 'recvfrom(4, 0x1000, 64, 0, 0x2000, [16]) = -1 EAGAIN (Resource temporarily unavailable)');
+  t.is(line(call('recvfrom', [3, 0x1000, 64, 0x40, 0, 0], -11, [item(5, IN, b(''), { fault: true })])), 'recvfrom(3, 0x1000, 64, MSG_DONTWAIT, NULL, NULL) = -1 EAGAIN (Resource temporarily unavailable)');
+  const un = Buffer.from([1, 0]);
+  t.is(line(call('accept', [8, 0x1000, 0x2000], 11, [item(2, IN, i32le(110)), item(1, CaptureKind.SOCKADDR_OUT, un)])), 'accept(8, {sa_family=AF_UNIX}, [110 => 2]) = 11');
+  t.is(
+    line(call('accept4', [8, 0x1000, 0x2000, 0o4000], 13, [item(2, IN, i32le(110)), item(1, CaptureKind.SOCKADDR_OUT, un)])),
+    'accept4(8, {sa_family=AF_UNIX}, [110 => 2], SOCK_NONBLOCK) = 13',
+  );
+  t.is(line(call('getsockname', [4, 0x1000, 0x2000], 0, [item(2, IN, i32le(16)), item(1, CaptureKind.SOCKADDR_OUT, sin)])), `getsockname(4, ${addr}, [16]) = 0`);
+});
+
+test('socketpair, prlimit64, getrlimit and getrandom: what the kernel wrote back', (t) => {
+  t.is(line(call('socketpair', [1, 1, 0, 0x1000], 0, [item(3, OUT, i32le(5, 6))])), 'socketpair(AF_UNIX, SOCK_STREAM, 0, [5, 6]) = 0');
+  t.is(line(call('socketpair', [1, 1, 0, 0], -14)), 'socketpair(AF_UNIX, SOCK_STREAM, 0, NULL) = -1 EFAULT (Bad address)');
+  t.is(
+    line(call('socketpair', [99, 1, 0, 0x7ffd5f23e9e4], -97)),
+    'socketpair(0x63 /* AF_??? */, SOCK_STREAM, 0, 0x7ffd5f23e9e4) = -1 EAFNOSUPPORT (Address family not supported by protocol)',
+  );
+  t.is(
+    line(call('prlimit64', [0, 3, 0, 0x1000], 0, [item(3, OUT, u64le(8192n * 1024n, -1n))])),
+    'prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0',
+  );
+  t.is(
+    line(call('prlimit64', [0, 7, 0x1000, 0x2000], 0, [item(2, IN, u64le(1024n, 4096n)), item(3, OUT, u64le(20000n, 20000n))])),
+    'prlimit64(0, RLIMIT_NOFILE, {rlim_cur=1024, rlim_max=4*1024}, {rlim_cur=20000, rlim_max=20000}) = 0',
+  );
+  t.is(line(call('prlimit64', [0, 99, 0, 0x7ffd5f23e7f0], -22)), 'prlimit64(0, 0x63 /* RLIMIT_??? */, NULL, 0x7ffd5f23e7f0) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('getrlimit', [4, 0x1000], 0, [item(1, OUT, u64le(0n, -1n))])), 'getrlimit(RLIMIT_CORE, {rlim_cur=0, rlim_max=RLIM64_INFINITY}) = 0');
+  t.is(
+    line(call('getrandom', [0x1000, 8, 0], 8, [item(0, CaptureKind.BUF_OUT, b([0x27, 0x25, 0xd4, 0x52, 0x13, 0x4a, 0x81, 0xba]))])),
+    'getrandom("\\x27\\x25\\xd4\\x52\\x13\\x4a\\x81\\xba", 8, 0) = 8',
+  );
+  const rnd = Buffer.from('0fe941e3022b2155dbfef15993146fd64c127322a5be971bba8013fe7381e5fcaabbccddeeff0011', 'hex');
+  t.is(
+    line(call('getrandom', [0x1000, 40, 1], 40, [item(0, CaptureKind.BUF_OUT, rnd.subarray(0, 40))])),
+    'getrandom("\\x0f\\xe9\\x41\\xe3\\x02\\x2b\\x21\\x55\\xdb\\xfe\\xf1\\x59\\x93\\x14\\x6f\\xd6\\x4c\\x12\\x73\\x22\\xa5\\xbe\\x97\\x1b\\xba\\x80\\x13\\xfe\\x73\\x81\\xe5\\xfc"..., 40, GRND_NONBLOCK) = 40',
+  );
+});
+
+test('setsockopt: option values as strace 6.1 prints them', (t) => {
+  const set = (level: number, name: number, len: number, data: Buffer | null, ret = 0, extra: Partial<RawItem> = {}) =>
+    line(call('setsockopt', [3, level, name, data ? 0x7ffd0000 : 0, len], ret, data ? [item(3, CaptureKind.BUF_IN, data, extra)] : []));
+  t.is(set(1, 2, 4, i32le(1)), 'setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0');
+  t.is(set(1, 13, 8, i32le(1, 5)), 'setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0');
+  t.is(set(1, 13, 4, i32le(1), -22), 'setsockopt(3, SOL_SOCKET, SO_LINGER, 0x7ffd0000, 4) = -1 EINVAL (Invalid argument)');
+  t.is(set(1, 25, 3, b('lo\0')), 'setsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, "lo\\0", 3) = 0');
+  // SO_RCVBUF is an int whatever the length: too short, the address; longer, the int
+  t.is(set(1, 8, 2, b([1, 0]), -22), 'setsockopt(3, SOL_SOCKET, SO_RCVBUF, 0x7ffd0000, 2) = -1 EINVAL (Invalid argument)');
+  t.is(set(1, 8, 4, null, -14), 'setsockopt(3, SOL_SOCKET, SO_RCVBUF, NULL, 4) = -1 EFAULT (Bad address)');
+  t.is(set(1, 8, 40, b('0123456789abcdefghijklmnopqrstuvwxyzABCD')), 'setsockopt(3, SOL_SOCKET, SO_RCVBUF, [858927408], 40) = 0');
+  t.is(set(1, 8, 4, b(''), -14, { fault: true }), 'setsockopt(3, SOL_SOCKET, SO_RCVBUF, 0x7ffd0000, 4) = -1 EFAULT (Bad address)');
+  t.is(set(6, 1, 4, i32le(1)), 'setsockopt(3, SOL_TCP, TCP_NODELAY, [1], 4) = 0');
+  t.is(set(6, 1, 2, b([1, 0]), -22), 'setsockopt(3, SOL_TCP, TCP_NODELAY, "\\1\\0", 2) = -1 EINVAL (Invalid argument)');
+  t.is(set(6, 13, 5, b('cubic')), 'setsockopt(3, SOL_TCP, TCP_CONGESTION, "cubic", 5) = 0');
+  t.is(set(0, 1, 1, b([1])), 'setsockopt(3, SOL_IP, IP_TOS, "\\1", 1) = 0');
+  t.is(set(1, 21, 16, Buffer.alloc(16)), 'setsockopt(3, SOL_SOCKET, SO_SNDTIMEO_OLD, "\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0", 16) = 0');
+  t.is(set(1, 74, 4, i32le(1)), 'setsockopt(3, SOL_SOCKET, SO_TXREHASH, [SOCK_TXREHASH_ENABLED], 4) = 0');
+  t.is(set(0, 35, 8, b([224, 0, 0, 1, 127, 0, 0, 1])), 'setsockopt(3, SOL_IP, IP_ADD_MEMBERSHIP, {imr_multiaddr=inet_addr("224.0.0.1"), imr_interface=inet_addr("127.0.0.1")}, 8) = 0');
+  t.is(set(270, 1, 4, i32le(1)), 'setsockopt(3, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, [1], 4) = 0');
+  t.is(set(270, 1, 2, b([1, 0]), -22), 'setsockopt(3, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, 0x7ffd0000, 2) = -1 EINVAL (Invalid argument)');
+  t.is(set(255, 1, 4, i32le(~(1 << 8))), 'setsockopt(3, SOL_RAW, ICMP_FILTER, ~[ICMP_ECHO], 4) = 0');
+  t.is(set(0, 51, 4, i32le(268443648), -22), 'setsockopt(3, SOL_IP, 0x33 /* IP_??? */, [268443648], 4) = -1 EINVAL (Invalid argument)');
+  const fprog = Buffer.alloc(16);
+  fprog.writeUInt16LE(1, 0);
+  fprog.writeBigUInt64LE(0x7ffc4514cca8n, 8);
+  t.is(set(1, 26, 16, fprog), 'setsockopt(3, SOL_SOCKET, SO_ATTACH_FILTER, {len=1, filter=0x7ffc4514cca8}, 16) = 0');
+});
+
+test('getsockopt: the value and the lengths before and after', (t) => {
+  const get = (level: number, name: number, ulen: number, rlen: number | undefined, value: Buffer | undefined, ret = 0) =>
+    line(
+      call('getsockopt', [3, level, name, 0x7ffd0000, 0x7ffe0000], ret, [
+        item(4, IN, i32le(ulen)),
+        ...(value ? [item(3, CaptureKind.SOCKADDR_OUT, value)] : []),
+        ...(rlen !== undefined ? [item(4, OUT, i32le(rlen))] : []),
+      ]),
+    );
+  t.is(get(1, 3, 4, 4, i32le(1)), 'getsockopt(3, SOL_SOCKET, SO_TYPE, [1], [4]) = 0');
+  t.is(get(1, 3, 8, 4, i32le(1)), 'getsockopt(3, SOL_SOCKET, SO_TYPE, [1], [8 => 4]) = 0');
+  t.is(get(1, 3, 2, 2, b([1, 0])), 'getsockopt(3, SOL_SOCKET, SO_TYPE, "\\1\\0", [2]) = 0');
+  t.is(get(1, 3, 0, 0, b('')), 'getsockopt(3, SOL_SOCKET, SO_TYPE, 0x7ffd0000, [0]) = 0');
+  t.is(get(1, 4, 4, 4, i32le(111)), 'getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0');
+  t.is(get(1, 4, 4, 4, i32le(0)), 'getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0');
+  t.is(get(1, 4, 2, 2, b([0, 0])), 'getsockopt(3, SOL_SOCKET, SO_ERROR, "\\x00\\x00", [2]) = 0');
+  t.is(get(1, 8, 2, 2, b([0, 0])), 'getsockopt(3, SOL_SOCKET, SO_RCVBUF, "\\x00\\x00", [2]) = 0');
+  t.is(get(1, 8, 4, 4, i32le(131072)), 'getsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0');
+  t.is(get(1, 74, 4, 4, i32le(1)), 'getsockopt(3, SOL_SOCKET, SO_TXREHASH, [SOCK_TXREHASH_ENABLED], [4]) = 0');
+  t.is(get(1, 13, 8, 8, i32le(1, 5)), 'getsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, [8]) = 0');
+  t.is(get(1, 17, 12, 12, i32le(20927, 0, 0)), 'getsockopt(3, SOL_SOCKET, SO_PEERCRED, {pid=20927, uid=0, gid=0}, [12]) = 0');
+  t.is(get(1, 17, 8, 8, i32le(20927, 0)), 'getsockopt(3, SOL_SOCKET, SO_PEERCRED, {pid=20927, uid=0}, [8]) = 0');
+  t.is(get(1, 25, 64, 0, b('')), 'getsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, 0x7ffd0000, [64 => 0]) = 0');
+  const info = b('\x07\0\0\0\0\0\0\x01@B\x0f\0\0\0\0\0\x18\x02\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0');
+  t.is(
+    get(6, 11, 256, 256, info),
+    'getsockopt(3, SOL_TCP, TCP_INFO, "\\7\\0\\0\\0\\0\\0\\0\\1@B\\17\\0\\0\\0\\0\\0\\30\\2\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0"..., [256]) = 0',
+  );
+  t.is(get(270, 3, 4, 4, i32le(0)), 'getsockopt(3, SOL_NETLINK, NETLINK_PKTINFO, [0], [4]) = 0');
+  t.is(get(270, 9, 8, 8, i32le(1, 0)), 'getsockopt(3, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, [1, 0], [8]) = 0');
+  t.is(get(0, 2, 1, 1, b('@')), 'getsockopt(3, SOL_IP, IP_TTL, "@", [1]) = 0');
+  t.is(get(255, 1, 4, 4, i32le(~(1 << 8))), 'getsockopt(3, SOL_RAW, ICMP_FILTER, ~[ICMP_ECHO], [4]) = 0');
+  t.is(get(1, 9999, 4, undefined, undefined, -92), 'getsockopt(3, SOL_SOCKET, 0x270f /* SO_??? */, 0x7ffd0000, [4]) = -1 ENOPROTOOPT (Protocol not available)');
+  t.is(get(0, 2, -1, undefined, undefined, -22), 'getsockopt(3, SOL_IP, IP_TTL, 0x7ffd0000, [-1]) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('getsockopt', [3, 1, 3, 0x7ffd0000, 0], -14)), 'getsockopt(3, SOL_SOCKET, SO_TYPE, 0x7ffd0000, NULL) = -1 EFAULT (Bad address)');
+  t.is(line(call('getsockopt', [3, 1, 3, 0, 0x7ffe0000], -14, [item(4, IN, i32le(4))])), 'getsockopt(3, SOL_SOCKET, SO_TYPE, NULL, [4]) = -1 EFAULT (Bad address)');
+});
+
+test('poll: the pollfd array at entry, the revents after the return value', (t) => {
+  const pfd = (...e: [number, number, number][]) => {
+    const buf = Buffer.alloc(8 * e.length);
+    e.forEach(([fd, ev, rev], i) => {
+      buf.writeInt32LE(fd, 8 * i);
+      buf.writeUInt16LE(ev, 8 * i + 4);
+      buf.writeUInt16LE(rev, 8 * i + 6);
+    });
+    return buf;
+  };
+  const poll = (n: number, given: Buffer, ret: number, back?: Buffer) =>
+    line(call('poll', [0x1000, n, 0], ret, [item(0, IN, given), ...(back ? [item(0, OUT, back)] : [])]));
+  t.is(poll(1, pfd([4, 1, 0]), 0), 'poll([{fd=4, events=POLLIN}], 1, 0) = 0 (Timeout)');
+  const three = pfd([3, 1, 0], [-1, 1, 0], [4, 5, 0]);
+  t.is(poll(3, three, 0), 'poll([{fd=3, events=POLLIN}, {fd=-1}, {fd=4, events=POLLIN|POLLOUT}], 3, 0) = 0 (Timeout)');
+  t.is(poll(1, pfd([3, 1, 0]), 1, pfd([3, 1, 1])), 'poll([{fd=3, events=POLLIN}], 1, 0) = 1 ([{fd=3, revents=POLLIN}])');
+  t.is(
+    poll(3, three, 2, pfd([3, 1, 1], [-1, 1, 0], [4, 5, 4])),
+    'poll([{fd=3, events=POLLIN}, {fd=-1}, {fd=4, events=POLLIN|POLLOUT}], 3, 0) = 2 ([{fd=3, revents=POLLIN}, {fd=4, revents=POLLOUT}])',
+  );
+  t.is(
+    poll(3, pfd([999, 1, 0], [-1, 1, 0], [4, 5, 0]), 2, pfd([999, 1, 0x20], [-1, 1, 0], [4, 5, 4])),
+    'poll([{fd=999, events=POLLIN}, {fd=-1}, {fd=4, events=POLLIN|POLLOUT}], 3, 0) = 2 ([{fd=999, revents=POLLNVAL}, {fd=4, revents=POLLOUT}])',
+  );
+  t.is(poll(1, pfd([7, 0x2001, 0]), 0), 'poll([{fd=7, events=POLLIN|POLLRDHUP}], 1, 0) = 0 (Timeout)');
+  t.is(line(call('poll', [0x1000, 0, 0], 0, [item(0, IN, b(''))])), 'poll([], 0, 0) = 0 (Timeout)');
+  t.is(line(call('poll', [0, 0, 0], 0)), 'poll(NULL, 0, 0) = 0 (Timeout)');
+  t.is(line(call('poll', [8, 1, 0], -14, [item(0, IN, b(''), { fault: true })])), 'poll(0x8, 1, 0) = -1 EFAULT (Bad address)');
+  const forty = pfd(...Array.from({ length: 40 }, (): [number, number, number] => [8, 4, 0]));
+  t.is(poll(40, forty, 0), `poll([${new Array(32).fill('{fd=8, events=POLLOUT}').join(', ')}, ...], 40, 0) = 0 (Timeout)`);
+});
+
+test('clone3: struct clone_args, and what the kernel wrote back through it', (t) => {
+  const args = (f: Partial<Record<'flags' | 'pidfd' | 'child_tid' | 'parent_tid' | 'exit_signal' | 'stack' | 'stack_size' | 'tls', bigint>>, size = 88) => {
+    const buf = Buffer.alloc(Math.min(size, 128));
+    const order = ['flags', 'pidfd', 'child_tid', 'parent_tid', 'exit_signal', 'stack', 'stack_size', 'tls'] as const;
+    order.forEach((k, i) => buf.writeBigUInt64LE(f[k] ?? 0n, 8 * i));
+    return buf;
+  };
+  const clone3 = (buf: Buffer, size: number, ret: number, back: RawItem[] = []) => line(call('clone3', [0x1000, size], ret, [item(0, IN, buf), ...back]));
+  t.is(clone3(args({ exit_signal: 17n }), 88, 9718), 'clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = 9718');
+  t.is(clone3(args({ exit_signal: 17n }, 64).subarray(0, 64), 64, 9720), 'clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 64) = 9720');
+  t.is(line(call('clone3', [0x7ffd5f23e620, 32], -22, [item(0, IN, Buffer.alloc(32))])), 'clone3(0x7ffd5f23e620, 32) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('clone3', [0, 88], -14)), 'clone3(NULL, 88) = -1 EFAULT (Bad address)');
+  const pidfd = args({ flags: 0x101000n, pidfd: 0x7ffd5f23e61cn, parent_tid: 0x7ffd5f23e618n, exit_signal: 17n });
+  t.is(
+    clone3(pidfd, 88, 9719, [item(0, OUT, i32le(14))]),
+    'clone3({flags=CLONE_PIDFD|CLONE_PARENT_SETTID, pidfd=0x7ffd5f23e61c, parent_tid=0x7ffd5f23e618, exit_signal=SIGCHLD, stack=NULL, stack_size=0} => {pidfd=[14], parent_tid=[9719]}, 88) = 9719',
+  );
+  const thread = args({
+    flags: 0x3d0f00n,
+    child_tid: 0x7fe4ff2f4990n,
+    parent_tid: 0x7fe4ff2f4990n,
+    stack: 0x7fe4feaf4000n,
+    stack_size: 0x7fff80n,
+    tls: 0x7fe4ff2f46c0n,
+  });
+  t.is(
+    clone3(thread, 88, 9722),
+    'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7fe4ff2f4990, parent_tid=0x7fe4ff2f4990, exit_signal=0, stack=0x7fe4feaf4000, stack_size=0x7fff80, tls=0x7fe4ff2f46c0} => {parent_tid=[9722]}, 88) = 9722',
+  );
+  // larger than strace's struct: its zero tail says nothing, a non-zero one is shown
+  t.is(clone3(args({ exit_signal: 17n }, 96), 96, 9721), 'clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 96) = 9721');
+  const tail = args({ exit_signal: 17n }, 96);
+  tail[90] = 1;
+  t.is(
+    clone3(tail, 96, -7),
+    'clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0, /* bytes 88..95 */ "\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00"}, 96) = -1 E2BIG (Argument list too long)',
+  );
+});
+
+test('execve: envp as a count of variables', (t) => {
+  const count = (n: number, end = 0) => {
+    const buf = Buffer.alloc(8);
+    buf.writeUInt32LE(n, 0);
+    buf.writeUInt32LE(end, 4);
+    return buf;
+  };
+  const exec = (envp: number, it?: RawItem) =>
+    line(call('execve', [0x1000, 0x2000, envp], -2, [item(0, CaptureKind.STR, b('/nonexistent')), item(1, CaptureKind.ARGV, b('x')), ...(it ? [it] : [])]));
+  const enoent = '-1 ENOENT (No such file or directory)';
+  t.is(exec(0x7ffd5f23e588, item(2, IN, count(0))), `execve("/nonexistent", ["x"], 0x7ffd5f23e588 /* 0 vars */) = ${enoent}`);
+  t.is(exec(0x7ffd5f23e570, item(2, IN, count(1))), `execve("/nonexistent", ["x"], 0x7ffd5f23e570 /* 1 var */) = ${enoent}`);
+  t.is(exec(0x7ffd5f23e550, item(2, IN, count(3))), `execve("/nonexistent", ["x"], 0x7ffd5f23e550 /* 3 vars */) = ${enoent}`);
+  t.is(exec(0), `execve("/nonexistent", ["x"], NULL) = ${enoent}`);
+  t.is(exec(8, item(2, IN, b(''), { fault: true })), `execve("/nonexistent", ["x"], 0x8) = ${enoent}`);
+  t.is(exec(0x7f9373c73ff0, item(2, IN, count(2, 1))), `execve("/nonexistent", ["x"], 0x7f9373c73ff0 /* 2 vars, unterminated */) = ${enoent}`);
+  // past the kernel side's count limit
+  t.is(exec(0x7ffd0000, item(2, IN, count(4096, 2))), `execve("/nonexistent", ["x"], 0x7ffd0000 /* 4096+ vars */) = ${enoent}`);
+});
+
+test('sendmsg and recvmsg: struct msghdr with its iovecs and control messages', (t) => {
+  const P = { HEADER: 0, NAME: 1, IOV: 2, DATA: 3, CONTROL: 4 };
+  const header = (f: { name?: bigint; namelen?: number; iov?: bigint; iovlen?: bigint; control?: bigint; controllen?: bigint; flags?: number }) => {
+    const buf = Buffer.alloc(56);
+    buf.writeBigUInt64LE(f.name ?? 0n, 0);
+    buf.writeInt32LE(f.namelen ?? 0, 8);
+    buf.writeBigUInt64LE(f.iov ?? 0n, 16);
+    buf.writeBigUInt64LE(f.iovlen ?? 0n, 24);
+    buf.writeBigUInt64LE(f.control ?? 0n, 32);
+    buf.writeBigUInt64LE(f.controllen ?? 0n, 40);
+    buf.writeUInt32LE(f.flags ?? 0, 48);
+    return buf;
+  };
+  const iovecs = (...v: [bigint, bigint][]) => u64le(...v.flat());
+  const part = (kind: number, p: number, data: Buffer, extra: Partial<RawItem> = {}) => item(1, kind, data, { part: p, ...extra });
+  const digits = '0123456789012345678901234567890123456789';
+
+  t.is(
+    line(
+      call('sendmsg', [5, 0x1000, 0], 4, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 1n })),
+        part(IN, P.IOV, iovecs([0x3000n, 4n])),
+        part(IN, P.DATA, b('pong')),
+      ]),
+    ),
+    'sendmsg(5, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="pong", iov_len=4}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 4',
+  );
+  t.is(
+    line(
+      call('sendmsg', [3, 0x1000, 0], 45, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 2n })),
+        part(IN, P.IOV, iovecs([0x3000n, 5n], [0x4000n, 40n])),
+        part(IN, P.DATA, b('hello')),
+        part(IN, P.DATA, b(digits)),
+      ]),
+    ),
+    'sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}, {iov_base="01234567890123456789012345678901"..., iov_len=40}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 45',
+  );
+  // recvmsg: the data received spreads over the iovecs
+  t.is(
+    line(
+      call('recvmsg', [4, 0x1000, 0], 45, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 2n })),
+        part(OUT, P.HEADER, header({ iov: 0x2000n, iovlen: 2n })),
+        part(OUT, P.IOV, iovecs([0x3000n, 8n], [0x4000n, 64n])),
+        part(OUT, P.DATA, b('hello012')),
+        part(OUT, P.DATA, b(digits.slice(3))),
+      ]),
+    ),
+    'recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello012", iov_len=8}, {iov_base="34567890123456789012345678901234"..., iov_len=64}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = 45',
+  );
+  t.is(
+    line(call('recvmsg', [4, 0x1000, 0x40], -11, [part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 2n }))])),
+    'recvmsg(4, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)',
+  );
+  t.is(line(call('recvmsg', [4, 0, 0x40], -14)), 'recvmsg(4, NULL, MSG_DONTWAIT) = -1 EFAULT (Bad address)');
+  // control messages: file descriptors passed
+  const rights = (a: number, bb: number) => Buffer.concat([u64le(24n), i32le(1, 1, a, bb)]);
+  t.is(
+    line(
+      call('sendmsg', [3, 0x1000, 0], 5, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 1n, control: 0x5000n, controllen: 24n })),
+        part(IN, P.IOV, iovecs([0x3000n, 5n])),
+        part(IN, P.DATA, b('hello')),
+        part(IN, P.CONTROL, rights(0, 1)),
+      ]),
+    ),
+    'sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}], msg_iovlen=1, msg_control=[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[0, 1]}], msg_controllen=24, msg_flags=0}, 0) = 5',
+  );
+  t.is(
+    line(
+      call('recvmsg', [4, 0x1000, 0x40000000], 5, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 1n, control: 0x5000n, controllen: 64n })),
+        part(OUT, P.HEADER, header({ iov: 0x2000n, iovlen: 1n, control: 0x5000n, controllen: 24n, flags: 0x40000000 })),
+        part(OUT, P.IOV, iovecs([0x3000n, 8n])),
+        part(OUT, P.DATA, b('hello')),
+        part(OUT, P.CONTROL, rights(5, 6)),
+      ]),
+    ),
+    'recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=8}], msg_iovlen=1, msg_control=[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5, 6]}], msg_controllen=24, msg_flags=MSG_CMSG_CLOEXEC}, MSG_CMSG_CLOEXEC) = 5',
+  );
+  // an address: given (sendmsg), and received with the length passed in shown (recvmsg)
+  const sin = (port: number) => {
+    const buf = Buffer.alloc(16);
+    buf.writeUInt16LE(2, 0);
+    buf.writeUInt16BE(port, 2);
+    buf.set([127, 0, 0, 1], 4);
+    return buf;
+  };
+  t.is(
+    line(
+      call('sendmsg', [8, 0x1000, 0], 5, [
+        part(IN, P.HEADER, header({ name: 0x6000n, namelen: 16, iov: 0x2000n, iovlen: 1n })),
+        part(IN, P.NAME, sin(33331)),
+        part(IN, P.IOV, iovecs([0x3000n, 5n])),
+        part(IN, P.DATA, b('hello')),
+      ]),
+    ),
+    'sendmsg(8, {msg_name={sa_family=AF_INET, sin_port=htons(33331), sin_addr=inet_addr("127.0.0.1")}, msg_namelen=16, msg_iov=[{iov_base="hello", iov_len=5}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 5',
+  );
+  t.is(
+    line(
+      call('recvmsg', [7, 0x1000, 0], 5, [
+        part(IN, P.HEADER, header({ name: 0x6000n, namelen: 128, iov: 0x2000n, iovlen: 1n })),
+        part(OUT, P.HEADER, header({ name: 0x6000n, namelen: 16, iov: 0x2000n, iovlen: 1n })),
+        part(OUT, P.NAME, sin(46118)),
+        part(OUT, P.IOV, iovecs([0x3000n, 8n])),
+        part(OUT, P.DATA, b('hello')),
+      ]),
+    ),
+    'recvmsg(7, {msg_name={sa_family=AF_INET, sin_port=htons(46118), sin_addr=inet_addr("127.0.0.1")}, msg_namelen=128 => 16, msg_iov=[{iov_base="hello", iov_len=8}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 5',
+  );
+  // a datagram longer than the buffer
+  t.is(
+    line(
+      call('recvmsg', [7, 0x1000, 0], 8, [
+        part(IN, P.HEADER, header({ name: 0x6000n, namelen: 16, iov: 0x2000n, iovlen: 1n })),
+        part(OUT, P.HEADER, header({ name: 0x6000n, namelen: 16, iov: 0x2000n, iovlen: 1n, flags: 0x20 })),
+        part(OUT, P.NAME, sin(46118)),
+        part(OUT, P.IOV, iovecs([0x3000n, 8n])),
+        part(OUT, P.DATA, b('01234567')),
+      ]),
+    ),
+    'recvmsg(7, {msg_name={sa_family=AF_INET, sin_port=htons(46118), sin_addr=inet_addr("127.0.0.1")}, msg_namelen=16, msg_iov=[{iov_base="01234567", iov_len=8}], msg_iovlen=1, msg_controllen=0, msg_flags=MSG_TRUNC}, 0) = 8',
+  );
+  // more iovecs than strace shows; a NULL base; an unreadable iovec array; an unreadable msghdr
+  const many = Array.from({ length: 32 }, (): [bigint, bigint] => [0x3000n, 1n]);
+  t.is(
+    line(
+      call('sendmsg', [3, 0x1000, 0], 40, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 40n })),
+        part(IN, P.IOV, iovecs(...many), { truncated: true }),
+        ...many.map(() => part(IN, P.DATA, b('h'))),
+      ]),
+    ),
+    `sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[${new Array(32).fill('{iov_base="h", iov_len=1}').join(', ')}, ...], msg_iovlen=40, msg_controllen=0, msg_flags=0}, 0) = 40`,
+  );
+  t.is(
+    line(
+      call('sendmsg', [3, 0x1000, 0], -14, [
+        part(IN, P.HEADER, header({ iov: 0x2000n, iovlen: 3n })),
+        part(IN, P.IOV, iovecs([0x3000n, 1n], [0n, 1n], [0x3000n, 1n])),
+        part(IN, P.DATA, b('h')),
+        part(IN, P.DATA, b('')),
+        part(IN, P.DATA, b('h')),
+      ]),
+    ),
+    'sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="h", iov_len=1}, {iov_base=NULL, iov_len=1}, {iov_base="h", iov_len=1}], msg_iovlen=3, msg_controllen=0, msg_flags=0}, 0) = -1 EFAULT (Bad address)',
+  );
+  t.is(
+    line(call('sendmsg', [3, 0x1000, 0], -14, [part(IN, P.HEADER, header({ iov: 8n, iovlen: 3n })), part(IN, P.IOV, b(''), { fault: true })])),
+    'sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=0x8, msg_iovlen=3, msg_controllen=0, msg_flags=0}, 0) = -1 EFAULT (Bad address)',
+  );
+  t.is(line(call('sendmsg', [3, 8, 0], -14, [part(IN, P.HEADER, b(''), { fault: true })])), 'sendmsg(3, 0x8, 0) = -1 EFAULT (Bad address)');
+});

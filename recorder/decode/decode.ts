@@ -10,6 +10,7 @@ import { signalName } from './signals';
 import { errnoInfo } from './errno';
 import { DecodeCtx, Kind, KINDS, printOpenFlags } from './kinds';
 import { SYSCALL_ARGS, SYSCALL_RETURNS } from './table';
+import { printRevents } from './structs';
 import { flags, hexU, octU } from './xlat';
 
 interface Step {
@@ -60,6 +61,7 @@ const ctx: DecodeCtx = {
   args: [],
   item: [undefined, undefined, undefined, undefined, undefined, undefined],
   argv: [],
+  items: [],
   done: false,
   ret: 0n,
   failed: false,
@@ -74,10 +76,11 @@ function fill(ev: SyscallEvent, arch: Arch, limit: number): DecodeCtx {
   for (let i = 0; i < 6; i++) item[i] = undefined;
   if (c.argv.length) c.argv.length = 0;
   const items: RawItem[] = ev.items;
+  c.items = items;
   for (let j = 0; j < items.length; j++) {
     const it = items[j];
     if (it.kind === CaptureKind.ARGV) c.argv.push(it);
-    else if (it.arg < 6) item[it.arg] = it;
+    else if (it.arg < 6 && !it.part) item[it.arg] = it;
   }
   c.done = !ev.unfinished && ev.ret !== undefined;
   c.ret = ev.ret ?? 0n;
@@ -135,8 +138,28 @@ function errorReturn(n: number): string {
   return RESTARTS.has(n) ? `= ? ${e.name} (${e.message})` : `= -1 ${e.name} (${e.message})`;
 }
 
+/**
+ * What strace prints in parentheses after a return value when it comes from
+ * captured data rather than from the value: poll's revents,
+ * [{fd=4, revents=POLLIN}]. Undefined for other calls, or when nothing was
+ * captured. Rows keep it (EventRow.retDetail), since they keep no items.
+ */
+export function returnDetail(ev: SyscallEvent, d: Decoder | undefined, limit = 32): string | undefined {
+  if (!d || d.ret !== 'poll' || ev.ret === undefined || ev.ret <= 0n) return undefined;
+  for (const it of ev.items) {
+    if (it.arg === 0 && it.kind === CaptureKind.MEM_OUT && !it.fault) return printRevents(it.data, limit);
+  }
+  return undefined;
+}
+
 /** The return value of a call that returned, as strace prints it ("= 3", "= -1 ENOENT (...)", "= 0x7f..."). */
-export function decodeReturn(ev: SyscallEvent, name: string, arch: Arch = 'x86_64', d: Decoder | undefined = decoders.get(name)): string {
+export function decodeReturn(
+  ev: SyscallEvent,
+  name: string,
+  arch: Arch = 'x86_64',
+  d: Decoder | undefined = decoders.get(name),
+  limit = 32,
+): string {
   const style = d ? d.ret : 'dec';
   const ret = ev.ret ?? 0n;
   if (style === 'dec' && ret >= 0n && ret < 4096n) return SMALL_RETURNS[Number(ret)];
@@ -172,8 +195,11 @@ export function decodeReturn(ev: SyscallEvent, name: string, arch: Arch = 'x86_6
       const name = SCHED_POLICIES.get(Number(ret));
       return name ? `= ${ret} (${name})` : '= ' + ret.toString();
     }
-    case 'poll':
-      return ret === 0n ? '= 0 (Timeout)' : '= ' + ret.toString();
+    case 'poll': {
+      if (ret === 0n) return '= 0 (Timeout)';
+      const detail = returnDetail(ev, d, limit);
+      return detail ? `= ${ret} (${detail})` : '= ' + ret.toString();
+    }
     default:
       return '= ' + ret.toString();
   }

@@ -12,15 +12,20 @@
  * pointer, as strace shows it.
  */
 import type { RawItem } from '../records';
-import type { Arch } from '../syscalls/types';
+import { CaptureKind, ENVP_ITEM, type Arch } from '../syscalls/types';
 import * as K from './consts';
+import { msghdrNamelen, msghdrPieces, printMsghdr } from './msghdr';
 import { printSignal, printSigset } from './signals';
 import { printSockaddr } from './sockaddr';
-import { quoteBytes } from './strings';
+import { printGetsockopt, printSetsockopt } from './sockopt';
+import { quoteBytes, quoteHex } from './strings';
 import {
+  printCloneArgs,
+  printCloneArgsResult,
   printDev,
   printFileMode,
   printIntPair,
+  printPollfds,
   printRlimit,
   printSigaction,
   printStat,
@@ -35,8 +40,10 @@ export interface DecodeCtx {
   arch: Arch;
   /** Raw argument registers (missing ones read as 0). */
   args: bigint[];
-  /** The captured item of each argument index, if any (ARGV items excepted). */
+  /** The captured item of each argument index, if any (ARGV items and the parts of composite captures excepted). */
   item: (RawItem | undefined)[];
+  /** All the event's items, entry's first (for arguments captured at entry and at exit, or in parts). */
+  items: RawItem[];
   /** execve argv entries, in order. */
   argv: RawItem[];
   /** The exit was recorded. */
@@ -89,6 +96,24 @@ export function ptr(v: bigint): string {
 function data(c: DecodeCtx, i: number): RawItem | undefined {
   const it = c.item[i];
   return it && !it.fault ? it : undefined;
+}
+
+/**
+ * The item of argument i of this kind and part (MEM_IN: the entry capture,
+ * MEM_OUT: the exit capture of a MEM_INOUT, ARRAY_INOUT... argument), faulted or not.
+ */
+function captured(c: DecodeCtx, i: number, kind: number, part = 0): RawItem | undefined {
+  const items = c.items;
+  for (let j = 0; j < items.length; j++) {
+    const it = items[j];
+    if (it.arg === i && it.kind === kind && (it.part ?? 0) === part) return it;
+  }
+  return undefined;
+}
+
+/** The C int at the start of an item, if it holds one. */
+function intOf(it: RawItem | undefined): number | undefined {
+  return it && !it.fault && it.data.length >= 4 ? it.data.readInt32LE(0) : undefined;
 }
 
 /** Output data of argument i: only after a successful call. */
@@ -180,6 +205,8 @@ function sockoptName(level: number, name: number): string {
       return xval(K.IPV6_OPTIONS, name, 'IPV6_???');
     case 270:
       return xval(K.NETLINK_OPTIONS, name, 'NETLINK_???');
+    case 255: // SOL_RAW
+      return name === 1 ? 'ICMP_FILTER' : `${hexU(name >>> 0)} /* RAW_??? */`;
     default:
       return String(name);
   }
@@ -432,8 +459,16 @@ const K_: Record<string, Kind> = {
   buf_out: {
     exit: true,
     print: (c, i) => {
-      const it = outData(c, i);
+      const it = arg(c, i) === 0n ? undefined : outData(c, i);
       return it ? quoteBytes(it.data, c.limit, it.truncated) : ptr(arg(c, i));
+    },
+  },
+  /** The same, every byte in hex (getrandom's, as strace shows them). */
+  buf_out_hex: {
+    exit: true,
+    print: (c, i) => {
+      const it = arg(c, i) === 0n ? undefined : outData(c, i);
+      return it ? quoteHex(it.data, c.limit, it.truncated) : ptr(arg(c, i));
     },
   },
   /** Output path (getcwd). */
@@ -567,8 +602,36 @@ const K_: Record<string, Kind> = {
       return s + ']';
     },
   },
-  /** envp: strace counts the variables ("/* 12 vars *\/"); the count is not captured, so the pointer alone. */
-  envp: { print: (c, i) => ptr(arg(c, i)) },
+  /**
+   * envp: strace counts the variables, 0x7ffd... /* 12 vars *\/. The kernel
+   * side counts at most ENVP_MAX; more show as "4096+ vars".
+   */
+  envp: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = data(c, i);
+      if (!it || it.data.length < 8) return ptr(v);
+      const n = it.data.readUInt32LE(0);
+      const end = it.data.readUInt32LE(4);
+      if (end === ENVP_ITEM.CAPPED) return `${ptr(v)} /* ${n}+ vars */`;
+      return `${ptr(v)} /* ${n} var${n === 1 ? '' : 's'}${end === ENVP_ITEM.UNTERMINATED ? ', unterminated' : ''} */`;
+    },
+  },
+  /** clone3's struct clone_args, and at return what the kernel wrote back through it: => {pidfd=[5], parent_tid=[42]}. */
+  clone3_args: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const size = arg(c, i + 1);
+      const it = captured(c, i, CaptureKind.MEM_IN);
+      const text = it && !it.fault ? printCloneArgs(it.data, size) : undefined;
+      if (!text) return ptr(v);
+      if (!c.done || c.failed) return text;
+      const pidfd = captured(c, i, CaptureKind.MEM_OUT);
+      return text + printCloneArgsResult(it!.data, size, pidfd && !pidfd.fault ? pidfd.data : undefined, c.ret);
+    },
+  },
   wait_status: {
     exit: true,
     print: (c, i) => {
@@ -586,6 +649,7 @@ const K_: Record<string, Kind> = {
   sched_policy: { print: valueOf(K.SCHED_POLICIES, 'SCHED_???') },
   rlimit_resource: { print: valueOf(K.RLIMITS, 'RLIMIT_???') },
   rlimit_in: { print: struct((d) => printRlimit(d), false) },
+  rlimit_out: { exit: true, print: struct((d) => printRlimit(d), true) },
   rusage_who: { print: valueOf(K.RUSAGE_WHO, 'RUSAGE_???') },
   prctl_option: { print: (c, i) => xval(K.PRCTL_OPTIONS, u32(arg(c, i)), 'PR_???') },
   prctl_rest: { print: (c) => prctlRest(c) },
@@ -616,6 +680,18 @@ const K_: Record<string, Kind> = {
   timespec_in: { print: struct((d) => printTimespec(d), false) },
   timespec_out: { exit: true, print: struct((d) => printTimespec(d), true) },
 
+  /** poll's array of struct pollfd, nfds (the next argument) long. */
+  pollfds: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const nfds = u32(arg(c, i + 1));
+      if (nfds === 0) return '[]';
+      const it = captured(c, i, CaptureKind.MEM_IN);
+      return (it && !it.fault && printPollfds(it.data, nfds, c.limit)) || ptr(v);
+    },
+  },
+
   // signals
   sigset_in: {
     print: (c, i) => {
@@ -645,25 +721,43 @@ const K_: Record<string, Kind> = {
       return it && it.data.length ? printSockaddr(it.data, Number(BigInt.asUintN(32, arg(c, i + 1)))) : ptr(v);
     },
   },
-  /** Output sockaddr (accept, getsockname, recvfrom). */
+  /**
+   * Output sockaddr (accept, getsockname, recvfrom), its length in the next
+   * argument: as long as the shorter of the length passed in and the one
+   * written back.
+   */
   sockaddr_out: {
     exit: true,
     print: (c, i) => {
       const v = arg(c, i);
       if (v === 0n) return 'NULL';
       const it = outData(c, i);
-      return it && it.data.length ? printSockaddr(it.data) : ptr(v);
+      const passed = captured(c, i + 1, CaptureKind.MEM_IN);
+      if (!it || passed?.fault) return ptr(v);
+      const ulen = intOf(passed);
+      const n = ulen === undefined ? it.data.length : Math.min(ulen, it.data.length);
+      return n >= 2 ? printSockaddr(it.data, n) : ptr(v);
     },
   },
-  /** The socklen_t the kernel wrote back: [16] (the length passed in is not captured). */
+  /**
+   * The socklen_t after the call: [16], or [110 => 2] when the kernel wrote
+   * back another length than was passed in; [16] alone when the call failed.
+   */
   socklen_out: {
     exit: true,
     print: (c, i) => {
       const v = arg(c, i);
       if (v === 0n) return 'NULL';
-      const it = outData(c, i - 1);
-      if (!it || arg(c, i - 1) === 0n) return ptr(v);
-      return `[${it.data.length}]`;
+      if (arg(c, i - 1) === 0n) return ptr(v);
+      const passed = captured(c, i, CaptureKind.MEM_IN);
+      const back = outData(c, i - 1);
+      if (passed?.fault) return ptr(v);
+      const ulen = intOf(passed);
+      // Recorded without the length passed in: the one written back alone.
+      if (ulen === undefined) return back ? `[${back.data.length}]` : ptr(v);
+      if (!back) return `[${ulen}]`;
+      const rlen = back.data.length;
+      return ulen === rlen ? `[${rlen}]` : `[${ulen} => ${rlen}]`;
     },
   },
   msg_flags: { print: flagsOf(K.MSG_FLAGS, 'MSG_???') },
@@ -671,6 +765,64 @@ const K_: Record<string, Kind> = {
   // strace's unknown level comment has two question marks.
   sockopt_level: { print: valueOf(K.SOCKET_LEVELS, 'SOL_??') },
   sockopt_name: { print: (c, i) => sockoptName(i32(arg(c, 1)), i32(arg(c, i))) },
+  /** setsockopt's optval, its length in the next argument. */
+  sockopt_set: {
+    print: (c, i) => {
+      const it = data(c, i);
+      const value = it && { data: it.data, cut: it.truncated };
+      return printSetsockopt(i32(arg(c, 1)), i32(arg(c, 2)), arg(c, i), i32(arg(c, i + 1)), value, c.limit);
+    },
+  },
+  /** getsockopt's optval after the call, by the lengths in the next argument before and after. */
+  sockopt_get: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      const ulen = intOf(captured(c, i + 1, CaptureKind.MEM_IN));
+      const rlen = intOf(captured(c, i + 1, CaptureKind.MEM_OUT));
+      if (arg(c, i + 1) === 0n || ulen === undefined || c.failed || rlen === undefined) return ptr(v);
+      const it = outData(c, i);
+      const value = it && { data: it.data, cut: it.truncated };
+      return printGetsockopt(i32(arg(c, 1)), i32(arg(c, 2)), v, ulen, rlen, value, c.limit);
+    },
+  },
+  /** getsockopt's optlen: [4], or [8 => 4] when the kernel wrote back another length. */
+  sockopt_get_len: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const ulen = intOf(captured(c, i, CaptureKind.MEM_IN));
+      if (ulen === undefined) return ptr(v);
+      const rlen = c.failed ? undefined : intOf(captured(c, i, CaptureKind.MEM_OUT));
+      if (rlen === undefined || rlen === ulen) return `[${ulen}]`;
+      return `[${ulen} => ${rlen}]`;
+    },
+  },
+  /** sendmsg's struct msghdr, with its iovecs' data and control messages. */
+  msghdr_in: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      return printMsghdr(msghdrPieces(c.items, i, CaptureKind.MEM_IN), undefined, undefined, c.limit) ?? ptr(v);
+    },
+  },
+  /**
+   * recvmsg's struct msghdr after the call: what was received, bounded by
+   * the return value; {msg_namelen=N} alone when the call failed.
+   */
+  msghdr_out: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const entry = captured(c, i, CaptureKind.MEM_IN);
+      const namelen = entry && !entry.fault ? msghdrNamelen(entry.data) : undefined;
+      if (namelen === undefined) return ptr(v);
+      if (c.failed) return `{msg_namelen=${namelen}}`;
+      return printMsghdr(msghdrPieces(c.items, i, CaptureKind.MEM_OUT), namelen, c.ret, c.limit) ?? ptr(v);
+    },
+  },
 };
 
 export const KINDS: Readonly<Record<string, Kind>> = K_;

@@ -53,3 +53,15 @@ export function quoteBytes(data: Uint8Array, limit = Infinity, truncated = false
   if (truncated || data.length > n) s += '...';
   return s;
 }
+
+const HEX_ESCAPE: string[] = Array.from({ length: 256 }, (_, c) => '\\x' + c.toString(16).padStart(2, '0'));
+
+/** quoteBytes with every byte as a \x escape: strace's QUOTE_FORCE_HEX ("\x27\x25\xd4"). */
+export function quoteHex(data: Uint8Array, limit = Infinity, truncated = false): string {
+  const n = Math.min(data.length, limit);
+  let s = '"';
+  for (let i = 0; i < n; i++) s += HEX_ESCAPE[data[i]];
+  s += '"';
+  if (truncated || data.length > n) s += '...';
+  return s;
+}

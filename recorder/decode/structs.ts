@@ -3,10 +3,10 @@
  * as strace prints them by default (abbreviated where strace abbreviates).
  */
 import type { Arch } from '../syscalls/types';
-import { FILE_TYPES, S_IFMT } from './consts';
+import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, FILE_TYPES, S_IFMT } from './consts';
 import { printSignal, printSigset } from './signals';
-import { quoteBytes } from './strings';
-import { flags64, mode03o, valueNames } from './xlat';
+import { quoteBytes, quoteHex } from './strings';
+import { Xlat64, flags, flags64, flagsWide, hexU, mode03o, valueNames } from './xlat';
 
 function dv(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -188,4 +188,141 @@ export function printRlimit(data: Uint8Array): string | undefined {
   if (data.length < 16) return undefined;
   const v = dv(data);
   return `{rlim_cur=${printRlimValue(v.getBigUint64(0, true))}, rlim_max=${printRlimValue(v.getBigUint64(8, true))}}`;
+}
+
+/** Bits of struct pollfd's events and revents (asm-generic/poll.h), in strace's order. */
+export const POLL_FLAGS: readonly (readonly [number, string])[] = [
+  [0x0001, 'POLLIN'],
+  [0x0002, 'POLLPRI'],
+  [0x0004, 'POLLOUT'],
+  [0x0008, 'POLLERR'],
+  [0x0010, 'POLLHUP'],
+  [0x0020, 'POLLNVAL'],
+  [0x0040, 'POLLRDNORM'],
+  [0x0080, 'POLLRDBAND'],
+  [0x0100, 'POLLWRNORM'],
+  [0x0200, 'POLLWRBAND'],
+  [0x0400, 'POLLMSG'],
+  [0x1000, 'POLLREMOVE'],
+  [0x2000, 'POLLRDHUP'],
+  [0x8000, 'POLL_BUSY_LOOP'],
+];
+
+/**
+ * poll's array as given: [{fd=4, events=POLLIN}, {fd=-1}], nfds entries of
+ * which data holds the first (8 bytes each), at most limit shown.
+ */
+export function printPollfds(data: Uint8Array, nfds: number, limit: number): string | undefined {
+  if (nfds === 0) return '[]';
+  if (data.length < 8) return undefined;
+  const v = dv(data);
+  const have = data.length >> 3;
+  const parts: string[] = [];
+  for (let i = 0; i < nfds; i++) {
+    if (i >= limit || i >= have) {
+      parts.push('...');
+      break;
+    }
+    const fd = v.getInt32(8 * i, true);
+    parts.push(fd < 0 ? `{fd=${fd}}` : `{fd=${fd}, events=${flags(POLL_FLAGS, v.getUint16(8 * i + 4, true), 'POLL???')}}`);
+  }
+  return '[' + parts.join(', ') + ']';
+}
+
+/**
+ * What strace adds after poll's return value: the entries with revents set,
+ * [{fd=4, revents=POLLIN}], at most limit of them; undefined if none.
+ */
+export function printRevents(data: Uint8Array, limit: number): string | undefined {
+  const v = dv(data);
+  const parts: string[] = [];
+  for (let i = 0; i + 8 <= data.length; i += 8) {
+    const revents = v.getUint16(i + 6, true);
+    if (!revents) continue;
+    if (parts.length >= limit) {
+      parts.push('...');
+      break;
+    }
+    // strace builds this part with sprintflags, which has no comment for unknown bits.
+    const f = flags(POLL_FLAGS, revents, '');
+    parts.push(`{fd=${v.getInt32(i, true)}, revents=${f.endsWith(' /*  */') ? f.slice(0, -7) : f}}`);
+  }
+  return parts.length ? '[' + parts.join(', ') + ']' : undefined;
+}
+
+/** clone3's flags: clone(2)'s and the bits only clone3 takes. */
+const CLONE3_FLAGS: Xlat64 = [
+  ...CLONE_FLAGS.map(([v, n]) => [BigInt(v), n] as const),
+  [0x80n, 'CLONE_NEWTIME'],
+  [0x100000000n, 'CLONE_CLEAR_SIGHAND'],
+  [0x200000000n, 'CLONE_INTO_CGROUP'],
+];
+
+/** offsetofend(struct clone_args, tls) and sizeof(struct clone_args) as strace 6.1 knows it. */
+const CLONE_ARGS_MIN = 64;
+export const CLONE_ARGS_SIZE = 88;
+
+function addr64(v: bigint): string {
+  return v === 0n ? 'NULL' : '0x' + v.toString(16);
+}
+
+/**
+ * struct clone_args as strace prints it at entry: data holds the first bytes
+ * of the size the caller gave. Undefined when strace shows the pointer (a
+ * size below 64 bytes, or too little captured).
+ */
+export function printCloneArgs(data: Uint8Array, size: bigint): string | undefined {
+  const fetch = size < BigInt(CLONE_ARGS_SIZE) ? Number(size) : CLONE_ARGS_SIZE;
+  if (fetch < CLONE_ARGS_MIN || data.length < fetch) return undefined;
+  // Fields past the size given read as zero.
+  const whole = new Uint8Array(CLONE_ARGS_SIZE);
+  whole.set(data.subarray(0, fetch));
+  const v = dv(whole);
+  const f = (i: number): bigint => v.getBigUint64(8 * i, true);
+  const fl = f(0);
+  let s = `{flags=${flagsWide(CLONE3_FLAGS, fl, 'CLONE_???')}`;
+  if (fl & BigInt(CLONE_PIDFD)) s += `, pidfd=${addr64(f(1))}`;
+  if (fl & BigInt(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) s += `, child_tid=${addr64(f(2))}`;
+  if (fl & BigInt(CLONE_PARENT_SETTID)) s += `, parent_tid=${addr64(f(3))}`;
+  const sig = f(4);
+  s += `, exit_signal=${sig < 0x7fffffffn ? printSignal(Number(sig)) : sig.toString()}`;
+  s += `, stack=${addr64(f(5))}, stack_size=${hexU(f(6))}`;
+  if (fl & BigInt(CLONE_SETTLS)) s += `, tls=${addr64(f(7))}`;
+  const setTid = f(8);
+  const setTidSize = f(9);
+  // The tids behind set_tid are not captured: strace shows them as an array, here the address stands.
+  if (setTid || setTidSize) s += `, set_tid=${addr64(setTid)}, set_tid_size=${setTidSize}`;
+  if (fetch > 80 && (f(10) || fl & 0x200000000n)) s += `, cgroup=${f(10)}`;
+  if (size > BigInt(CLONE_ARGS_SIZE)) s += nonzeroTail(data, size);
+  return s + '}';
+}
+
+/**
+ * ", /* bytes 88..95 *\/ \"\\x00...\"" when a clone_args larger than strace
+ * knows has non-zero bytes past it (those captured), "" otherwise.
+ */
+function nonzeroTail(data: Uint8Array, size: bigint): string {
+  const end = Number(size < 4096n ? size : 4096n);
+  const tail = data.subarray(CLONE_ARGS_SIZE, Math.min(end, data.length));
+  if (!tail.some((b) => b !== 0)) return '';
+  return `, /* bytes ${CLONE_ARGS_SIZE}..${CLONE_ARGS_SIZE + tail.length - 1} */ ${quoteHex(tail)}`;
+}
+
+/**
+ * What strace prints after clone3's struct at exit, " => {pidfd=[5],
+ * parent_tid=[1234]}", from the flags, the pidfd written back (undefined if
+ * not captured) and the new task's id; "" when nothing.
+ */
+export function printCloneArgsResult(data: Uint8Array, size: bigint, pidfd: Uint8Array | undefined, tid: bigint): string {
+  if (data.length < 8) return '';
+  const fl = dv(data).getBigUint64(0, true);
+  const parts: string[] = [];
+  if (fl & BigInt(CLONE_PIDFD)) {
+    const at = data.length >= 16 ? dv(data).getBigUint64(8, true) : 0n;
+    parts.push(`pidfd=${pidfd && pidfd.length >= 4 ? `[${dv(pidfd).getInt32(0, true)}]` : addr64(at)}`);
+  }
+  if (fl & BigInt(CLONE_PARENT_SETTID)) parts.push(`parent_tid=[${tid}]`);
+  const tail = size > BigInt(CLONE_ARGS_SIZE) ? nonzeroTail(data, size) : '';
+  if (tail) parts.push(tail.slice(2));
+  return parts.length ? ` => {${parts.join(', ')}}` : '';
 }

@@ -101,7 +101,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   epoll_wait: ['fd', 'ptr_out', 'int', 'int'],
   epoll_pwait: ['fd', 'ptr_out', 'int', 'int', 'ptr', 'size'],
   signalfd4: ['fd', 'ptr', 'size', 'sfd_flags'],
-  poll: ['ptr', 'uint', 'int'],
+  poll: ['pollfds', 'uint', 'int'],
   ppoll: ['ptr', 'uint', 'timespec_in', 'ptr', 'size'],
 
   // --- processes ------------------------------------------------------------------------
@@ -141,7 +141,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   waitid: ['waitid_which', 'pid', 'ptr_out', 'wait_options', 'ptr'],
   // Register positions of x86_64; clone_tls and clone_ctid take arm64's from the context.
   clone: ['clone_stack@1', 'clone_flags@0', 'clone_ptid@2', 'clone_tls@4', 'clone_ctid@3'],
-  clone3: ['ptr', 'size'],
+  clone3: ['clone3_args', 'size'],
   execve: ['path', 'argv', 'envp'],
   execveat: ['dirfd', 'path', 'argv', 'envp', 'at_flags'],
   prctl: ['prctl_option', 'prctl_rest'],
@@ -155,13 +155,13 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   sched_getscheduler: ['pid'],
   sched_get_priority_max: ['sched_policy'],
   sched_get_priority_min: ['sched_policy'],
-  prlimit64: ['pid', 'rlimit_resource', 'rlimit_in', 'ptr_out'],
-  getrlimit: ['rlimit_resource', 'ptr_out'],
+  prlimit64: ['pid', 'rlimit_resource', 'rlimit_in', 'rlimit_out'],
+  getrlimit: ['rlimit_resource', 'rlimit_out'],
   setrlimit: ['rlimit_resource', 'rlimit_in'],
   getrusage: ['rusage_who', 'ptr_out'],
   unshare: ['unshare_flags'],
   setns: ['fd', 'unshare_flags'],
-  getrandom: ['ptr_out', 'size', 'getrandom_flags'],
+  getrandom: ['buf_out_hex', 'size', 'getrandom_flags'],
   pidfd_open: ['pid', 'pidfd_flags'],
   pidfd_send_signal: ['fd', 'signal', 'ptr', 'uint'],
   uname: ['uname_out'],
@@ -205,7 +205,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
 
   // --- sockets ------------------------------------------------------------------------------------
   socket: ['sock_domain', 'sock_type', 'sock_proto'],
-  socketpair: ['sock_domain', 'sock_type', 'sock_proto', 'pipe_fds'],
+  socketpair: ['sock_domain', 'sock_type', 'uint', 'pipe_fds'],
   bind: ['fd', 'sockaddr_in', 'int'],
   connect: ['fd', 'sockaddr_in', 'int'],
   listen: ['fd', 'int'],
@@ -215,11 +215,11 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   getpeername: ['fd', 'sockaddr_out', 'socklen_out'],
   sendto: ['fd', 'buf_in', 'size', 'msg_flags', 'sockaddr_in', 'int'],
   recvfrom: ['fd', 'buf_out', 'size', 'msg_flags', 'sockaddr_out', 'socklen_out'],
-  sendmsg: ['fd', 'ptr', 'msg_flags'],
-  recvmsg: ['fd', 'ptr_out', 'msg_flags'],
+  sendmsg: ['fd', 'msghdr_in', 'msg_flags'],
+  recvmsg: ['fd', 'msghdr_out', 'msg_flags'],
   shutdown: ['fd', 'shutdown_how'],
-  setsockopt: ['fd', 'sockopt_level', 'sockopt_name', 'ptr', 'int'],
-  getsockopt: ['fd', 'sockopt_level', 'sockopt_name', 'ptr_out', 'ptr_out'],
+  setsockopt: ['fd', 'sockopt_level', 'sockopt_name', 'sockopt_set', 'int'],
+  getsockopt: ['fd', 'sockopt_level', 'sockopt_name', 'sockopt_get', 'sockopt_get_len'],
 };
 
 /** How a return value is shown when not in decimal. */

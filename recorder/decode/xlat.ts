@@ -85,3 +85,22 @@ export function flags64(table: Xlat, value: bigint, unknown: string, zero = '0')
   if (bar >= 0) return `${low.slice(0, bar)}|0x${(high | BigInt(low.slice(bar + 1))).toString(16)}`;
   return `${low}|0x${high.toString(16)}`;
 }
+
+/** [value, name] with 64-bit values, for flags() of tables that name bits above 31. */
+export type Xlat64 = readonly (readonly [bigint, string])[];
+
+/** flags() for a table with 64-bit values (clone3's flags). */
+export function flagsWide(table: Xlat64, value: bigint, unknown: string, zero = '0'): string {
+  let rest = BigInt.asUintN(64, value);
+  if (rest === 0n) return zero;
+  let out = '';
+  for (const [bit, name] of table) {
+    if (bit !== 0n && (rest & bit) === bit) {
+      out = out ? out + '|' + name : name;
+      rest &= ~bit;
+      if (rest === 0n) break;
+    }
+  }
+  if (!out) return `0x${rest.toString(16)} /* ${unknown} */`;
+  return rest ? `${out}|0x${rest.toString(16)}` : out;
+}

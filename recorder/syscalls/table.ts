@@ -10,10 +10,13 @@ import {
   CaptureKindName,
   ENTER_KINDS,
   EXIT_KINDS,
+  SIZED_KINDS,
   SyscallArg,
   SyscallInfo,
   SyscallRow,
   SyscallTable,
+  VARIABLE_AT_ENTRY,
+  VARIABLE_AT_EXIT,
 } from './types';
 import { X86_64_SYSCALLS } from './x86_64';
 
@@ -26,7 +29,6 @@ export const SB_DESC_EXIT_ITEMS = 0x02;
 /** Some item of that phase is a string: its length is known only by reading it (bpf/record.h). */
 export const SB_DESC_ENTER_STRINGS = 0x04;
 export const SB_DESC_EXIT_STRINGS = 0x08;
-const STRING_KINDS: ReadonlySet<number> = new Set<number>([CaptureKind.STR, CaptureKind.ARGV, CaptureKind.STR_OUT]);
 /** Largest captured item (SB_ITEM_MAX). */
 export const SB_ITEM_MAX = 4096;
 const MAX_ARGS = 6;
@@ -47,6 +49,10 @@ export function hostArch(): Arch {
   }
 }
 
+function kindName(kind: number): string {
+  return Object.keys(CaptureKind).find((k) => CaptureKind[k as CaptureKindName] === kind) ?? String(kind);
+}
+
 function parseArg(call: string, spec: string): SyscallArg {
   let decl = spec;
   let capture: number = CaptureKind.NONE;
@@ -61,8 +67,8 @@ function parseArg(call: string, spec: string): SyscallArg {
     capture = CaptureKind[kindName as CaptureKindName];
     if (bytes !== undefined) size = Number(bytes);
   }
-  const isMem = capture === CaptureKind.MEM_IN || capture === CaptureKind.MEM_OUT;
-  if (isMem !== (size !== undefined)) throw new Error(`syscall ${call}: '${spec}': size goes with MEM_IN/MEM_OUT only`);
+  const sized = SIZED_KINDS.has(capture);
+  if (sized !== (size !== undefined)) throw new Error(`syscall ${call}: '${spec}': a size goes with ${[...SIZED_KINDS].map(kindName).join('/')} only`);
   if (size !== undefined && !(Number.isInteger(size) && size > 0 && size <= SB_ITEM_MAX)) {
     throw new Error(`syscall ${call}: '${spec}': size out of range`);
   }
@@ -131,7 +137,8 @@ export function encodeDescTable(table: SyscallTable): Buffer {
       buf.writeUInt16LE(arg.size ?? 0, off + 8 + 2 * i);
       if (ENTER_KINDS.has(arg.capture)) flags |= SB_DESC_ENTER_ITEMS;
       if (EXIT_KINDS.has(arg.capture)) flags |= SB_DESC_EXIT_ITEMS;
-      if (STRING_KINDS.has(arg.capture)) flags |= ENTER_KINDS.has(arg.capture) ? SB_DESC_ENTER_STRINGS : SB_DESC_EXIT_STRINGS;
+      if (VARIABLE_AT_ENTRY.has(arg.capture)) flags |= SB_DESC_ENTER_STRINGS;
+      if (VARIABLE_AT_EXIT.has(arg.capture)) flags |= SB_DESC_EXIT_STRINGS;
     });
     buf.writeUInt8(info.args.length, off);
     buf.writeUInt8(flags, off + 1);

@@ -25,6 +25,28 @@ export const CaptureKind = {
   MEM_OUT: 8,
   /** NUL-terminated string at exit, if the call succeeded. */
   STR_OUT: 9,
+  // The kinds below make items of the kinds above (MEM_IN at entry, MEM_OUT at
+  // exit), several per argument for the composite ones, told apart by
+  // RawItem.part. Items carry a 4-bit kind; these are descriptor kinds only.
+  /** SyscallArg.size bytes at entry, and again at exit if the call succeeded (getsockopt's optlen). */
+  MEM_INOUT: 10,
+  /**
+   * (next argument) elements of SyscallArg.size bytes at entry, and again at
+   * exit if the call returned > 0 (poll's pollfds and their revents).
+   */
+  ARRAY_INOUT: 11,
+  /** At entry, how many pointers a NULL-terminated array holds (envp): ENVP_ITEM. */
+  ENVP: 12,
+  /** struct user_msghdr at entry, with its name, iovecs, their data and control (sendmsg): MSGHDR_PART. */
+  MSGHDR_IN: 13,
+  /** The msghdr at entry (msg_namelen passed in), and all of it at exit if the call succeeded (recvmsg). */
+  MSGHDR_OUT: 14,
+  /**
+   * clone3's struct clone_args at entry, (next argument) bytes but at most
+   * SyscallArg.size; at exit, in the parent, the pidfd the kernel wrote back
+   * (4 bytes) when the flags have CLONE_PIDFD.
+   */
+  CLONE_ARGS: 15,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -37,6 +59,12 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.SOCKADDR_IN,
   CaptureKind.ARGV,
   CaptureKind.MEM_IN,
+  CaptureKind.MEM_INOUT,
+  CaptureKind.ARRAY_INOUT,
+  CaptureKind.ENVP,
+  CaptureKind.MSGHDR_IN,
+  CaptureKind.MSGHDR_OUT,
+  CaptureKind.CLONE_ARGS,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -45,7 +73,47 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.SOCKADDR_OUT,
   CaptureKind.MEM_OUT,
   CaptureKind.STR_OUT,
+  CaptureKind.MEM_INOUT,
+  CaptureKind.ARRAY_INOUT,
+  CaptureKind.MSGHDR_OUT,
+  CaptureKind.CLONE_ARGS,
 ]);
+
+/**
+ * Kinds whose items at entry / at exit have a size known only by reading
+ * user memory: the BPF program builds those records in per-CPU scratch
+ * (SB_DESC_ENTER_STRINGS / SB_DESC_EXIT_STRINGS).
+ */
+export const VARIABLE_AT_ENTRY: ReadonlySet<number> = new Set<number>([
+  CaptureKind.STR,
+  CaptureKind.ARGV,
+  CaptureKind.ENVP,
+  CaptureKind.MSGHDR_IN,
+]);
+export const VARIABLE_AT_EXIT: ReadonlySet<number> = new Set<number>([CaptureKind.STR_OUT, CaptureKind.MSGHDR_OUT]);
+
+/** Kinds that take a byte count (' @KIND:bytes'). */
+export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
+  CaptureKind.MEM_IN,
+  CaptureKind.MEM_OUT,
+  CaptureKind.MEM_INOUT,
+  CaptureKind.ARRAY_INOUT,
+  CaptureKind.CLONE_ARGS,
+]);
+
+/** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */
+export const MSGHDR_PART = { HEADER: 0, NAME: 1, IOV: 2, DATA: 3, CONTROL: 4 } as const;
+
+/** iovecs of a msghdr captured at most (their data too), and bytes of its control data. */
+export const MSGHDR_IOV_MAX = 32;
+export const MSGHDR_CONTROL_MAX = 256;
+
+/**
+ * An ENVP item: u32 count, u32 how the count ended. Counting stops at
+ * ENVP_MAX pointers.
+ */
+export const ENVP_ITEM = { TERMINATED: 0, UNTERMINATED: 1, CAPPED: 2 } as const;
+export const ENVP_MAX = 4096;
 
 export type Arch = 'x86_64' | 'arm64';
 
@@ -58,7 +126,7 @@ export interface SyscallArg {
   type: string;
   /** CaptureKind value. */
   capture: number;
-  /** Bytes captured, for MEM_IN / MEM_OUT. */
+  /** Bytes captured (MEM_IN, MEM_OUT, MEM_INOUT), bytes per element (ARRAY_INOUT), most bytes (CLONE_ARGS). */
   size?: number;
 }
 
