@@ -179,6 +179,22 @@ const OVERRIDES = {
   'rt_sigprocmask.nset': 'MEM_IN:8', // sigset_t (the kernel insists sigsetsize == 8)
   'wait4.stat_addr': 'MEM_OUT:4', // int
   'uname.name': 'MEM_OUT:390', // struct new_utsname, 6 * 65
+  'socketpair.usockvec': 'MEM_OUT:8', // int[2]
+  'prlimit64.new_rlim': 'MEM_IN:16', // struct rlimit64
+  'prlimit64.old_rlim': 'MEM_OUT:16',
+  'getrlimit.rlim': 'MEM_OUT:16', // struct rlimit: two longs on 64-bit architectures
+  'setrlimit.rlim': 'MEM_IN:16',
+  // the socklen_t passed in, next to a SOCKADDR_OUT: strace shows it when it
+  // differs from the length written back ([110 => 2]) and when the call failed
+  'accept.upeer_addrlen': 'MEM_IN:4',
+  'accept4.upeer_addrlen': 'MEM_IN:4',
+  'getsockname.usockaddr_len': 'MEM_IN:4',
+  'getpeername.usockaddr_len': 'MEM_IN:4',
+  'recvfrom.addr_len': 'MEM_IN:4',
+  // socket option values: setsockopt's length is optlen
+  'setsockopt.optval': 'BUF_IN',
+  // random bytes the call wrote; the length is the return value
+  'getrandom.ubuf': 'BUF_OUT',
   // strings the kernel declares as plain char *
   'mount.dev_name': 'STR',
   'mount.dir_name': 'STR',
@@ -190,7 +206,10 @@ const OVERRIDES = {
   'mq_timedsend.u_msg_ptr': 'NONE',
 };
 
-const KINDS = ['NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT'];
+const KINDS = [
+  'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
+  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS',
+];
 const SB_ITEM_MAX = 4096;
 
 // ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import {
   syscallName,
   syscallTable,
 } from '../recorder/syscalls/table';
-import { Arch, CaptureKind, SyscallInfo, SyscallTable } from '../recorder/syscalls/types';
+import { Arch, CaptureKind, SIZED_KINDS, SyscallInfo, SyscallTable } from '../recorder/syscalls/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARCHES: Arch[] = ['x86_64', 'arm64'];
@@ -137,8 +137,7 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
           t.regex(next?.name ?? '', /len/i, `${where}: next argument is its length`);
           t.true((next?.type ?? '').includes('*'), `${where}: length passed by pointer`);
         }
-        const mem = arg.capture === CaptureKind.MEM_IN || arg.capture === CaptureKind.MEM_OUT;
-        t.is(mem, arg.size !== undefined, `${where}: size only with MEM_*`);
+        t.is(SIZED_KINDS.has(arg.capture), arg.size !== undefined, `${where}: a size only with the sized kinds`);
       });
     }
     // every path-taking call of the table, at least
@@ -159,7 +158,15 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
     t.is(argOf(table, 'recvfrom', 'ubuf').capture, CaptureKind.BUF_OUT);
     t.is(argOf(table, 'readlinkat', 'buf').capture, CaptureKind.BUF_OUT);
     t.is(argOf(table, 'mq_timedsend', 'u_msg_ptr').capture, CaptureKind.NONE);
-    t.is(argOf(table, 'getrandom', 'ubuf').capture, CaptureKind.NONE);
+    t.is(argOf(table, 'getrandom', 'ubuf').capture, CaptureKind.BUF_OUT);
+    t.is(argOf(table, 'setsockopt', 'optval').capture, CaptureKind.BUF_IN);
+    t.deepEqual(argOf(table, 'socketpair', 'usockvec'), { name: 'usockvec', type: 'int *', capture: CaptureKind.MEM_OUT, size: 8 });
+    t.is(argOf(table, 'prlimit64', 'old_rlim').capture, CaptureKind.MEM_OUT);
+    t.is(argOf(table, 'prlimit64', 'new_rlim').capture, CaptureKind.MEM_IN);
+    // the socklen_t passed in, which strace shows next to the one written back
+    for (const [name, len] of [['accept', 'upeer_addrlen'], ['accept4', 'upeer_addrlen'], ['recvfrom', 'addr_len'], ['getsockname', 'usockaddr_len']]) {
+      t.deepEqual([argOf(table, name, len).capture, argOf(table, name, len).size], [CaptureKind.MEM_IN, 4], `${arch} ${name}.${len}`);
+    }
     t.is(argOf(table, 'execveat', 'argv').capture, CaptureKind.ARGV);
     t.is(argOf(table, 'execveat', 'envp').capture, CaptureKind.NONE);
     t.is(argOf(table, 'clock_nanosleep', 'rqtp').size, 16);
@@ -210,8 +217,9 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
 
     const recvfrom = decodeDesc(buf, call(table, 'recvfrom').nr);
     t.is(recvfrom.nargs, 6);
-    t.is(recvfrom.flags, SB_DESC_EXIT_ITEMS);
-    t.deepEqual(recvfrom.kind, [0, CaptureKind.BUF_OUT, 0, 0, CaptureKind.SOCKADDR_OUT, 0]);
+    t.is(recvfrom.flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS);
+    t.deepEqual(recvfrom.kind, [0, CaptureKind.BUF_OUT, 0, 0, CaptureKind.SOCKADDR_OUT, CaptureKind.MEM_IN]);
+    t.is(recvfrom.size[5], 4);
 
     const sendto = decodeDesc(buf, call(table, 'sendto').nr);
     t.deepEqual(sendto.kind, [0, CaptureKind.BUF_IN, 0, 0, CaptureKind.SOCKADDR_IN, 0]);
