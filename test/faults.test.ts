@@ -124,3 +124,18 @@ test('bpffs not mounted: the daemon mounts it and starts', async (t) => {
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('no kernel BTF: the daemon refuses to start and says what the kernel lacks', async (t) => {
+  const dirs = tempDirs('sb-nobtf-');
+  const empty = `${dirs.root}/empty`;
+  fs.writeFileSync(empty, '');
+  // A private mount namespace where the kernel's BTF reads as an empty file; the host's is untouched.
+  const wrapper = ['unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', `mount --bind ${empty} /sys/kernel/btf/vmlinux && exec "$@"`, 'sh'];
+  try {
+    const err = await t.throwsAsync(startDaemonProcess(dirs, ['--no-discover'], wrapper));
+    t.regex(err!.message, /daemon exited with 1/);
+    t.regex(err!.message, /kernel's BTF \(\/sys\/kernel\/btf\/vmlinux\) is empty: .*CONFIG_DEBUG_INFO_BTF=y/);
+  } finally {
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});

@@ -132,6 +132,22 @@ function ensureBpffs(log: (line: string) => void): void {
   log(`bpffs was not mounted at ${BPFFS}: mounted it`);
 }
 
+export const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
+
+/** The CO-RE programs are relocated against the kernel's BTF: without it nothing can load. */
+function checkBtf(): void {
+  let size = 0;
+  try {
+    size = fs.statSync(KERNEL_BTF).size;
+  } catch {
+    size = -1;
+  }
+  // sysfs reports the real size of the BTF blob; an empty or missing file is no BTF.
+  if (size <= 0) {
+    throw new Error(`the kernel's BTF (${KERNEL_BTF}) is ${size < 0 ? 'missing' : 'empty'}: straceback's CO-RE BPF programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y`);
+  }
+}
+
 /** A group name from /etc/group, or a numeric gid. */
 export function resolveGroup(group: string): number {
   if (/^\d+$/.test(group)) return Number(group);
@@ -177,6 +193,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let recorder: Recorder;
   const pinDir = opts.pinDir ?? pinDirFor(opts.runDir);
   try {
+    checkBtf();
     ensureBpffs(opts.log);
     recorder = new Recorder({ ringBytes: opts.ringBytes, budgetBytes: opts.budgetBytes, pinDir });
     for (const w of recorder.warnings) opts.log(w);
