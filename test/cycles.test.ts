@@ -103,3 +103,40 @@ test(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RSS come 
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test('200 runc containers in a row with the hooks: all recorded, all archived, nothing left behind', async (t) => {
+  const { makeBundle, RuncContainer, tempRuncRoot } = await import('./lib/runc');
+  const dirs = tempDirs('sb-200-');
+  const daemon = await startDaemonProcess(dirs, ['--no-discover', '--ring-size', '64K']);
+  const dpid = daemon.proc.pid!;
+  const root = tempRuncRoot();
+  const env = [`STRACEBACK_RUN_DIR=${daemon.runDir}`];
+  const bundle = makeBundle(path.join(dirs.root, 'bundle'), {
+    args: ['/bin/sh', '-c', 'cat /etc/hostname > /dev/null'],
+    hooks: { prestart: [{ path: HOOK, args: ['straceback-hook', 'prestart'], env }], poststop: [{ path: HOOK, args: ['straceback-hook', 'poststop'], env }] },
+  });
+  const N = Number(process.env.CONTAINERS ?? 200);
+  try {
+    let before = { fds: 0, maps: 0, rss: 0 };
+    for (let i = 0; i < N + 5; i++) {
+      // The first five warm up; the baseline is taken after them.
+      if (i === 5) before = { fds: daemonFds(dpid), maps: await bpfMapCount(), rss: daemonRss(dpid) };
+      const r = await RuncContainer.runForeground(bundle, `c200-${i}`, { root });
+      if (r.code !== 0) t.fail(`container ${i}: exit ${r.code}: ${r.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = { fds: daemonFds(dpid), maps: await bpfMapCount(), rss: daemonRss(dpid) };
+    const list = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers'])).body.toString()).containers as Array<{ id: string; state: string; events: number }>;
+    t.log(`daemon fds ${before.fds} -> ${after.fds}; host BPF maps ${before.maps} -> ${after.maps}; daemon RSS ${MiB(before.rss)} -> ${MiB(after.rss)}`);
+    t.is(list.length, N + 5);
+    t.deepEqual(list.filter((c) => c.state !== 'exited').map((c) => c.id), [], 'all archived at poststop');
+    t.deepEqual(list.filter((c) => c.events < 3).map((c) => c.id), [], 'all recorded');
+    t.is(after.fds, before.fds, 'no file descriptor left behind');
+    t.is(after.maps, before.maps, 'no BPF map left behind');
+    t.true(after.rss < before.rss * 1.5 + 16 * 1048576, `RSS ${MiB(after.rss)} stays near ${MiB(before.rss)}`);
+  } finally {
+    await daemon.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});

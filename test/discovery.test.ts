@@ -72,8 +72,13 @@ test('a runc container started without hooks is found in the state dir, recorded
   try {
     const before = Date.now();
     c = await RuncContainer.create(b, id, { root });
+    // runc has written its state.json by the time create returns: from here discovery has one second.
+    const created = Date.now();
     await c.start();
     await waitFor('discovery', () => container(daemon, id));
+    const foundAfterMs = Date.now() - created;
+    t.log(`found ${foundAfterMs} ms after runc create returned`);
+    t.true(foundAfterMs < 1000, `found within one second (${foundAfterMs} ms)`);
     const found = await waitFor('first events', async () => {
       const info = await container(daemon, id);
       return info && info.events > 0 ? info : undefined;

@@ -33,7 +33,7 @@ export interface DaemonOptions {
    * instead of handing them over (still recording) to the next daemon.
    */
   releaseOnExit?: boolean;
-  /** How long discovery leaves a new container to its hook (default 1000 ms). */
+  /** How long discovery leaves a new container to its hook (default 250 ms). */
   discoverGraceMs?: number;
   log: (line: string) => void;
 }

@@ -24,6 +24,12 @@ import { isPodSandbox } from '../../hooks/hook';
 export const DEFAULT_STATE_ROOTS = ['/run/runc', '/run/containerd/runc', '/run/crun'];
 
 const STATE_FILES = new Set(['state.json', 'status']);
+/**
+ * How long a new state file is left to the container's hook. runc writes
+ * state.json only after the prestart hooks returned, so a hooked container
+ * is registered by then; the wait covers runtimes that write it earlier.
+ */
+const DEFAULT_GRACE_MS = 250;
 /** Parents whose children in another mount namespace are container inits. */
 const RUNTIME_PARENT = /^(runc|crun|conmon|containerd-shim.*)$/;
 
@@ -39,7 +45,7 @@ export interface DiscoveryOptions {
   roots: string[];
   /**
    * A state file is acted on only this long after it appears, so a container
-   * whose hook is registering it right now is left to the hook.
+   * whose hook is registering it right now is left to the hook (default 250 ms).
    */
   graceMs?: number;
   log?: (line: string) => void;
@@ -170,7 +176,7 @@ export class Discovery {
       this.timers.delete(t);
       this.pending.delete(file);
       void this.examine(file);
-    }, this.opts.graceMs ?? 1000);
+    }, this.opts.graceMs ?? DEFAULT_GRACE_MS);
     t.unref();
     this.timers.add(t);
   }

@@ -48,9 +48,12 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
   // 'close' comes after the last stderr data, unlike 'exit'.
   const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   const apiSocket = path.join(dirs.runDir, 'api.sock');
-  for (let i = 0; i < 200; i++) {
+  // A daemon that never came up may still have pinned its programs: they go with it.
+  const release = () => releasePins(pinDirFor(dirs.runDir));
+  for (let i = 0; i < 400; i++) {
     if (proc.exitCode !== null) {
       const code = await exited;
+      release();
       throw new Error(`daemon exited with ${code}: ${log}`);
     }
     if (READY.test(log) && fs.existsSync(apiSocket)) break;
@@ -58,7 +61,9 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
   }
   if (!READY.test(log)) {
     proc.kill('SIGKILL');
-    throw new Error(`daemon did not start: ${log}`);
+    await exited;
+    release();
+    throw new Error(`daemon did not start within 20 s: ${log}`);
   }
   return {
     ...dirs,
@@ -70,7 +75,7 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
       if (proc.exitCode === null) proc.kill('SIGTERM');
       const code = await exited;
       // Whatever the daemon left pinned (killed, or handing over) goes with the test: unpinned programs detach.
-      releasePins(pinDirFor(dirs.runDir));
+      release();
       return code;
     },
   };
