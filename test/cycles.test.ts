@@ -56,7 +56,7 @@ function daemonRss(pid: number): number {
 
 const MiB = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
-test(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RSS come back`, async (t) => {
+test.serial(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RSS come back`, async (t) => {
   const dirs = tempDirs('sb-cycles-');
   // Archives are kept small by retention, as on a busy host.
   const daemon = await startDaemonProcess(dirs, ['--no-discover', '--ring-size', '64K', '--retention', '20M']);
@@ -104,7 +104,7 @@ test(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RSS come 
   }
 });
 
-test('200 runc containers in a row with the hooks: all recorded, all archived, nothing left behind', async (t) => {
+test.serial('200 runc containers in a row with the hooks: all recorded, all archived, nothing left behind', async (t) => {
   const { makeBundle, RuncContainer, tempRuncRoot } = await import('./lib/runc');
   const dirs = tempDirs('sb-200-');
   const daemon = await startDaemonProcess(dirs, ['--no-discover', '--ring-size', '64K']);

@@ -49,7 +49,13 @@ export async function startDaemonProcess(dirs: { runDir: string; stateDir: strin
   const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   const apiSocket = path.join(dirs.runDir, 'api.sock');
   // A daemon that never came up may still have pinned its programs: they go with it.
-  const release = () => releasePins(pinDirFor(dirs.runDir));
+  const release = () => {
+    try {
+      releasePins(pinDirFor(dirs.runDir));
+    } catch {
+      // Held by another live daemon on the same run dir (the refusal tests): it is that one's.
+    }
+  };
   for (let i = 0; i < 400; i++) {
     if (proc.exitCode !== null) {
       const code = await exited;
