@@ -155,9 +155,21 @@ struct sb_cap {
  */
 struct sb_item {
 	__u16 len;
-	__u8 arg;		/* argument index 0..5 */
+	__u8 arg;		/* argument index 0..5; above SB_ITEM_PART_SHIFT, the part (below) */
 	__u8 type;		/* SB_ARG_* | SB_ITEM_* flags */
 };
+
+/*
+ * Composite captures write several items for one argument, told apart by
+ * their part: a msghdr's header, name, iovec array, the data of each iovec
+ * (one item per iovec, in order) and control data.
+ */
+#define SB_ITEM_PART_SHIFT 4
+#define SB_PART_MSG_HEADER 0
+#define SB_PART_MSG_NAME 1
+#define SB_PART_MSG_IOV 2
+#define SB_PART_MSG_DATA 3
+#define SB_PART_MSG_CONTROL 4
 
 #define SB_ITEM_KIND_MASK 0x0f
 #define SB_ITEM_TRUNCATED 0x10	/* the data went on past what was captured */
@@ -176,10 +188,32 @@ enum sb_arg_kind {
 	SB_ARG_MEM_IN = 7,	/* desc.size[i] bytes at entry */
 	SB_ARG_MEM_OUT = 8,	/* desc.size[i] bytes at exit, if the call succeeded */
 	SB_ARG_STR_OUT = 9,	/* NUL-terminated string at exit, if the call succeeded */
+	/*
+	 * The kinds below are descriptor kinds only: their items are of the
+	 * kinds above (MEM_IN at entry, MEM_OUT at exit), as item types have 4 bits.
+	 */
+	SB_ARG_MEM_INOUT = 10,	/* desc.size[i] bytes at entry, and again at exit if the call succeeded */
+	SB_ARG_ARRAY_INOUT = 11,/* (next argument) x desc.size[i] bytes at entry, again at exit if it returned > 0 */
+	SB_ARG_ENVP = 12,	/* at entry, how many pointers precede the NULL: {u32 count, u32 SB_ENVP_*} */
+	SB_ARG_MSGHDR_IN = 13,	/* struct user_msghdr and what it points to, at entry (SB_PART_MSG_*) */
+	SB_ARG_MSGHDR_OUT = 14,	/* its header at entry; all of it at exit if the call succeeded */
+	SB_ARG_CLONE_ARGS = 15,	/* (next argument) bytes at entry, at most desc.size[i]; at exit the pidfd */
 };
-#define SB_ARG_KINDS 10
+#define SB_ARG_KINDS 16
 
 #define SB_SOCKADDR_MAX 128
+
+#define SB_MSGHDR_SIZE 56	/* struct user_msghdr, 64-bit */
+#define SB_MSG_IOV_MAX 32	/* iovecs of a msghdr captured, with their data */
+#define SB_MSG_CONTROL_MAX 256	/* bytes of control data captured */
+
+/* ENVP: counting stops at SB_ENVP_MAX pointers; how the count ended. */
+#define SB_ENVP_MAX 4096
+#define SB_ENVP_TERMINATED 0	/* the NULL was found */
+#define SB_ENVP_UNTERMINATED 1	/* memory could not be read past count pointers */
+#define SB_ENVP_CAPPED 2	/* SB_ENVP_MAX pointers or more, no NULL among them */
+
+#define SB_CLONE_PIDFD 0x1000ULL	/* CLONE_PIDFD: clone3 writes a pidfd back through clone_args.pidfd */
 
 /* sb_sc_desc.flags */
 #define SB_DESC_ENTER_ITEMS 0x01	/* some argument is captured at entry */

@@ -300,10 +300,182 @@ __attribute__((noinline)) int sb_put_argv(struct sb_scratch_buf *buf, __u32 off,
 	return off;
 }
 
+#define SB_ENVP_CHUNK 64	/* pointers read at once: a 512-byte block, never across a page */
+
+/* Where sb_put_envp's walk is: kept on the stack, handed to each step. */
+struct sb_envp_walk {
+	__u64 block;	/* address of the next block */
+	__u32 chunk;	/* scratch offset of the block's copy */
+	__u32 count;	/* non-NULL slots seen (the first block's leading ones included) */
+	__u32 skip;	/* slots of the first block before envp */
+	__u32 end;	/* SB_ENVP_*, or SB_ENVP_FAULT */
+};
+#define SB_ENVP_FAULT 3	/* the first read failed */
+
+/* One block of envp: returns 1 when the walk is over. */
+static __always_inline long envp_block(struct sb_scratch_buf *buf, struct sb_envp_walk *w, __u32 index)
+{
+	__u32 lead = index == 0 ? w->skip * 8 : 0, j;
+	__u64 *chunk;
+
+	if (!buf || w->chunk > SB_ITEM_ROOM + 16)
+		return 1;
+	if (lead >= SB_ENVP_CHUNK * 8)
+		lead = 0;
+	chunk = (void *)(buf->b + w->chunk);
+	if (bpf_probe_read_user((__u8 *)chunk + lead, SB_ENVP_CHUNK * 8 - lead, (void *)(w->block + lead))) {
+		w->end = index == 0 ? SB_ENVP_FAULT : SB_ENVP_UNTERMINATED;
+		return 1;
+	}
+	for (j = 0; j < SB_ENVP_CHUNK; j++)
+		if (!chunk[j])
+			break;
+	w->count += j;
+	if (j < SB_ENVP_CHUNK) {
+		w->end = SB_ENVP_TERMINATED;
+		return 1;
+	}
+	if (w->count >= SB_ENVP_MAX + w->skip)
+		return 1;
+	w->block += SB_ENVP_CHUNK * 8;
+	return 0;
+}
+
+/* bpf_loop's step: the block copy is in this CPU's scratch, where the record is built. */
+static long envp_step(__u64 index, void *ctx)
+{
+	__u32 zero = 0;
+
+	return envp_block(bpf_map_lookup_elem(&sb_scratch, &zero), ctx, index);
+}
+
+/*
+ * envp: how many pointers come before the NULL, up to about SB_ENVP_MAX,
+ * read a 512-byte block at a time into the space after the item (unused by
+ * the record, which is built in scratch). Blocks are aligned (for an aligned
+ * envp), so a read never runs into the next page: the first one starts at
+ * envp and fills the end of its block, whose leading slots are set to count
+ * as pointers and are taken off at the end. With bpf_loop (Linux 5.17+) the
+ * verifier checks one step instead of every iteration.
+ */
+__attribute__((noinline)) int sb_put_envp(struct sb_scratch_buf *buf, __u32 off, __u32 arg, __u64 uenvp)
+{
+	__u32 skip = (uenvp & 511) / 8, c, j;
+	struct sb_envp_walk w = {
+		.block = uenvp - skip * 8,
+		.chunk = off + sizeof(struct sb_item) + 8,
+		.skip = skip,
+		.end = SB_ENVP_CAPPED,
+	};
+	struct sb_item *it;
+	__u64 *chunk;
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	it = (void *)(buf->b + off);
+	it->arg = arg;
+	it->type = SB_ARG_MEM_IN;
+	((struct sb_rec *)buf->b)->nitems++;
+	chunk = (void *)(buf->b + off + sizeof(*it) + 8);
+	for (j = 0; j < SB_ENVP_CHUNK; j++)
+		chunk[j] = ~0ULL;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		bpf_loop(SB_ENVP_MAX / SB_ENVP_CHUNK + 1, envp_step, &w, 0);
+	} else {
+		for (c = 0; c <= SB_ENVP_MAX / SB_ENVP_CHUNK; c++)
+			if (envp_block(buf, &w, c))
+				break;
+	}
+	if (w.end == SB_ENVP_FAULT) {
+		it->len = 0;
+		it->type = SB_ARG_MEM_IN | SB_ITEM_FAULT;
+		return off + sizeof(*it);
+	}
+	/* A count that reached the cap says "at least SB_ENVP_MAX", whichever block it stopped in. */
+	((__u32 *)(it + 1))[0] = w.end == SB_ENVP_CAPPED ? SB_ENVP_MAX : w.count > skip ? w.count - skip : 0;
+	((__u32 *)(it + 1))[1] = w.end;
+	it->len = 8;
+	return item_end(off, 8);
+}
+
+/*
+ * struct user_msghdr as items of one argument, by part: the header, the
+ * name, the iovec array (at most SB_MSG_IOV_MAX), each of those iovecs'
+ * data (data_max bytes in all: recvmsg's return value) and the control data.
+ * kind is the items' kind (MEM_IN at entry, MEM_OUT at exit).
+ */
+__attribute__((noinline)) int sb_put_msghdr(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
+					    __u64 umsg, __u64 data_max)
+{
+	__u32 kind = spec & 0xff, arg = (spec >> 8) & 0xf, hdr = off, iov, k, n;
+	__u64 name, iovp, iovlen, control, controllen;
+	__s32 namelen;
+	struct sb_item *it;
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_HEADER << SB_ITEM_PART_SHIFT), SB_MSGHDR_SIZE),
+			 umsg, SB_MSGHDR_SIZE);
+	it = (void *)(buf->b + hdr);
+	if (it->len != SB_MSGHDR_SIZE)
+		return off;
+	name = *(__u64 *)(buf->b + hdr + 4);
+	namelen = *(__s32 *)(buf->b + hdr + 4 + 8);
+	iovp = *(__u64 *)(buf->b + hdr + 4 + 16);
+	iovlen = *(__u64 *)(buf->b + hdr + 4 + 24);
+	control = *(__u64 *)(buf->b + hdr + 4 + 32);
+	controllen = *(__u64 *)(buf->b + hdr + 4 + 40);
+	if (name && namelen > 0)
+		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_NAME << SB_ITEM_PART_SHIFT), SB_SOCKADDR_MAX),
+				 name, namelen);
+	if (iovp && iovlen) {
+		iov = off;
+		n = iovlen > SB_MSG_IOV_MAX ? SB_MSG_IOV_MAX : iovlen;
+		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_IOV << SB_ITEM_PART_SHIFT), SB_MSG_IOV_MAX * 16),
+				 iovp, iovlen > SB_MSG_IOV_MAX ? (SB_MSG_IOV_MAX + 1) * 16 : iovlen * 16);
+		if (iov > SB_ITEM_ROOM)
+			return off;
+		it = (void *)(buf->b + iov);
+		if (it->len != n * 16)
+			n = 0;
+		for (k = 0; k < SB_MSG_IOV_MAX && k < n; k++) {
+			__u64 base = *(__u64 *)(buf->b + iov + 4 + k * 16);
+			__u64 len = *(__u64 *)(buf->b + iov + 4 + k * 16 + 8);
+
+			if (off > SB_ITEM_ROOM) {
+				((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
+				return off;
+			}
+			if (len > data_max)
+				len = data_max;
+			data_max -= len;
+			off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_DATA << SB_ITEM_PART_SHIFT), sb_buf_max),
+					 base, base ? len : 0);
+		}
+	}
+	if (control && controllen)
+		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_CONTROL << SB_ITEM_PART_SHIFT), SB_MSG_CONTROL_MAX),
+				 control, controllen);
+	return off;
+}
+
+/* clone3, in the parent: the pidfd the kernel wrote through clone_args.pidfd, if the flags asked for one. */
+__attribute__((noinline)) int sb_put_clone_pidfd(struct sb_scratch_buf *buf, __u32 off, __u32 arg, __u64 uargs)
+{
+	__u64 head[2];	/* flags, pidfd */
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	if (bpf_probe_read_user(head, sizeof(head), (void *)uargs) || !(head[0] & SB_CLONE_PIDFD) || !head[1])
+		return off;
+	return sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, arg, 4), head[1], 4);
+}
+
 /* Arguments of one event, and the bytes each captured item will take. */
 struct sb_args {
 	__u64 a[6];
 	__u64 len[6];	/* requested length of sized items (before the cap) */
+	__s64 ret;	/* at exit, the return value; 0 at entry */
 };
 
 static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc *d, __u32 i)
@@ -317,7 +489,11 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 		return SB_SOCKADDR_MAX;
 	case SB_ARG_MEM_IN:
 	case SB_ARG_MEM_OUT:
+	case SB_ARG_MEM_INOUT:
+	case SB_ARG_CLONE_ARGS:
 		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
+	case SB_ARG_ARRAY_INOUT:
+		return SB_ITEM_MAX;
 	default:
 		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
 	}
@@ -325,14 +501,23 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 
 /*
  * Fills args->len for the sized items of one phase and returns the bytes all
- * items will take, or SB_SCRATCH if some item is a string (length unknown).
- * The lengths are read once here and reused by the writer, so a process that
- * changes them meanwhile cannot make a record outgrow its reservation.
+ * items will take, or SB_SCRATCH if some item's size is known only by
+ * reading it (strings, envp, msghdr). The lengths are read once here and
+ * reused by the writer, so a process that changes them meanwhile cannot make
+ * a record outgrow its reservation. A NULL pointer has no item. Every case
+ * here has its twin in sb_put_items.
  */
-static __always_inline __u32 size_items(const volatile struct sb_sc_desc *d, __u32 nargs,
-					struct sb_args *args, __s64 ret, int at_exit)
+__attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args)
 {
-	__u32 total = 0, i;
+	__u32 nr = nr_phase & (SB_NR_MAX - 1), at_exit = nr_phase >> 16, total = 0, i, nargs;
+	const volatile struct sb_sc_desc *d = &sb_desc[nr];
+	int variable = 0;
+	__s64 ret;
+
+	if (!args)
+		return SB_SCRATCH;
+	ret = args->ret;
+	nargs = d->nargs > 6 ? 6 : d->nargs;
 
 	for (i = 0; i < 6; i++) {
 		__u8 kind = d->kind[i];
@@ -340,7 +525,7 @@ static __always_inline __u32 size_items(const volatile struct sb_sc_desc *d, __u
 		int ulen = 0;
 
 		args->len[i] = 0;
-		if (i >= nargs || kind == SB_ARG_NONE)
+		if (i >= nargs || kind == SB_ARG_NONE || !args->a[i])
 			continue;
 		switch (kind) {
 		case SB_ARG_BUF_IN:
@@ -370,9 +555,34 @@ static __always_inline __u32 size_items(const volatile struct sb_sc_desc *d, __u
 			if (next && bpf_probe_read_user(&ulen, sizeof(ulen), (void *)next) == 0 && ulen > 0)
 				n = ulen;
 			break;
+		case SB_ARG_MEM_INOUT:
+			n = d->size[i];
+			break;
+		case SB_ARG_ARRAY_INOUT:
+			if (at_exit && ret <= 0)
+				continue;
+			n = (__u64)(__u32)next * d->size[i];
+			break;
+		case SB_ARG_CLONE_ARGS:
+			if (at_exit && ret <= 0)
+				continue;
+			n = at_exit ? 4 : next;
+			break;
+		case SB_ARG_MSGHDR_OUT:
+			if (at_exit) {
+				variable = 1;
+				continue;
+			}
+			n = SB_MSGHDR_SIZE;
+			break;
+		case SB_ARG_ENVP:
+		case SB_ARG_MSGHDR_IN:
+			if (!at_exit)
+				variable = 1;
+			continue;
 		default: /* STR, ARGV, STR_OUT */
 			if ((kind == SB_ARG_STR_OUT) == !!at_exit)
-				return SB_SCRATCH;
+				variable = 1;
 			continue;
 		}
 		args->len[i] = n;
@@ -380,7 +590,7 @@ static __always_inline __u32 size_items(const volatile struct sb_sc_desc *d, __u
 			n = cap_for(kind, d, i);
 		total += sizeof(struct sb_item) + ((n + 3) & ~3U);
 	}
-	return total;
+	return variable ? SB_SCRATCH : total;
 }
 
 /*
@@ -401,7 +611,7 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		__u8 kind = d->kind[i];
 		__u64 a = args->a[i], len = args->len[i];
 
-		if (i >= nargs || kind == SB_ARG_NONE)
+		if (i >= nargs || kind == SB_ARG_NONE || !a)
 			continue;
 		if (off > SB_ITEM_ROOM) {
 			((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
@@ -425,6 +635,32 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_MEM_IN:
 			if (!at_exit)
 				off = sb_put_mem(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_MEM_INOUT:
+		case SB_ARG_ARRAY_INOUT:
+			if (!at_exit || kind == SB_ARG_MEM_INOUT || args->ret > 0)
+				off = sb_put_mem(buf, off, SPEC(at_exit ? SB_ARG_MEM_OUT : SB_ARG_MEM_IN, i, cap_for(kind, d, i)),
+						 a, len);
+			break;
+		case SB_ARG_CLONE_ARGS:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
+			else if (args->ret > 0)
+				off = sb_put_clone_pidfd(buf, off, i, a);
+			break;
+		case SB_ARG_ENVP:
+			if (!at_exit)
+				off = sb_put_envp(buf, off, i, a);
+			break;
+		case SB_ARG_MSGHDR_IN:
+			if (!at_exit)
+				off = sb_put_msghdr(buf, off, SPEC(SB_ARG_MEM_IN, i, 0), a, ~0ULL);
+			break;
+		case SB_ARG_MSGHDR_OUT:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, SB_MSGHDR_SIZE), a, len);
+			else
+				off = sb_put_msghdr(buf, off, SPEC(SB_ARG_MEM_OUT, i, 0), a, args->ret);
 			break;
 		default: /* BUF_OUT, SOCKADDR_OUT, MEM_OUT */
 			if (at_exit)
@@ -471,10 +707,11 @@ int sb_sys_enter(__u64 *ctx)
 		nargs = 6;
 	for (i = 0; i < 6; i++)
 		args.a[i] = syscall_arg(regs, i);
+	args.ret = 0;
 	base = sizeof(struct sb_enter) + nargs * 8;
 	size = base;
 	if (nr < SB_NR_MAX && (d->flags & SB_DESC_ENTER_ITEMS))
-		size += (d->flags & SB_DESC_ENTER_STRINGS) ? SB_SCRATCH : size_items(d, nargs, &args, 0, 0);
+		size += (d->flags & SB_DESC_ENTER_STRINGS) ? SB_SCRATCH : sb_size_items(nr, &args) & (2 * SB_SCRATCH - 1);
 
 	if (size <= SB_SCRATCH - 64) {
 		/* Every length is known: write straight into the ring. */
@@ -516,7 +753,7 @@ int sb_sys_enter(__u64 *ctx)
 		copy_comm(e->comm, task);
 		for (i = 0; i < 6; i++)
 			((__u64 *)(e + 1))[i] = args.a[i];
-		size_items(d, nargs, &args, 0, 0);
+		sb_size_items(nr, &args);
 		size = sb_put_items(buf, base, nr, &args) & (SB_SCRATCH - 1);
 		e->h.size = size;
 		SB_COPY_IN(entry, buf->b, size);
@@ -534,7 +771,7 @@ int sb_sys_exit(__u64 *ctx)
 	const volatile struct sb_sc_desc *d;
 	struct sb_args args;
 	__u64 ts, pos;
-	__u32 nr, tid, size, nargs, zero = 0, i;
+	__u32 nr, tid, size, zero = 0, i;
 	__u16 seq;
 
 	if (!entry)
@@ -543,12 +780,12 @@ int sb_sys_exit(__u64 *ctx)
 	nr = SB_SYSCALL_NR(regs);
 	tid = task->pid;
 	d = &sb_desc[nr & (SB_NR_MAX - 1)];
-	nargs = d->nargs > 6 ? 6 : d->nargs;
 	size = sizeof(struct sb_exit);
 	if (nr < SB_NR_MAX && ret >= 0 && (d->flags & SB_DESC_EXIT_ITEMS)) {
 		for (i = 0; i < 6; i++)
 			args.a[i] = syscall_arg(regs, i);
-		size += (d->flags & SB_DESC_EXIT_STRINGS) ? SB_SCRATCH : size_items(d, nargs, &args, ret, 1);
+		args.ret = ret;
+		size += (d->flags & SB_DESC_EXIT_STRINGS) ? SB_SCRATCH : sb_size_items(nr | (1U << 16), &args) & (2 * SB_SCRATCH - 1);
 	}
 
 	if (size <= SB_SCRATCH - 64) {
@@ -582,7 +819,7 @@ int sb_sys_exit(__u64 *ctx)
 		x->h.nargs = 0;
 		x->h.nitems = 0;
 		x->ret = ret;
-		size_items(d, nargs, &args, ret, 1);
+		sb_size_items(nr | (1U << 16), &args);
 		size = sb_put_items(buf, sizeof(struct sb_exit), nr | (1U << 16), &args) & (SB_SCRATCH - 1);
 		x->h.size = size;
 		SB_COPY_IN(entry, buf->b, size);
