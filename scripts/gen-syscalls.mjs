@@ -163,9 +163,11 @@ const OVERRIDES = {
   'getsockname.usockaddr': 'SOCKADDR_OUT',
   'getpeername.usockaddr': 'SOCKADDR_OUT',
   'recvfrom.addr': 'SOCKADDR_OUT',
-  // argv, not envp
+  // argv's strings; envp counted only, as strace shows it (0x7ffd... /* 12 vars */)
   'execve.argv': 'ARGV',
   'execveat.argv': 'ARGV',
+  'execve.envp': 'ENVP',
+  'execveat.envp': 'ENVP',
   // fixed-size structures
   'nanosleep.rqtp': 'MEM_IN:16', // struct __kernel_timespec
   'clock_nanosleep.rqtp': 'MEM_IN:16',
@@ -195,6 +197,20 @@ const OVERRIDES = {
   'setsockopt.optval': 'BUF_IN',
   // random bytes the call wrote; the length is the return value
   'getrandom.ubuf': 'BUF_OUT',
+  // getsockopt's value at exit, its length in *optlen as a sockaddr's; optlen before and after
+  'getsockopt.optval': 'SOCKADDR_OUT',
+  'getsockopt.optlen': 'MEM_INOUT:4',
+  // poll's struct pollfd[nfds] (8 bytes each): events at entry, revents at exit;
+  // ppoll's timeout at entry and the time left at exit, and its signal mask
+  'poll.ufds': 'ARRAY_INOUT:8',
+  'ppoll.ufds': 'ARRAY_INOUT:8',
+  'ppoll.tsp': 'MEM_INOUT:16', // struct __kernel_timespec
+  'ppoll.sigmask': 'MEM_IN:8', // sigset_t
+  // struct clone_args, up to 128 bytes of the size given (strace knows 88; a non-zero tail is shown)
+  'clone3.uargs': 'CLONE_ARGS:128',
+  // struct user_msghdr with its name, iovecs and their data, control data
+  'sendmsg.msg': 'MSGHDR_IN',
+  'recvmsg.msg': 'MSGHDR_OUT',
   // strings the kernel declares as plain char *
   'mount.dev_name': 'STR',
   'mount.dir_name': 'STR',
@@ -460,6 +476,11 @@ function checkArgs(arch, call, args) {
     if (kind === 'SOCKADDR_OUT') {
       if (!next || !next.type.includes('*') || !/len/i.test(next.name)) die(`${where}: next argument is not a length pointer`);
     }
+    if (kind === 'ARRAY_INOUT' || kind === 'CLONE_ARGS') {
+      if (!next || next.type.includes('*') || !/n|len|count|size/i.test(next.name)) die(`${where}: next argument is not its count or size`);
+    }
+    if (kind === 'ENVP' && a.type !== 'const char *const *') die(`${where}: type ${a.type}`);
+    if ((kind === 'MSGHDR_IN' || kind === 'MSGHDR_OUT') && !a.type.includes('msghdr')) die(`${where}: type ${a.type}`);
   });
 }
 

@@ -712,7 +712,7 @@ test('getsockopt: the value and the lengths before and after', (t) => {
   t.is(line(call('getsockopt', [3, 1, 3, 0, 0x7ffe0000], -14, [item(4, IN, i32le(4))])), 'getsockopt(3, SOL_SOCKET, SO_TYPE, NULL, [4]) = -1 EFAULT (Bad address)');
 });
 
-test('poll: the pollfd array at entry, the revents after the return value', (t) => {
+test('poll and ppoll: the pollfd array at entry, the revents (and time left) after the return value', (t) => {
   const pfd = (...e: [number, number, number][]) => {
     const buf = Buffer.alloc(8 * e.length);
     e.forEach(([fd, ev, rev], i) => {
@@ -740,6 +740,38 @@ test('poll: the pollfd array at entry, the revents after the return value', (t) 
   t.is(line(call('poll', [0x1000, 0, 0], 0, [item(0, IN, b(''))])), 'poll([], 0, 0) = 0 (Timeout)');
   t.is(line(call('poll', [0, 0, 0], 0)), 'poll(NULL, 0, 0) = 0 (Timeout)');
   t.is(line(call('poll', [8, 1, 0], -14, [item(0, IN, b(''), { fault: true })])), 'poll(0x8, 1, 0) = -1 EFAULT (Bad address)');
+  // ppoll: the timeout and the time left, the signal mask (only of 8 bytes)
+  const ts = (sec: bigint, nsec: bigint) => u64le(sec, nsec);
+  const mask = u64le(1n << 9n);
+  t.is(
+    line(call('ppoll', [0x1000, 1, 0x2000, 0, 8], 0, [item(0, IN, pfd([3, 1, 0])), item(2, IN, ts(0n, 0n)), item(2, OUT, ts(0n, 0n))])),
+    'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=0, tv_nsec=0}, NULL, 8) = 0 (Timeout)',
+  );
+  const two = pfd([3, 1, 0], [4, 4, 0]);
+  t.is(
+    line(
+      call('ppoll', [0x1000, 2, 0x2000, 0x3000, 8], 1, [
+        item(0, IN, two),
+        item(2, IN, ts(1n, 0n)),
+        item(3, IN, mask),
+        item(0, OUT, pfd([3, 1, 0], [4, 4, 4])),
+        item(2, OUT, ts(0n, 999997255n)),
+      ]),
+    ),
+    'ppoll([{fd=3, events=POLLIN}, {fd=4, events=POLLOUT}], 2, {tv_sec=1, tv_nsec=0}, [USR1], 8) = 1 ([{fd=4, revents=POLLOUT}], left {tv_sec=0, tv_nsec=999997255})',
+  );
+  t.is(
+    line(call('ppoll', [0x1000, 2, 0, 0, 8], 1, [item(0, IN, two), item(0, OUT, pfd([3, 1, 0], [4, 4, 4]))])),
+    'ppoll([{fd=3, events=POLLIN}, {fd=4, events=POLLOUT}], 2, NULL, NULL, 8) = 1 ([{fd=4, revents=POLLOUT}])',
+  );
+  t.is(
+    line(call('ppoll', [0x1000, 1, 0x2000, 0x7ffc3c748bf8, 4], -22, [item(0, IN, pfd([3, 1, 0])), item(2, IN, ts(0n, 0n)), item(3, IN, mask)])),
+    'ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=0, tv_nsec=0}, 0x7ffc3c748bf8, 4) = -1 EINVAL (Invalid argument)',
+  );
+  t.is(
+    line(call('ppoll', [0x1000, 1, 8, 0, 8], -14, [item(0, IN, pfd([3, 1, 0])), item(2, IN, b(''), { fault: true })])),
+    'ppoll([{fd=3, events=POLLIN}], 1, 0x8, NULL, 8) = -1 EFAULT (Bad address)',
+  );
   const forty = pfd(...Array.from({ length: 40 }, (): [number, number, number] => [8, 4, 0]));
   t.is(poll(40, forty, 0), `poll([${new Array(32).fill('{fd=8, events=POLLOUT}').join(', ')}, ...], 40, 0) = 0 (Timeout)`);
 });

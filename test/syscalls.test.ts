@@ -12,6 +12,7 @@ import {
   SB_DESC_ENTER_ITEMS,
   SB_DESC_ENTER_STRINGS,
   SB_DESC_EXIT_ITEMS,
+  SB_DESC_EXIT_STRINGS,
   SB_NR_MAX,
   SB_SC_DESC_SIZE,
   decodeDesc,
@@ -65,7 +66,7 @@ test('x86_64 numbers and arguments', (t) => {
   t.is(call(x, 'getpid').args.length, 0);
   t.is(call(x, 'mmap').args.length, 6);
   t.is(argOf(x, 'execve', 'argv').capture, CaptureKind.ARGV);
-  t.is(argOf(x, 'execve', 'envp').capture, CaptureKind.NONE);
+  t.is(argOf(x, 'execve', 'envp').capture, CaptureKind.ENVP);
   t.is(argOf(x, 'execve', 'filename').capture, CaptureKind.STR);
   t.is(argOf(x, 'connect', 'uservaddr').capture, CaptureKind.SOCKADDR_IN);
   t.is(argOf(x, 'write', 'buf').capture, CaptureKind.BUF_IN);
@@ -168,7 +169,14 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
       t.deepEqual([argOf(table, name, len).capture, argOf(table, name, len).size], [CaptureKind.MEM_IN, 4], `${arch} ${name}.${len}`);
     }
     t.is(argOf(table, 'execveat', 'argv').capture, CaptureKind.ARGV);
-    t.is(argOf(table, 'execveat', 'envp').capture, CaptureKind.NONE);
+    t.is(argOf(table, 'execveat', 'envp').capture, CaptureKind.ENVP);
+    const poll = arch === 'x86_64' ? 'poll' : 'ppoll'; // arm64 has ppoll only
+    t.deepEqual([argOf(table, poll, 'ufds').capture, argOf(table, poll, 'ufds').size], [CaptureKind.ARRAY_INOUT, 8]);
+    t.deepEqual([argOf(table, 'ppoll', 'tsp').capture, argOf(table, 'ppoll', 'tsp').size], [CaptureKind.MEM_INOUT, 16]);
+    t.deepEqual([argOf(table, 'getsockopt', 'optval').capture, argOf(table, 'getsockopt', 'optlen').capture], [CaptureKind.SOCKADDR_OUT, CaptureKind.MEM_INOUT]);
+    t.is(argOf(table, 'sendmsg', 'msg').capture, CaptureKind.MSGHDR_IN);
+    t.is(argOf(table, 'recvmsg', 'msg').capture, CaptureKind.MSGHDR_OUT);
+    t.deepEqual([argOf(table, 'clone3', 'uargs').capture, argOf(table, 'clone3', 'uargs').size], [CaptureKind.CLONE_ARGS, 128]);
     t.is(argOf(table, 'clock_nanosleep', 'rqtp').size, 16);
     t.is(argOf(table, 'pipe2', 'fildes').size, 8);
     t.is(argOf(table, 'rt_sigprocmask', 'nset').size, 8);
@@ -224,6 +232,14 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     const sendto = decodeDesc(buf, call(table, 'sendto').nr);
     t.deepEqual(sendto.kind, [0, CaptureKind.BUF_IN, 0, 0, CaptureKind.SOCKADDR_IN, 0]);
     t.is(sendto.flags, SB_DESC_ENTER_ITEMS);
+
+    // captured at entry and again at exit, sized: straight into the ring both times
+    t.is(decodeDesc(buf, call(table, 'ppoll').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS);
+    t.is(decodeDesc(buf, call(table, 'getsockopt').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS);
+    t.is(decodeDesc(buf, call(table, 'clone3').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS);
+    // a msghdr's size is known only by reading it: scratch at entry (sendmsg), at exit (recvmsg)
+    t.is(decodeDesc(buf, call(table, 'sendmsg').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_ENTER_STRINGS);
+    t.is(decodeDesc(buf, call(table, 'recvmsg').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS | SB_DESC_EXIT_STRINGS);
 
     const getpid = decodeDesc(buf, call(table, 'getpid').nr);
     t.deepEqual(getpid, { nargs: 0, flags: 0, kind: [0, 0, 0, 0, 0, 0], size: [0, 0, 0, 0, 0, 0] });

@@ -10,7 +10,7 @@ import { signalName } from './signals';
 import { errnoInfo } from './errno';
 import { DecodeCtx, Kind, KINDS, printOpenFlags } from './kinds';
 import { SYSCALL_ARGS, SYSCALL_RETURNS } from './table';
-import { printRevents } from './structs';
+import { printRevents, printTimespec } from './structs';
 import { flags, hexU, octU } from './xlat';
 
 interface Step {
@@ -24,6 +24,8 @@ export interface Decoder {
   /** Index of the first step strace prints at return (steps.length if none). */
   firstExit: number;
   ret: string;
+  /** Bit i set: argument i is a socket address (getsockopt's value is captured like one, and is not). */
+  addressArgs: number;
 }
 
 /** Parses a table row ("kind" or "kind@N") into steps; throws on an unknown kind. */
@@ -37,7 +39,9 @@ export function compileDecoder(name: string, row: readonly string[], ret = 'dec'
   });
   let firstExit = steps.findIndex((s) => s.kind.exit);
   if (firstExit < 0) firstExit = steps.length;
-  return { name, steps, firstExit, ret };
+  let addressArgs = 0;
+  for (const s of steps) if (s.kind === KINDS.sockaddr_in || s.kind === KINDS.sockaddr_out) addressArgs |= 1 << s.arg;
+  return { name, steps, firstExit, ret, addressArgs };
 }
 
 const decoders = new Map<string, Decoder>();
@@ -146,10 +150,16 @@ function errorReturn(n: number): string {
  */
 export function returnDetail(ev: SyscallEvent, d: Decoder | undefined, limit = 32): string | undefined {
   if (!d || d.ret !== 'poll' || ev.ret === undefined || ev.ret <= 0n) return undefined;
+  let revents: string | undefined;
+  let left: string | undefined;
   for (const it of ev.items) {
-    if (it.arg === 0 && it.kind === CaptureKind.MEM_OUT && !it.fault) return printRevents(it.data, limit);
+    if (it.kind !== CaptureKind.MEM_OUT || it.fault) continue;
+    if (it.arg === 0) revents = printRevents(it.data, limit);
+    // ppoll: the time left of its timeout
+    else if (it.arg === 2 && d.name === 'ppoll') left = printTimespec(it.data);
   }
-  return undefined;
+  if (left === undefined) return revents;
+  return revents === undefined ? 'left ' + left : revents + ', left ' + left;
 }
 
 /** The return value of a call that returned, as strace prints it ("= 3", "= -1 ENOENT (...)", "= 0x7f..."). */

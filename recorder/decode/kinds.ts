@@ -116,6 +116,18 @@ function intOf(it: RawItem | undefined): number | undefined {
   return it && !it.fault && it.data.length >= 4 ? it.data.readInt32LE(0) : undefined;
 }
 
+/**
+ * A sigset of the size in argument sizeArg: strace shows it only for a size
+ * of a word (8 bytes here) up to the kernel's sigset; else the pointer.
+ */
+function sigsetOfSize(c: DecodeCtx, i: number, sizeArg: number): string {
+  const v = arg(c, i);
+  if (v === 0n) return 'NULL';
+  const it = data(c, i);
+  const size = BigInt.asUintN(64, arg(c, sizeArg));
+  return it && size === 8n ? printSigset(it.data, 8) : ptr(v);
+}
+
 /** Output data of argument i: only after a successful call. */
 function outData(c: DecodeCtx, i: number): RawItem | undefined {
   return c.done && !c.failed ? data(c, i) : undefined;
@@ -692,16 +704,21 @@ const K_: Record<string, Kind> = {
     },
   },
 
-  // signals
-  sigset_in: {
+  /** A timespec given at entry that the kernel updates (ppoll's timeout): the value given. */
+  timespec_inout: {
     print: (c, i) => {
       const v = arg(c, i);
       if (v === 0n) return 'NULL';
-      const it = data(c, i);
-      const size = Number(BigInt.asUintN(32, arg(c, 3)));
-      return it && size >= 1 && size <= 8 ? printSigset(it.data, size) : ptr(v);
+      const it = captured(c, i, CaptureKind.MEM_IN);
+      return (it && !it.fault && printTimespec(it.data)) || ptr(v);
     },
   },
+
+  // signals
+  /** rt_sigprocmask's set, its size the fourth argument. */
+  sigset_in: { print: (c, i) => sigsetOfSize(c, i, 3) },
+  /** A signal mask whose size is the next argument (ppoll). */
+  sigmask_in: { print: (c, i) => sigsetOfSize(c, i, i + 1) },
   sigset_out: { exit: true, print: struct((d) => printSigset(d), true) },
   sigprocmask_how: { print: valueOf(K.SIGPROCMASK_HOW, 'SIG_???') },
   sigaction_in: { print: struct((d) => printSigaction(d), false) },

@@ -102,7 +102,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   epoll_pwait: ['fd', 'ptr_out', 'int', 'int', 'ptr', 'size'],
   signalfd4: ['fd', 'ptr', 'size', 'sfd_flags'],
   poll: ['pollfds', 'uint', 'int'],
-  ppoll: ['ptr', 'uint', 'timespec_in', 'ptr', 'size'],
+  ppoll: ['pollfds', 'uint', 'timespec_inout', 'sigmask_in', 'size'],
 
   // --- processes ------------------------------------------------------------------------
   getpid: [],
