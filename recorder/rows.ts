@@ -4,6 +4,7 @@
  */
 import { ExitEvent, HistoryEvent, ProcessEvent, SignalEvent, SyscallEvent, isProcessEvent } from './events';
 import { capabilityName } from './decode/caps';
+import { decoderFor, returnDetail } from './decode/decode';
 import { errnoInfo, isErrorReturn } from './decode/errno';
 import { printSiginfo } from './decode/siginfo';
 import { decodeExitStatus, endingText } from './decode/status';
@@ -44,6 +45,12 @@ export interface EventRow {
    * first refusal first. Present only when there was one.
    */
   caps?: string[];
+  /**
+   * What strace prints in parentheses after the return value when it comes
+   * from data the call wrote (poll's revents: [{fd=4, revents=POLLIN}]).
+   * Present only then.
+   */
+  retDetail?: string;
 }
 
 /**
@@ -125,11 +132,14 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
   let argv: string[] | null = null;
   let address: string | null = null;
   let port: number | null = null;
+  const d = decoderFor(name);
+  // Which captured sockaddrs are addresses: by the decode table when it has the call.
+  const addressArgs = d ? d.addressArgs : 0x3f;
   for (const it of ev.items) {
     if (it.fault) continue;
     if (it.kind === CaptureKind.STR && path === null) path = it.data.toString('latin1');
     else if (it.kind === CaptureKind.ARGV) (argv ??= []).push(it.data.toString('latin1'));
-    else if ((it.kind === CaptureKind.SOCKADDR_IN || it.kind === CaptureKind.SOCKADDR_OUT) && address === null) {
+    else if ((it.kind === CaptureKind.SOCKADDR_IN || it.kind === CaptureKind.SOCKADDR_OUT) && address === null && (addressArgs >> it.arg) & 1) {
       const sa = decodeSockaddr(it.data);
       address = sa.address;
       port = sa.port;
@@ -157,6 +167,8 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
     port,
   };
   if (ev.caps) row.caps = ev.caps.map(capabilityName);
+  const detail = returnDetail(ev, d, opts.stringLimit ?? 32);
+  if (detail !== undefined) row.retDetail = detail;
   return row;
 }
 

@@ -49,6 +49,7 @@ const ROWS: EventRow[] = [
   row(3, { nr: 42, name: 'connect', ret: 0n, error: null, path: null, address: '10.0.0.7', port: 8080, durNs: 9_223_372_036_854_775_807n }),
   row(4, { nr: 0, name: 'read', durNs: null, ret: null, error: null, unfinished: true, path: null }),
   row(5, { nr: 0, name: 'read', args: '', ret: 5n, error: null, resumed: true, durNs: null, path: null }),
+  row(6, { nr: 7, name: 'poll', args: '[{fd=4, events=POLLIN}], 1, 0', ret: 1n, error: null, path: null, retDetail: '[{fd=4, revents=POLLIN}]' }),
 ];
 
 /** A Map-backed RegistryApi that records what reaches it. */

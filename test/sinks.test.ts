@@ -18,7 +18,7 @@ import { SyscallEvent } from '../recorder/events';
 import { Recorder } from '../recorder/recorder';
 import { renderEvent, renderEvents } from '../recorder/render';
 import { EventRow, toRows } from '../recorder/rows';
-import { SyscallTable } from '../recorder/syscalls/types';
+import { CaptureKind, SyscallTable } from '../recorder/syscalls/types';
 import { SCHEMA_VERSION, nthArg, openFlags } from '../recorder/sinks/schema';
 import { readDump, showDump, stracebackVersion, writeDump } from '../recorder/sinks/sqlite';
 import { jsonLine, msgpack, ndjson, textLines } from '../recorder/sinks/stream';
@@ -293,6 +293,8 @@ test('text lines equal renderEvent for unfinished, resumed, unknown errno, point
     { ...base, nr: nrOf('sched_getscheduler'), args: [1n], items: [], ret: 0n },
     { ...base, nr: nrOf('fcntl'), args: [], items: [], ret: 0x8002n, resumed: true, durNs: undefined },
     { ...base, nr: nrOf('read'), args: [0n, 0x1000n, 10n], items: [], ret: undefined, durNs: undefined, unfinished: true },
+    // What strace prints after the return value from data the call wrote: rows carry it (retDetail).
+    ...pollEvents(base),
   ];
   for (const ev of variants) {
     for (const utc of [false, true]) {
@@ -303,6 +305,49 @@ test('text lines equal renderEvent for unfinished, resumed, unknown errno, point
   // A whole second boundary crossed between two rows: the cached "HH:MM:SS" moves on.
   const evs = [0n, 999_999_999n, 1_000_000_000n, 61_000_000_123n, 3_600_000_000_000n].map((d) => ({ ...base, bootNs: base.bootNs + d }));
   t.is([...textLines(toRows(evs, table, { wallOffsetNs: offset }), { utc: true })].join(''), renderEvents(evs, table, { wallOffsetNs: offset, utc: true }));
+});
+
+/** poll and ppoll calls that returned with revents set (and ppoll's time left). */
+function pollEvents(base: SyscallEvent): SyscallEvent[] {
+  const nr = (name: string): number => table.byName.get(name)!.nr;
+  const pfd = (fd: number, events: number, revents: number): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeInt32LE(fd, 0);
+    b.writeUInt16LE(events, 4);
+    b.writeUInt16LE(revents, 6);
+    return b;
+  };
+  const item = (arg: number, kind: number, data: Buffer) => ({ arg, kind, truncated: false, fault: false, more: false, data });
+  const ts = Buffer.alloc(16);
+  ts.writeBigInt64LE(999_997_255n, 8);
+  return [
+    { ...base, nr: nr('poll'), args: [0x1000n, 1n, 0n], items: [item(0, CaptureKind.MEM_IN, pfd(3, 1, 0)), item(0, CaptureKind.MEM_OUT, pfd(3, 1, 1))], ret: 1n },
+    {
+      ...base,
+      nr: nr('ppoll'),
+      args: [0x1000n, 1n, 0x2000n, 0n, 8n],
+      items: [item(0, CaptureKind.MEM_IN, pfd(4, 4, 0)), item(2, CaptureKind.MEM_IN, ts), item(0, CaptureKind.MEM_OUT, pfd(4, 4, 4)), item(2, CaptureKind.MEM_OUT, ts)],
+      ret: 1n,
+    },
+  ];
+}
+
+test("poll's revents after the return value survive a dump, NDJSON and msgpack", (t) => {
+  const base = seq.events.find((e) => !e.resumed && !e.unfinished)!;
+  const evs = pollEvents(base);
+  const rows = toRows(evs, table, { wallOffsetNs: offset });
+  t.is(rows[0].retDetail, '[{fd=3, revents=POLLIN}]');
+  t.is(rows[1].retDetail, '[{fd=4, revents=POLLOUT}], left {tv_sec=0, tv_nsec=999997255}');
+  t.regex(renderEvent(evs[0], table, { wallOffsetNs: offset }), /poll\(\[\{fd=3, events=POLLIN\}\], 1, 0\) = 1 \(\[\{fd=3, revents=POLLIN\}\]\) </);
+  const file = path.join(freshDir(), 'poll.db');
+  writeDump(file, { container: container(), rows });
+  t.deepEqual([...readDump(file).rows], rows);
+  t.is(sql(file, 'SELECT ret_detail FROM syscall ORDER BY id'), rows.map((r) => r.retDetail).join('\n'));
+  t.is([...showDump(file, { format: 'text' })].join(''), [...textLines(rows)].join(''));
+  t.deepEqual(JSON.parse(jsonLine(rows[0])).retDetail, rows[0].retDetail);
+  t.deepEqual(new Unpackr({ useRecords: false, int64AsType: 'bigint' }).unpackMultiple(Buffer.concat([...msgpack(rows)])), rows);
+  // Other calls have none, and their rows no such key.
+  t.false('retDetail' in seq.rows[0]);
 });
 
 const jsonOf = (r: EventRow): Record<string, unknown> =>

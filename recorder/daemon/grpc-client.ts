@@ -98,7 +98,7 @@ export function containerFromWire(w: WireContainer): Container {
 }
 
 export function eventFromWire(w: WireEvent): Event {
-  return {
+  const e: Event = {
     seq: Number(w.seq),
     tsNs: BigInt(w.tsNs),
     durNs: w.durNs === undefined || w.durNs === null ? null : BigInt(w.durNs),
@@ -119,6 +119,8 @@ export function eventFromWire(w: WireEvent): Event {
     address: w.address ?? null,
     port: w.port ?? null,
   };
+  if (w.retDetail) e.retDetail = w.retDetail;
+  return e;
 }
 
 export async function connectTracerManager(socketPath: string, opts: TracerManagerClientOptions = {}): Promise<TracerManagerClient> {

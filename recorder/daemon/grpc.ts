@@ -130,6 +130,7 @@ export interface WireEvent {
   argv: string[];
   address?: string | null;
   port?: number | null;
+  retDetail?: string | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -279,6 +280,7 @@ export function eventToWire(r: EventRow): WireEvent {
     argv: r.argv ?? [],
     address: r.address,
     port: r.port,
+    retDetail: r.retDetail ?? null,
   };
 }
 

@@ -70,6 +70,7 @@ export function* chromeTrace(rows: Iterable<HistoryRow>, meta: Record<string, st
     const r: EventRow = h;
     const args: Record<string, unknown> = { call: `${r.name}(${r.args}${r.unfinished ? '' : ')'}` };
     if (r.ret !== null) args.ret = r.ret.toString();
+    if (r.retDetail !== undefined) args.retDetail = r.retDetail;
     if (r.error) args.error = r.error;
     if (r.caps) args.caps = r.caps;
     const cat = r.error ? 'syscall,failed' : 'syscall';

@@ -32,6 +32,9 @@
  * - `syscall.caps`: the capabilities the kernel refused while the call ran,
  *   names separated by spaces as the text format shows them in brackets
  *   (`CAP_SYS_ADMIN`), NULL when none was.
+ * - `syscall.ret_detail`: what the text format prints in parentheses after
+ *   the return value when it comes from data the call wrote rather than from
+ *   the value: poll's revents (`[{fd=4, revents=POLLIN}]`). NULL otherwise.
  * - `event` holds the process events (recorder/rows.ts ProcessRow): signals
  *   the container's threads acted on (kind 'signal', `detail` the siginfo as
  *   strace prints it) and threads that ended (kind 'exit', `detail`
@@ -43,8 +46,8 @@
  *   ("exited with 3", "killed by SIGSEGV (core dumped)"; the signal's name).
  *
  * Version 1 grew these by addition only (the `event` table, the `caps`,
- * `ended` and `end_signal` columns): readers of earlier version-1 dumps
- * find them missing and carry on without them.
+ * `ret_detail`, `ended` and `end_signal` columns): readers of earlier
+ * version-1 dumps find them missing and carry on without them.
  */
 
 export const SCHEMA_VERSION = 1;
@@ -99,7 +102,8 @@ CREATE TABLE syscall (
   address      TEXT,                   -- socket address (IPv4, IPv6, unix path, @abstract)
   port         INTEGER,
   flags        TEXT,                   -- open flags text (open, openat, openat2, creat)
-  caps         TEXT                    -- capabilities refused during the call, space-separated, or NULL
+  caps         TEXT,                   -- capabilities refused during the call, space-separated, or NULL
+  ret_detail   TEXT                    -- what strace shows in parentheses after ret from data the call wrote (poll's revents), or NULL
 );
 
 CREATE TABLE event (
@@ -176,6 +180,7 @@ export const SYSCALL_COLUMNS = [
   'port',
   'flags',
   'caps',
+  'ret_detail',
 ] as const;
 
 export const EVENT_COLUMNS = [

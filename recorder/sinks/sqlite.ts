@@ -253,6 +253,7 @@ function fillRow(params: unknown[], o: number, r: EventRow): void {
   params[o + 17] = r.port;
   params[o + 18] = openFlags(r.name, r.args);
   params[o + 19] = r.caps && r.caps.length ? r.caps.join(' ') : null;
+  params[o + 20] = r.retDetail ?? null;
 }
 
 function insertEvents(db: Database.Database, containerId: string, rows: ProcessRow[]): void {
@@ -415,8 +416,11 @@ function fillDump(db: Database.Database, input: WriteDumpInput): number {
 // Reading
 
 const ROW_COLUMNS = 'id, ts_ns, dur_ns, cpu, pid, tid, comm, nr, name, args, ret, error, unfinished, resumed, path, argv, address, port';
-/** ROW_COLUMNS and caps, for dumps that have the caps column. */
-const ROW_COLUMNS_CAPS = ROW_COLUMNS + ', caps';
+
+/** ROW_COLUMNS, then caps and ret_detail, or NULL for a dump made before the column was. */
+function rowColumns(have: ReadonlySet<string>): string {
+  return ROW_COLUMNS + (have.has('caps') ? ', caps' : ', NULL') + (have.has('ret_detail') ? ', ret_detail' : ', NULL');
+}
 
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : (v as number));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
@@ -454,9 +458,11 @@ function toEventRow(r: unknown[]): EventRow {
   };
 }
 
-function toEventRowWithCaps(r: unknown[]): EventRow {
+/** toEventRow, and the columns rowColumns adds. */
+function toEventRowWithLater(r: unknown[]): EventRow {
   const row = toEventRow(r);
   if (typeof r[18] === 'string' && r[18] !== '') row.caps = r[18].split(' ');
+  if (typeof r[19] === 'string') row.retDetail = r[19];
   return row;
 }
 
@@ -593,7 +599,6 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
   let processRows: ProcessRow[] = [];
   let sql: string;
   let params: unknown[];
-  let withCaps = false;
   const db = openReadOnly(file, where);
   try {
     const tables = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as unknown[]).map(String));
@@ -610,8 +615,7 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
     containers = (db.prepare('SELECT * FROM container ORDER BY rowid').all() as Record<string, unknown>[]).map(toContainerRow);
     // Columns and tables added to version 1 later (schema.ts): read when the dump has them.
     const syscallColumns = new Set((db.prepare("SELECT name FROM pragma_table_info('syscall')").pluck().all() as unknown[]).map(String));
-    withCaps = syscallColumns.has('caps');
-    ({ sql, params } = rowQuery(filter, withCaps ? ROW_COLUMNS_CAPS : ROW_COLUMNS));
+    ({ sql, params } = rowQuery(filter, rowColumns(syscallColumns)));
     // Compiling the row query checks the syscall table has every column now, not halfway through a stream.
     db.prepare(sql);
     if (tables.has('event')) processRows = readProcessRows(db, filter);
@@ -643,8 +647,7 @@ export function readDump(file: string, filter: DumpFilter = {}): Dump {
     try {
       rowsDb = openReadOnly(file, where);
       active = rowsDb.prepare(sql).raw(true).iterate(...params) as IterableIterator<unknown[]>;
-      const convert = withCaps ? toEventRowWithCaps : toEventRow;
-      for (const r of active) yield convert(r);
+      for (const r of active) yield toEventRowWithLater(r);
     } catch (err) {
       if (closed) return;
       throw wrap(err);

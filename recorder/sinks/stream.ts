@@ -14,7 +14,9 @@
  * - ndjson:  one JSON object per line, keys and order as in EventRow;
  *            tsNs, durNs and ret (64-bit) as decimal strings, the rest as
  *            JSON numbers, strings, booleans, arrays or null. `caps` (an
- *            array of names) only on calls that were refused a capability.
+ *            array of names) only on calls that were refused a capability;
+ *            `retDetail` (a string) only where strace shows data after the
+ *            return value (poll's revents).
  *            Process events are ProcessRow objects, told apart by their
  *            `kind` key ('signal' or 'exit'), tsNs again a decimal string.
  * - msgpack: a stream of MessagePack maps, one per row, back to back with no
@@ -23,7 +25,8 @@
  *              tid uint, comm str, nr uint, name str, args str, ret int64|nil,
  *              error str|nil, unfinished bool, resumed bool, path str|nil,
  *              argv [str]|nil, address str|nil, port uint|nil,
- *              caps [str] (only when a capability was refused)
+ *              caps [str] (only when a capability was refused),
+ *              retDetail str (only with poll's revents)
  *            Process events: ProcessRow's keys in order.
  *            tsNs, durNs and ret are always int64 (0xd3), whatever their size.
  *            Plain maps (no msgpackr record extension): any decoder reads
@@ -154,6 +157,8 @@ class TextRenderer {
   /** "= ret" exactly as render.ts prints it: decode/decode.ts decodeReturn, with shortcuts for the common cases. */
   private ret(r: EventRow): string {
     const ret = r.ret ?? 0n;
+    // Rows keep no items: what decodeReturn would take from them, the row carries.
+    if (r.retDetail !== undefined) return '= ' + ret + ' (' + r.retDetail + ')';
     const style = decoderFor(r.name)?.ret ?? 'dec';
     if (style === 'dec') {
       const n = Number(ret);
@@ -296,6 +301,7 @@ class JsonRenderer {
       ',"address":' + str(r.address) +
       ',"port":' + (r.port === null ? 'null' : r.port) +
       (r.caps ? ',"caps":' + JSON.stringify(r.caps) : '') +
+      (r.retDetail !== undefined ? ',"retDetail":' + JSON.stringify(r.retDetail) : '') +
       '}'
     );
   }
@@ -380,6 +386,7 @@ function msgpackRecord(r: HistoryRow): HistoryRow {
     port: r.port,
   };
   if (r.caps) out.caps = r.caps;
+  if (r.retDetail !== undefined) out.retDetail = r.retDetail;
   return out;
 }
 
