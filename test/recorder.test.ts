@@ -10,6 +10,7 @@ import path from 'node:path';
 import { SyscallEvent } from '../recorder/events';
 import { KIND_TASK_EXIT } from '../recorder/records';
 import { mntnsIdOfPid, Recorder } from '../recorder/recorder';
+import { renderEvent } from '../recorder/render';
 import { CaptureKind } from '../recorder/syscalls/types';
 import { bpfMapCount, mntnsOf, openFdCount, rssBytes, startWorkload } from './lib/procs';
 import { makeBundle, RuncContainer, uniqueId } from './lib/runc';
@@ -191,6 +192,29 @@ test.serial('a runc container registered before its entrypoint runs is recorded 
   t.true(after.some((e) => itemText(e, 1) === '/nonexistent' && signed(e.ret) === -2), 'the failing open of /nonexistent is missing');
   t.true(after.some((e) => e.nr === nrOf(rec, 'exit_group') && Number(e.args[0]) === 3));
   t.is(c.stdout().trim(), 'hello');
+});
+
+test.serial('execve envp: the kernel side counts the variables, up to 4096', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const envpOf = async (n: number): Promise<string> => {
+    const w = await startWorkload(['--unshare', 'environ', String(n)]);
+    const { handle } = rec.addProcess(w.pid);
+    w.go();
+    const res = await w.done;
+    t.is(res.code, 0, res.stderr);
+    const ev = rec.snapshot(handle).events.find((e) => e.nr === nrOf(rec, 'execve'));
+    rec.removeContainer(handle);
+    if (!ev) throw new Error(`no execve with ${n} variables`);
+    const line = renderEvent(ev, rec.table, { wallOffsetNs: 0n });
+    return /\], (0x[0-9a-f]+ \/\*.*?\*\/)\) = /.exec(line)?.[1] ?? line;
+  };
+  t.regex(await envpOf(1), /^0x[0-9a-f]+ \/\* 1 var \*\/$/);
+  t.regex(await envpOf(63), /^0x[0-9a-f]+ \/\* 63 vars \*\/$/);
+  t.regex(await envpOf(1000), /^0x[0-9a-f]+ \/\* 1000 vars \*\/$/);
+  t.regex(await envpOf(4095), /^0x[0-9a-f]+ \/\* 4095 vars \*\/$/);
+  // past the count limit: at least 4096 (strace counts them all)
+  t.regex(await envpOf(5000), /^0x[0-9a-f]+ \/\* 4096\+ vars \*\/$/);
 });
 
 test.serial('1000 add/remove cycles leave no file descriptors, maps or memory behind', async (t) => {

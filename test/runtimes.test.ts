@@ -69,8 +69,8 @@ async function dumped(ref: string, name: string): Promise<{ first: string; hostn
 }
 
 const SCRIPT = 'cat /etc/hostname; exit 3';
-/** The entrypoint's execve as the dump's first row (name|args; the envp pointer varies). */
-const FIRST_EXEC = new RegExp(`^execve\\|"/bin/sh", \\["/bin/sh", "-c", "${SCRIPT}"\\], 0x[0-9a-f]+$`);
+/** The entrypoint's execve as the dump's first row (name|args; the envp pointer varies, its count is shown). */
+const FIRST_EXEC = new RegExp(`^execve\\|"/bin/sh", \\["/bin/sh", "-c", "${SCRIPT}"\\], 0x[0-9a-f]+ /\\* \\d+ vars? \\*/$`);
 
 test('podman with the shipped hooks.d JSON: recorded from the execve, archived at poststop', async (t) => {
   const dir = fs.mkdtempSync(path.join(root, 'podman-'));

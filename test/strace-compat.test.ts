@@ -3,15 +3,8 @@
  * once, recorded by straceback and traced by `strace -f -p PID` at the same
  * time. Every call both saw (matched per thread, in order, by syscall name)
  * must print the same line apart from timestamps, durations, strace's column
- * padding before " = " and pointer values.
- *
- * Some data strace reads is not captured by the kernel side yet (envp count,
- * msghdr, socket option values...): straceback prints the pointer there.
- * Those arguments are listed in NOT_CAPTURED, each with the reason; a line
- * that differs only in such an argument, where straceback shows a pointer,
- * is reported as a capture gap and does not fail the test (unless
- * STRACEBACK_COMPAT_STRICT=1). Any other difference fails it, listed with
- * both lines.
+ * padding before " = " and pointer values. Any other difference fails the
+ * test, which lists the syscalls that differ with both lines.
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
@@ -25,78 +18,9 @@ import { syscallName } from '../recorder/syscalls/table';
 import { SyscallTable } from '../recorder/syscalls/types';
 import { startWorkload } from './lib/procs';
 
-/** [syscall, argument position in strace's line, what strace shows that is not captured]. */
-const NOT_CAPTURED: ReadonlyArray<readonly [string, number, string]> = [
-  ['execve', 2, 'envp: strace counts the variables (/* N vars */)'],
-  ['clone3', 0, 'struct clone_args'],
-  ['setsockopt', 3, 'the option value'],
-  ['getsockopt', 3, 'the option value'],
-  ['getsockopt', 4, 'the option length'],
-  ['sendmsg', 1, 'struct msghdr with its iovecs'],
-  ['recvmsg', 1, 'struct msghdr with its iovecs'],
-  ['socketpair', 3, 'the two fds written back'],
-  ['poll', 0, 'the pollfd array'],
-  ['prlimit64', 3, 'the old limits written back'],
-  ['recvfrom', 5, 'the address length passed in (shown when the call failed)'],
-  ['accept4', 2, 'the address length passed in (shown when the call failed)'],
-  ['accept', 2, 'the address length passed in (shown when the call failed)'],
-  ['getrandom', 0, 'the random bytes written back'],
-];
-
 interface Line {
   name: string;
   text: string;
-}
-
-/** Splits "name(a, b, c) = ret" into the name, top-level arguments and the return part. */
-function splitCall(text: string): { name: string; args: string[]; ret: string } | undefined {
-  const open = text.indexOf('(');
-  if (open <= 0) return undefined;
-  const name = text.slice(0, open);
-  const args: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = open + 1;
-  for (let i = open + 1; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === '"') quoted = false;
-      continue;
-    }
-    if (ch === '"') quoted = true;
-    else if (ch === '(' || ch === '[' || ch === '{') depth++;
-    else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ')') {
-      if (depth === 0) {
-        const last = text.slice(start, i).trim();
-        if (last || args.length) args.push(last);
-        return { name, args, ret: text.slice(i + 1).trim() };
-      }
-      depth--;
-    } else if (ch === ',' && depth === 0) {
-      args.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  return undefined;
-}
-
-const POINTER = /^(NULL|0x[0-9a-f]+|0xPTR)$/;
-
-/** A line that differs only in not-captured arguments where straceback printed a pointer. */
-function onlyCaptureGap(ours: string, theirs: string): string[] | undefined {
-  const a = splitCall(ours);
-  const b = splitCall(theirs);
-  if (!a || !b || a.name !== b.name || a.ret !== b.ret || a.args.length !== b.args.length) return undefined;
-  const reasons: string[] = [];
-  for (let i = 0; i < a.args.length; i++) {
-    if (a.args[i] === b.args[i]) continue;
-    const rule = NOT_CAPTURED.find(([n, pos]) => n === a.name && pos === i);
-    if (!rule || !POINTER.test(a.args[i])) return undefined;
-    reasons.push(`arg ${i}: ${rule[2]}`);
-  }
-  return reasons;
 }
 
 /** Pointer values differ between runs of nothing: both sides are normalized the same way. */
@@ -227,7 +151,7 @@ test.serial('straceback prints what strace prints for the calls of syscalls80', 
 
   const names = new Set<string>();
   const differences: string[] = [];
-  const gaps: string[] = [];
+  const differing = new Set<string>();
   let total = 0;
   let exact = 0;
   for (const [tid, list] of theirs) {
@@ -242,22 +166,20 @@ test.serial('straceback prints what strace prints for the calls of syscalls80', 
         exact++;
         continue;
       }
-      const gap = onlyCaptureGap(a, b);
-      if (gap) gaps.push(`${list[j].name}: ${gap.join('; ')}\n  straceback: ${a}\n  strace:     ${b}`);
-      else differences.push(`${list[j].name}\n  straceback: ${a}\n  strace:     ${b}`);
+      differing.add(list[j].name);
+      differences.push(`${list[j].name}\n  straceback: ${a}\n  strace:     ${b}`);
     }
     const unmatched = list.length - pairs.length;
     if (unmatched) t.log(`tid ${tid}: ${unmatched} strace line(s) with no straceback call`);
     const extra = mine.length - pairs.length;
     if (extra) t.log(`tid ${tid}: ${extra} straceback call(s) strace did not print`);
   }
-  const matched = exact + gaps.length + differences.length;
+  const matched = exact + differences.length;
   t.log(`${names.size} different syscalls; ${matched}/${total} strace lines matched to a straceback call`);
-  t.log(`${exact}/${matched} identical, ${gaps.length} differ only in data the kernel side does not capture, ${differences.length} differ`);
-  for (const g of gaps) t.log(`capture gap: ${g}`);
+  t.log(`${exact}/${matched} identical, ${differences.length} differ${differing.size ? ` (${[...differing].sort().join(', ')})` : ''}`);
   for (const d of differences) t.log(`DIFFERS: ${d}`);
   t.true(names.size >= 80, `only ${names.size} different syscalls matched`);
   t.true(matched >= total - 2, `${total - matched} strace lines were not matched`);
+  t.deepEqual([...differing].sort(), [], 'syscalls whose lines differ from strace\'s');
   t.deepEqual(differences, []);
-  if (process.env.STRACEBACK_COMPAT_STRICT === '1') t.deepEqual(gaps, [], 'STRACEBACK_COMPAT_STRICT: capture gaps count as differences');
 });

@@ -19,6 +19,8 @@
  * netlink socket, signal dispositions and masks, anonymous and file mappings,
  * brk, and children: one made by clone that exits with 7, one made by fork
  * that execs /bin/true, one made by clone3 that kills itself with SIGTERM.
+ * Also what strace reads behind pointers: socket options, msghdrs with
+ * iovecs, addresses and passed fds, pollfd revents, clone3's pidfd.
  * Calls meant to fail fail with a fixed errno. It writes "done\n" on stdout
  * and exits 0; a call that should not fail but did: message on stderr,
  * exit 1. Bad usage: exit 2.
@@ -395,6 +397,167 @@ static void network(void)
     fails(syscall(SYS_socket, 12345, SOCK_STREAM, 0), EAFNOSUPPORT, "socket bad family");
 }
 
+/*
+ * Data strace reads behind pointers: socket option values and the lengths
+ * written back, msghdrs with iovecs, addresses and passed fds, pollfd
+ * revents, what clone3 writes back through clone_args, limits, random
+ * bytes and an environment of many variables.
+ */
+static void behind_pointers(void)
+{
+    static char envbuf[100][8];
+    static char *envp[101];
+    static char *const argv[] = { "true", NULL };
+    struct sockaddr_in sin, peer;
+    struct sockaddr_storage from;
+    struct sockaddr_un sun;
+    struct linger lg = { 1, 5 };
+    struct iovec iov[2];
+    struct msghdr mh;
+    struct cmsghdr *cm;
+    struct pollfd pfd[3];
+    struct rlimit64 rl;
+    struct clone_args ca;
+    struct timespec tmo = { 1, 0 };
+    uint64_t mask = 1ULL << (SIGUSR1 - 1);
+    char buf[64], small[8], cbuf[CMSG_SPACE(2 * sizeof(int))], rbuf[64];
+    int one = 1, val, sv[2], fds[2], pidfd = -1, ptid = 0, status, i;
+    long s, c, a, u, child;
+    socklen_t len;
+
+    /* socket options: set, read back, lengths changed and not */
+    s = ok(syscall(SYS_socket, AF_INET, SOCK_STREAM, IPPROTO_TCP), "socket opts");
+    ok(syscall(SYS_setsockopt, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), "setsockopt SO_LINGER");
+    ok(syscall(SYS_setsockopt, s, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one)), "setsockopt TCP_NODELAY");
+    len = sizeof(buf);
+    ok(syscall(SYS_getsockopt, s, SOL_SOCKET, SO_LINGER, buf, &len), "getsockopt SO_LINGER");
+    len = sizeof(val);
+    ok(syscall(SYS_getsockopt, s, SOL_SOCKET, SO_ERROR, &val, &len), "getsockopt SO_ERROR");
+    len = sizeof(small);
+    ok(syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, small, &len), "getsockopt SO_TYPE 8");
+    fails(syscall(SYS_getsockopt, s, SOL_SOCKET, 9999, buf, &len), ENOPROTOOPT, "getsockopt unknown");
+    ok(syscall(SYS_close, s), "close");
+
+    /* a unix datagram pair: poll, iovecs, fds passed, a recvmsg with nothing to read */
+    ok(syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv), "socketpair dgram");
+    len = sizeof(buf);
+    ok(syscall(SYS_getsockopt, sv[1], SOL_SOCKET, SO_PEERCRED, buf, &len), "getsockopt SO_PEERCRED");
+    pfd[0].fd = sv[1];
+    pfd[0].events = POLLIN;
+    pfd[1].fd = -1;
+    pfd[1].events = POLLIN;
+    pfd[2].fd = sv[0];
+    pfd[2].events = POLLOUT;
+    ok(syscall(SYS_poll, pfd, 3, 0), "poll writable");
+    iov[0].iov_base = "hello";
+    iov[0].iov_len = 5;
+    iov[1].iov_base = "0123456789012345678901234567890123456789";
+    iov[1].iov_len = 40;
+    memset(&mh, 0, sizeof(mh));
+    memset(cbuf, 0, sizeof(cbuf));
+    mh.msg_iov = iov;
+    mh.msg_iovlen = 2;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof(cbuf);
+    cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    fds[0] = 0;
+    fds[1] = 1;
+    memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+    ok(syscall(SYS_sendmsg, sv[0], &mh, 0), "sendmsg fds");
+    ok(syscall(SYS_poll, pfd, 3, 0), "poll readable");
+    ok(syscall(SYS_ppoll, pfd, 3, &tmo, &mask, sizeof(mask)), "ppoll readable");
+    iov[0].iov_base = small;
+    iov[0].iov_len = sizeof(small);
+    iov[1].iov_base = buf;
+    iov[1].iov_len = sizeof(buf);
+    mh.msg_control = rbuf;
+    mh.msg_controllen = sizeof(rbuf);
+    ok(syscall(SYS_recvmsg, sv[1], &mh, MSG_CMSG_CLOEXEC), "recvmsg fds");
+    cm = CMSG_FIRSTHDR(&mh);
+    if (cm && cm->cmsg_type == SCM_RIGHTS) {
+        memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+        ok(syscall(SYS_close, fds[0]), "close");
+        ok(syscall(SYS_close, fds[1]), "close");
+    }
+    mh.msg_control = NULL;
+    mh.msg_controllen = 0;
+    fails(syscall(SYS_recvmsg, sv[1], &mh, MSG_DONTWAIT), EAGAIN, "recvmsg empty");
+    ok(syscall(SYS_close, sv[0]), "close");
+    ok(syscall(SYS_close, sv[1]), "close");
+
+    /* UDP: an address given to sendmsg, and received with more room than it takes */
+    u = ok(syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0), "socket udp2");
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok(syscall(SYS_bind, u, &sin, sizeof(sin)), "bind udp2");
+    len = sizeof(sin);
+    ok(syscall(SYS_getsockname, u, &sin, &len), "getsockname udp2");
+    c = ok(syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0), "socket udp2");
+    iov[0].iov_base = "dgram";
+    iov[0].iov_len = 5;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_name = &sin;
+    mh.msg_namelen = sizeof(sin);
+    mh.msg_iov = iov;
+    mh.msg_iovlen = 1;
+    ok(syscall(SYS_sendmsg, c, &mh, 0), "sendmsg udp");
+    iov[0].iov_base = buf;
+    iov[0].iov_len = sizeof(buf);
+    mh.msg_name = &from;
+    mh.msg_namelen = sizeof(from);
+    ok(syscall(SYS_recvmsg, u, &mh, 0), "recvmsg udp");
+    ok(syscall(SYS_sendto, c, "again", 5, 0, &sin, sizeof(sin)), "sendto udp2");
+    len = sizeof(from);
+    ok(syscall(SYS_recvfrom, u, buf, sizeof(buf), 0, &from, &len), "recvfrom udp2");
+    ok(syscall(SYS_close, c), "close");
+    ok(syscall(SYS_close, u), "close");
+
+    /* unix accept: the address length passed in and the one written back */
+    u = ok(syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0), "socket unix2");
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, "sock2");
+    ok(syscall(SYS_bind, u, &sun, sizeof(sun)), "bind unix2");
+    ok(syscall(SYS_listen, u, 1), "listen unix2");
+    c = ok(syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0), "socket unix2");
+    ok(syscall(SYS_connect, c, &sun, sizeof(sun)), "connect unix2");
+    len = sizeof(sun);
+    a = ok(syscall(SYS_accept, u, &peer, &len), "accept unix2");
+    ok(syscall(SYS_close, a), "close");
+    ok(syscall(SYS_close, c), "close");
+    ok(syscall(SYS_close, u), "close");
+    ok(syscall(SYS_unlink, "sock2"), "unlink sock2");
+
+    /* limits read and set again, random bytes */
+    ok(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl), "prlimit64 get");
+    ok(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL), "prlimit64 set");
+    ok(syscall(SYS_getrandom, buf, 8, 1 /* GRND_NONBLOCK */), "getrandom");
+
+    /* clone3 writes a pidfd and the child's tid back */
+    memset(&ca, 0, sizeof(ca));
+    ca.flags = CLONE_PIDFD | CLONE_PARENT_SETTID;
+    ca.pidfd = (uintptr_t)&pidfd;
+    ca.parent_tid = (uintptr_t)&ptid;
+    ca.exit_signal = SIGCHLD;
+    child = ok(syscall(SYS_clone3, &ca, sizeof(ca)), "clone3 pidfd");
+    if (child == 0)
+        syscall(SYS_exit, 0);
+    ok(syscall(SYS_wait4, child, &status, 0, NULL), "wait4 clone3 pidfd child");
+    ok(syscall(SYS_close, pidfd), "close pidfd");
+
+    /* an environment of 100 variables */
+    for (i = 0; i < 100; i++) {
+        snprintf(envbuf[i], sizeof(envbuf[i]), "V%d=x", i);
+        envp[i] = envbuf[i];
+    }
+    envp[100] = NULL;
+    fails(syscall(SYS_execve, "/nonexistent/sb80-env", argv, envp), ENOENT, "execve 100 vars");
+}
+
 static void memory(void)
 {
     long cur, r;
@@ -471,7 +634,7 @@ static void process(void)
     struct clone_args ca;
     int status;
     long child;
-    char name[65 * 6];
+    char name[65 * 6], *page, **edge;
 
     syscall(SYS_getppid);
     syscall(SYS_gettid);
@@ -529,6 +692,17 @@ static void process(void)
     ok(syscall(SYS_wait4, child, &status, 0, NULL), "wait4 clone3 child");
     fails(syscall(SYS_wait4, -1, &status, WNOHANG, NULL), ECHILD, "wait4 ECHILD");
     fails(syscall(SYS_execve, "/nonexistent/sb80", argv_true, envp), ENOENT, "execve missing");
+
+    /* envp: NULL, unreadable, and running into an unmapped page without its NULL */
+    fails(syscall(SYS_execve, "/nonexistent/sb80", argv_true, NULL), ENOENT, "execve NULL envp");
+    fails(syscall(SYS_execve, "/nonexistent/sb80", argv_true, (void *)8), ENOENT, "execve bad envp");
+    page = (char *)ok(syscall(SYS_mmap, NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), "mmap envp");
+    ok(syscall(SYS_munmap, page + 4096, 4096), "munmap envp");
+    edge = (char **)(page + 4096 - 2 * sizeof(char *));
+    edge[0] = "A=1";
+    edge[1] = "B=2";
+    fails(syscall(SYS_execve, "/nonexistent/sb80", argv_true, edge), ENOENT, "execve unterminated envp");
+    ok(syscall(SYS_munmap, page, 4096), "munmap envp");
 }
 
 static void cleanup(void)
@@ -566,6 +740,7 @@ int main(int argc, char **argv)
     files();
     fds();
     network();
+    behind_pointers();
     memory();
     signals();
     process();

@@ -26,6 +26,8 @@
  *   ticker MS        openat /dev/null O_WRONLY, then forever: write the
  *                    decimal i plus '\n' (i = 0, 1, ...), nanosleep MS ms.
  *                    A steady, light load for many processes at once.
+ *   environ N        execve("/nonexistent/straceback", ["true"], envp) with N
+ *                    variables "V0=x".."V<N-1>=x" (fails, ENOENT); exit 0.
  *
  * Bad usage: message on stderr, exit 2. A failing call that should not fail:
  * message on stderr, exit 1.
@@ -51,7 +53,7 @@ static void usage(const char *why)
     fprintf(stderr,
             "%s: %s\n"
             "usage: %s [--unshare] MODE ARGS...\n"
-            "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS\n",
+            "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS | environ N\n",
             prog, why, prog);
     exit(2);
 }
@@ -182,6 +184,25 @@ static int mode_sleep(unsigned long long ms)
     return 0;
 }
 
+static int mode_environ(unsigned long long n)
+{
+    static char *const argv[] = { "true", NULL };
+    char **envp = calloc(n + 1, sizeof(char *));
+    unsigned long long i;
+
+    if (!envp)
+        die("calloc");
+    for (i = 0; i < n; i++) {
+        envp[i] = malloc(24);
+        if (!envp[i])
+            die("malloc");
+        snprintf(envp[i], 24, "V%llu=x", i);
+    }
+    if (syscall(SYS_execve, "/nonexistent/straceback", argv, envp) == 0 || errno != ENOENT)
+        die("execve /nonexistent/straceback");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1, unshare_ns = 0, nargs;
@@ -210,7 +231,7 @@ int main(int argc, char **argv)
         if (*path == '\0')
             usage("empty PATH");
         n = parse_count(argv[i + 1], "bad N");
-    } else if (strcmp(mode, "getpid") == 0 || strcmp(mode, "counter") == 0) {
+    } else if (strcmp(mode, "getpid") == 0 || strcmp(mode, "counter") == 0 || strcmp(mode, "environ") == 0) {
         if (nargs != 1)
             usage("mode takes N");
         n = parse_count(argv[i], "bad N");
@@ -234,5 +255,7 @@ int main(int argc, char **argv)
         return mode_counter(n);
     if (strcmp(mode, "ticker") == 0)
         return mode_ticker(n);
+    if (strcmp(mode, "environ") == 0)
+        return mode_environ(n);
     return mode_sleep(n);
 }
