@@ -64,8 +64,10 @@ EOF
 echo "bundle: $BUNDLE (hooks: $REPO/bin/straceback-hook prestart / poststop)"
 
 say "2. the daemon (run dir $RUN, state dir $STATE)"
-show "straceback daemon --run-dir $RUN --state-dir $STATE &"
-"$REPO/bin/straceback" daemon --run-dir "$RUN" --state-dir "$STATE" --no-discover 2>"$DEMO/daemon.log" &
+show "straceback daemon --run-dir $RUN --state-dir $STATE --release-on-exit &"
+# --release-on-exit: when the demo stops it, the daemon archives and frees its rings instead of leaving them
+# pinned and recording for a next daemon (what a real service does on restart).
+"$REPO/bin/straceback" daemon --run-dir "$RUN" --state-dir "$STATE" --no-discover --release-on-exit 2>"$DEMO/daemon.log" &
 DAEMON_PID=$!
 for _ in $(seq 100); do
   grep -q 'straceback: serving' "$DEMO/daemon.log" 2>/dev/null && break
