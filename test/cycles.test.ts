@@ -54,6 +54,13 @@ function daemonRss(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** RSS split as the kernel counts it: anonymous (heap), file-backed (code, mapped files), shared memory. */
+function rssParts(pid: number): string {
+  const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? 0);
+  return `anon ${MiB(kb('RssAnon') * 1024)}, file ${MiB(kb('RssFile') * 1024)}, shmem ${MiB(kb('RssShmem') * 1024)}`;
+}
+
 const MiB = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
 test.serial(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RSS come back`, async (t) => {
@@ -91,7 +98,7 @@ test.serial(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RS
     const after = { fds: daemonFds(dpid), maps: await bpfMapCount(), rss: daemonRss(dpid) };
     const list = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers'])).body.toString()).containers;
     t.log(`${CYCLES} cycles in ${secs.toFixed(1)} s (${(secs / CYCLES * 1000).toFixed(0)} ms per cycle, ${PARALLEL} at a time)`);
-    t.log(`daemon fds ${before.fds} -> ${after.fds}; host BPF maps ${before.maps} -> ${after.maps}; daemon RSS ${MiB(before.rss)} -> ${MiB(after.rss)}`);
+    t.log(`daemon fds ${before.fds} -> ${after.fds}; host BPF maps ${before.maps} -> ${after.maps}; daemon RSS ${MiB(before.rss)} -> ${MiB(after.rss)} (now ${rssParts(dpid)})`);
     t.log(`containers listed: ${list.length} (running ${list.filter((c: { state: string }) => c.state === 'running').length})`);
     t.is(failures, 0, 'every hook call succeeded silently');
     t.is(list.filter((c: { state: string }) => c.state === 'running').length, 0, 'every container was archived');
