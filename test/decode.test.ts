@@ -550,6 +550,13 @@ test('unfinished calls stop where strace stops; resumed calls show the return', 
   clone.unfinished = true;
   clone.ret = undefined;
   t.regex(renderEvent(clone, table, { wallOffsetNs: 0n }), / clone\(child_stack=NULL, flags=CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD <unfinished \.\.\.>$/);
+  // clone3: strace prints the struct at entry and the size only at return.
+  const cargs = Buffer.alloc(88);
+  cargs.writeBigUInt64LE(17n, 32);
+  const clone3 = call('clone3', [0x1000, 88], 0, [item(0, CaptureKind.MEM_IN, cargs)]);
+  clone3.unfinished = true;
+  clone3.ret = undefined;
+  t.regex(renderEvent(clone3, table, { wallOffsetNs: 0n }), / clone3\(\{flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0\} <unfinished \.\.\.>$/);
   const resumed = call('read', [], 1);
   resumed.resumed = true;
   t.regex(renderEvent(resumed, table, { wallOffsetNs: 0n }), / <\.\.\. read resumed>\) = 1$/);

@@ -434,6 +434,8 @@ const K_: Record<string, Kind> = {
   long: { print: (c, i) => s64(arg(c, i)) },
   ulong: { print: (c, i) => u64(arg(c, i)) },
   size: { print: (c, i) => u64(arg(c, i)) },
+  /** A size strace prints only when the call returns, with its separator (clone3's, after the struct it decodes at exit). */
+  size_at_exit: { exit: 'joined', print: (c, i) => u64(arg(c, i)) },
   hex: { print: (c, i) => hexU(BigInt.asUintN(64, arg(c, i))) },
   ptr: { print: (c, i) => ptr(arg(c, i)) },
   /** An output pointer strace decodes at return; not captured: the address. */

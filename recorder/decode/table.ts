@@ -141,7 +141,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   waitid: ['waitid_which', 'pid', 'ptr_out', 'wait_options', 'ptr'],
   // Register positions of x86_64; clone_tls and clone_ctid take arm64's from the context.
   clone: ['clone_stack@1', 'clone_flags@0', 'clone_ptid@2', 'clone_tls@4', 'clone_ctid@3'],
-  clone3: ['clone3_args', 'size'],
+  clone3: ['clone3_args', 'size_at_exit'],
   execve: ['path', 'argv', 'envp'],
   execveat: ['dirfd', 'path', 'argv', 'envp', 'at_flags'],
   prctl: ['prctl_option', 'prctl_rest'],
