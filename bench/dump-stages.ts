@@ -1,0 +1,120 @@
+/**
+ * node dist/bench/dump-stages.js: where the time of a dump goes, in process.
+ * A counter loop (write of an incrementing number to /dev/null) fills a
+ * 64 MiB ring (BENCH_RING_MIB); then, for BENCH_ROUNDS rounds (default 3),
+ * the stages a dump runs are timed one by one on the same snapshot: native
+ * snapshot, parse, pair, rows (decoding), SQLite file. Prints calls/s of each
+ * stage and of the whole. With BENCH_PROFILE=FILE it writes a CPU profile of
+ * one round (taken with the inspector, since --cpu-prof's SIGPROF interrupts
+ * the BPF verifier). Needs root.
+ */
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import os from 'node:os';
+import path from 'node:path';
+import { bootToWallOffsetNs } from '../recorder/clock';
+import { ContainerInfo } from '../recorder/daemon/api';
+import { pairHistory } from '../recorder/events';
+import { Recorder } from '../recorder/recorder';
+import { parseRecords } from '../recorder/records';
+import { toRows } from '../recorder/rows';
+import { writeDump } from '../recorder/sinks/sqlite';
+import { startWorkload } from '../test/lib/procs';
+
+const RING_MIB = Number(process.env.BENCH_RING_MIB ?? 64);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const CONTAINER: ContainerInfo = {
+  id: 'bench',
+  name: 'bench',
+  pod: null,
+  namespace: null,
+  runtime: null,
+  pid: 1,
+  mntns: '0',
+  state: 'running',
+  startedAt: new Date().toISOString(),
+  exitedAt: null,
+  exitCode: null,
+  events: 0,
+  overwritten: 0,
+  lost: 0,
+  completeSince: null,
+  bundle: null,
+  labels: {},
+};
+
+function seconds(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const rec = new Recorder({ ringBytes: RING_MIB << 20 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-stages-'));
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  let session: inspector.Session | undefined;
+  try {
+    const { handle } = rec.addProcess(w.pid);
+    w.go();
+    // Long enough to wrap the ring: the snapshot is a full one.
+    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_FILL_MS ?? 4000)));
+    const table = rec.table;
+    const offset = bootToWallOffsetNs();
+    const profile = process.env.BENCH_PROFILE;
+    const results: Record<string, number[]> = { snapshot: [], parse: [], pair: [], rows: [], sqlite: [] };
+    let calls = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      if (profile && r === ROUNDS - 1) {
+        session = new inspector.Session();
+        session.connect();
+        const post = (m: string, p?: object) => new Promise<unknown>((res, rej) => session!.post(m, p, (e, v) => (e ? rej(e) : res(v))));
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: 200 });
+        await post('Profiler.start');
+      }
+      let t = process.hrtime.bigint();
+      const snap = rec['core'].snapshot(handle);
+      results.snapshot.push(seconds(t));
+      t = process.hrtime.bigint();
+      const records = parseRecords(snap.records);
+      results.parse.push(seconds(t));
+      t = process.hrtime.bigint();
+      const { syscalls } = pairHistory(records, rec['sigreturns']);
+      results.pair.push(seconds(t));
+      t = process.hrtime.bigint();
+      const rows = toRows(syscalls, table, { wallOffsetNs: offset });
+      results.rows.push(seconds(t));
+      t = process.hrtime.bigint();
+      const file = path.join(dir, `dump-${r}.db`);
+      writeDump(file, { container: CONTAINER, rows });
+      results.sqlite.push(seconds(t));
+      fs.rmSync(file);
+      calls = rows.length;
+      if (session) {
+        const s = session;
+        const prof = await new Promise<unknown>((res, rej) => s.post('Profiler.stop', (e, v) => (e ? rej(e) : res(v))));
+        fs.writeFileSync(profile!, JSON.stringify((prof as { profile: unknown }).profile));
+      }
+    }
+    const best = (xs: number[]) => Math.min(...xs);
+    let total = 0;
+    console.log(`${calls.toLocaleString('en')} calls from a ${RING_MIB} MiB ring; best of ${ROUNDS} rounds`);
+    console.log('| stage | s | calls/s |\n|---|---:|---:|');
+    for (const [stage, xs] of Object.entries(results)) {
+      total += best(xs);
+      console.log(`| ${stage} | ${best(xs).toFixed(3)} | ${Math.round(calls / best(xs)).toLocaleString('en')} |`);
+    }
+    console.log(`| all | ${total.toFixed(3)} | ${Math.round(calls / total).toLocaleString('en')} |`);
+  } finally {
+    session?.disconnect();
+    w.kill();
+    await w.done;
+    rec.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
