@@ -1,6 +1,7 @@
 // The native core: loads the BPF recorder, keeps one overwriting ring per
 // registered mount namespace, and snapshots rings without stopping them.
 // All policy (naming, retention, formats) lives in TypeScript.
+#include <malloc.h>
 #include <napi.h>
 
 #include <fcntl.h>
@@ -679,6 +680,11 @@ Napi::Value ReleasePins(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// trimMemory(): gives the C heap's free pages back to the system (glibc malloc_trim); true if any were.
+Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+}
+
 Napi::Value BootTime(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), clockNs(CLOCK_BOOTTIME));
 }
@@ -691,6 +697,7 @@ Napi::Object InitExports(Napi::Env env, Napi::Object exports) {
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTime));
   exports.Set("mntnsIdOf", Napi::Function::New(env, MntnsIdOf));
   exports.Set("releasePins", Napi::Function::New(env, ReleasePins));
+  exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
   return exports;
 }
 

@@ -61,6 +61,11 @@ async function main(argv: string[]): Promise<number> {
             type: 'boolean',
             default: false,
             describe: 'on SIGTERM archive running containers and free their rings, instead of leaving them recording for the next daemon',
+          })
+          .option('settle-after', {
+            type: 'string',
+            default: '5s',
+            describe: 'after this long without adds, removes or dumps, collect garbage and give free memory back to the system',
           }),
       (a) =>
         set(
@@ -78,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
               socketGroup: a['socket-group'],
               pinDir: a['pin-dir'],
               releaseOnExit: a['release-on-exit'],
+              settleAfter: a['settle-after'],
             }),
           ),
         ),

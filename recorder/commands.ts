@@ -22,6 +22,8 @@ export interface DaemonArgs {
   socketGroup?: string;
   pinDir?: string;
   releaseOnExit?: boolean;
+  /** Quiet time before memory is given back (duration text). */
+  settleAfter?: string;
 }
 
 export async function daemonCommand(a: DaemonArgs): Promise<number> {
@@ -40,6 +42,7 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
     socketGroup: a.socketGroup,
     pinDir: a.pinDir,
     releaseOnExit: a.releaseOnExit,
+    settleMs: a.settleAfter === undefined ? undefined : parseDuration(a.settleAfter),
     log,
   });
   await new Promise<void>((resolve) => {

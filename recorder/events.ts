@@ -7,7 +7,7 @@
  * The same walk collects the process events (signals acted on, threads
  * ending) and hangs each refused capability on the call its thread was in.
  */
-import { KIND_CAP, KIND_ENTER, KIND_EXIT, KIND_SIGNAL, KIND_TASK_EXIT, RawItem, RawRecord } from './records';
+import { KIND_CAP, KIND_ENTER, KIND_EXIT, KIND_SIGNAL, KIND_TASK_EXIT, RawItem, RawRecord, scanRecords } from './records';
 
 export interface SyscallEvent {
   /** CLOCK_BOOTTIME ns at entry (at exit for a resumed call). */
@@ -103,17 +103,32 @@ export function pairRecords(records: RawRecord[], resumesAny: ReadonlySet<number
 
 /** pairRecords, plus the process events of the same records. */
 export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number> = new Set()): PairedHistory {
+  const pair = pairer(resumesAny);
+  for (const r of records) pair.add(r);
+  return pair.history;
+}
+
+/** pairHistory straight from a snapshot's record buffer, without building the records (records.ts scanRecords). */
+export function pairSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set()): PairedHistory {
+  const pair = pairer(resumesAny);
+  scanRecords(buf, pair.add);
+  return pair.history;
+}
+
+/** Pairs records given one at a time, in time order; keeps nothing of a record but its args, items and values. */
+function pairer(resumesAny: ReadonlySet<number>): { add: (r: RawRecord) => void; history: PairedHistory } {
   const out: SyscallEvent[] = [];
   const process: ProcessEvent[] = [];
   const open = new Map<number, SyscallEvent>();
   const pidOf = new Map<number, { pid: number; comm: string }>();
-  for (const r of records) {
+  const add = (r: RawRecord): void => {
     if (r.kind !== KIND_ENTER && r.kind !== KIND_EXIT) {
       processRecord(r, open, pidOf, process);
-      continue;
+      return;
     }
     if (r.kind === KIND_ENTER) {
-      pidOf.set(r.tid, { pid: r.pid, comm: r.comm });
+      const known = pidOf.get(r.tid);
+      if (!known || known.pid !== r.pid || known.comm !== r.comm) pidOf.set(r.tid, { pid: r.pid, comm: r.comm });
       const ev: SyscallEvent = {
         bootNs: r.bootNs,
         durNs: undefined,
@@ -131,7 +146,7 @@ export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number
       // The previous call of this thread never returned (e.g. exit_group).
       open.set(r.tid, ev);
       out.push(ev);
-      continue;
+      return;
     }
     const ev = open.get(r.tid);
     if (ev && (ev.nr === r.nr || resumesAny.has(ev.nr))) {
@@ -140,7 +155,7 @@ export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number
       ev.ret = r.ret;
       ev.unfinished = false;
       if (r.items.length) ev.items = ev.items.length ? ev.items.concat(r.items) : r.items;
-      continue;
+      return;
     }
     const who = pidOf.get(r.tid);
     out.push({
@@ -157,8 +172,8 @@ export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number
       unfinished: false,
       resumed: true,
     });
-  }
-  return { syscalls: out, process };
+  };
+  return { add, history: { syscalls: out, process } };
 }
 
 /** A signal, thread exit or refused capability: the open calls and thread names it touches, and the event it makes. */

@@ -101,6 +101,8 @@ export interface NativeAddon {
   mntnsIdOf(pid: number): bigint;
   /** Removes a pin dir a recorder left (pins, then the dir); nothing if it does not exist. */
   releasePins(pinDir: string): void;
+  /** Gives the C heap's free pages back to the system (malloc_trim); true if any were. */
+  trimMemory(): boolean;
 }
 
 let addon: NativeAddon | undefined;

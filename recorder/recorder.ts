@@ -4,7 +4,7 @@
  * budgets, capture limits) is decided here and passed down.
  */
 import fs from 'node:fs';
-import { ProcessEvent, SyscallEvent, pairHistory } from './events';
+import { ProcessEvent, SyscallEvent, pairSnapshot } from './events';
 import { NativeRecorder, PinnedRing, RingStats, native } from './native';
 import { parseRecords, RawRecord } from './records';
 import { encodeDescTable, syscallTable } from './syscalls/table';
@@ -44,7 +44,8 @@ export type { PinnedRing };
 
 export interface Snapshot {
   stats: RingStats;
-  records: RawRecord[];
+  /** The raw records, parsed when first asked for (the events are made without them). */
+  readonly records: RawRecord[];
   /** Paired syscalls, time order. */
   events: SyscallEvent[];
   /** Signals acted on and threads ended, time order (events.ts mergeHistory interleaves the two). */
@@ -147,10 +148,17 @@ export class Recorder {
 
   snapshot(handle: number): Snapshot {
     const snap = this.core.snapshot(handle);
-    const records = parseRecords(snap.records);
-    const { records: _raw, ...stats } = snap;
-    const { syscalls, process } = pairHistory(records, this.sigreturns);
-    return { stats, records, events: syscalls, process };
+    const { records: raw, ...stats } = snap;
+    const { syscalls, process } = pairSnapshot(raw, this.sigreturns);
+    let records: RawRecord[] | undefined;
+    return {
+      stats,
+      get records() {
+        return (records ??= parseRecords(raw));
+      },
+      events: syscalls,
+      process,
+    };
   }
 
   stats(handle: number): RingStats {

@@ -88,6 +88,36 @@ export interface RawRecord {
 const NO_ARGS: bigint[] = [];
 const NO_ITEMS: RawItem[] = [];
 
+/**
+ * An item of a snapshot. Its bytes are cut out of the snapshot buffer each
+ * time they are asked for: a Buffer view kept per item would cost more
+ * memory than the item, and a million of them make the garbage collector
+ * the slowest part of a dump.
+ */
+class SnapshotItem implements RawItem {
+  constructor(
+    readonly arg: number,
+    readonly part: number,
+    readonly kind: number,
+    readonly truncated: boolean,
+    readonly fault: boolean,
+    readonly more: boolean,
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  get data(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  /** What the item shows when printed or compared in tests: its fields and bytes. */
+  toJSON(): RawItem {
+    const { arg, part, kind, truncated, fault, more, data } = this;
+    return { arg, part, kind, truncated, fault, more, data };
+  }
+}
+
 function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[] {
   if (n === 0) return NO_ITEMS;
   const items: RawItem[] = [];
@@ -97,15 +127,19 @@ function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[]
     const type = buf[off + 3];
     const start = off + 4;
     if (start + len > end) break;
-    items.push({
-      arg: where & ITEM_ARG_MASK,
-      part: where >> ITEM_PART_SHIFT,
-      kind: type & ITEM_KIND_MASK,
-      truncated: (type & ITEM_TRUNCATED) !== 0,
-      fault: (type & ITEM_FAULT) !== 0,
-      more: (type & ITEM_MORE) !== 0,
-      data: buf.subarray(start, start + len),
-    });
+    items.push(
+      new SnapshotItem(
+        where & ITEM_ARG_MASK,
+        where >> ITEM_PART_SHIFT,
+        type & ITEM_KIND_MASK,
+        (type & ITEM_TRUNCATED) !== 0,
+        (type & ITEM_FAULT) !== 0,
+        (type & ITEM_MORE) !== 0,
+        buf,
+        start,
+        start + len,
+      ),
+    );
     off = (start + len + 3) & ~3;
   }
   return items;
@@ -132,6 +166,21 @@ const MIN_SIZE: Record<number, number> = {
  */
 export function parseRecords(buf: Buffer): RawRecord[] {
   const out: RawRecord[] = [];
+  scanRecords(buf, (r) => out.push(r.kind === KIND_ENTER || r.kind === KIND_EXIT ? { ...r } : r));
+  return out;
+}
+
+/** The one object scanRecords hands every enter and exit record in. */
+const scratch: RawRecord = { kind: KIND_ENTER, bootNs: 0n, tid: 0, cpu: 0, nr: 0, itemsCut: false, pid: 0, comm: '', args: NO_ARGS, ret: 0n, items: NO_ITEMS };
+
+/**
+ * Calls visit with each record of a snapshot buffer, in order, without
+ * building them all: a million records as objects cost more in garbage
+ * collection than in parsing. Enter and exit records (nearly all of them)
+ * come in one reused object: a visitor may keep its args and items arrays
+ * and their buffers, not the record itself. Other kinds come in fresh objects.
+ */
+export function scanRecords(buf: Buffer, visit: (r: RawRecord) => void): void {
   let off = 0;
   while (off + HEAD_SIZE <= buf.length) {
     const size = buf.readUInt16LE(off + 20);
@@ -146,19 +195,21 @@ export function parseRecords(buf: Buffer): RawRecord[] {
       continue;
     }
     if (size < min) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
-    const rec: RawRecord = {
-      kind: kind as RecordKind,
-      bootNs: buf.readBigUInt64LE(off + 8),
-      tid: buf.readUInt32LE(off + 16),
-      cpu: buf.readUInt16LE(off + 24),
-      nr: buf.readUInt16LE(off + 26),
-      itemsCut: (buf[off + 29] & REC_ITEMS_CUT) !== 0,
-      pid: 0,
-      comm: '',
-      args: NO_ARGS,
-      ret: 0n,
-      items: NO_ITEMS,
-    };
+    const rec: RawRecord =
+      kind === KIND_ENTER || kind === KIND_EXIT
+        ? scratch
+        : { kind: kind as RecordKind, bootNs: 0n, tid: 0, cpu: 0, nr: 0, itemsCut: false, pid: 0, comm: '', args: NO_ARGS, ret: 0n, items: NO_ITEMS };
+    rec.kind = kind as RecordKind;
+    rec.bootNs = buf.readBigUInt64LE(off + 8);
+    rec.tid = buf.readUInt32LE(off + 16);
+    rec.cpu = buf.readUInt16LE(off + 24);
+    rec.nr = buf.readUInt16LE(off + 26);
+    rec.itemsCut = (buf[off + 29] & REC_ITEMS_CUT) !== 0;
+    rec.pid = 0;
+    rec.comm = '';
+    rec.args = NO_ARGS;
+    rec.ret = 0n;
+    rec.items = NO_ITEMS;
     const nitems = buf[off + 31];
     if (kind === KIND_ENTER) {
       const nargs = Math.min(buf[off + 30], 6);
@@ -188,8 +239,7 @@ export function parseRecords(buf: Buffer): RawRecord[] {
       rec.cap = buf.readInt32LE(off + 32);
       rec.capRet = buf.readInt32LE(off + 36);
     }
-    out.push(rec);
+    visit(rec);
     off += (size + 7) & ~7;
   }
-  return out;
 }

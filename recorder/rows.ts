@@ -172,6 +172,16 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
   return row;
 }
 
+/** toRows made one row at a time as they are read, as often as they are read: nothing is kept. */
+export function lazyRows(events: readonly SyscallEvent[], table: SyscallTable, opts: RowOptions): Iterable<EventRow> {
+  const first = opts.firstSeq ?? 1;
+  return {
+    *[Symbol.iterator]() {
+      for (let i = 0; i < events.length; i++) yield toRow(events[i], first + i, table, opts);
+    },
+  };
+}
+
 export function toRows(events: SyscallEvent[], table: SyscallTable, opts: RowOptions): EventRow[] {
   const first = opts.firstSeq ?? 1;
   return events.map((ev, i) => toRow(ev, first + i, table, opts));

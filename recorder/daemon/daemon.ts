@@ -13,6 +13,8 @@ import { startTracerManager } from './grpc';
 import { createApiServer } from './http';
 import { Discovery } from './discovery';
 import { Registry } from './registry';
+import { MemorySettler } from './settle';
+import { native } from '../native';
 
 export interface DaemonOptions {
   runDir: string;
@@ -35,6 +37,8 @@ export interface DaemonOptions {
   releaseOnExit?: boolean;
   /** How long discovery leaves a new container to its hook (default 250 ms). */
   discoverGraceMs?: number;
+  /** Quiet time after which garbage is collected and free memory given back (default 5000 ms; settle.ts). */
+  settleMs?: number;
   log: (line: string) => void;
 }
 
@@ -212,9 +216,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log: opts.log,
   });
   await registry.restored;
+  const settler = new MemorySettler({ activity: () => registry.activity, trim: () => native().trimMemory(), quietMs: opts.settleMs });
   const apiSocket = path.join(opts.runDir, API_SOCKET);
   const managerSocket = path.join(opts.runDir, MANAGER_SOCKET);
-  const http = createApiServer(registry, { tmpDir, healthy: () => open, log: opts.log });
+  const http = createApiServer(registry, { tmpDir, healthy: () => open, log: opts.log, settles: () => settler.settles });
   await listen(http, apiSocket);
   const old = process.umask(0o177);
   let grpc: { close(): Promise<void> };
@@ -246,6 +251,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     async close() {
       if (!open) return;
       open = false;
+      settler.stop();
       await discovery?.close();
       await grpc.close();
       await new Promise<void>((resolve) => {

@@ -20,6 +20,8 @@ export interface HttpOptions {
   log?: (line: string) => void;
   /** Longest request body accepted (there is no endpoint that needs one). */
   maxBodyBytes?: number;
+  /** Times the daemon gave memory back after a quiet spell (settle.ts). */
+  settles?: () => number;
 }
 
 const FORMATS = ['text', 'ndjson', 'msgpack'] as const;
@@ -109,7 +111,15 @@ const ROUTES: Array<{ re: RegExp; methods: string[] }> = [
   { re: /^\/v1\/containers\/[^/]+\/dump$/, methods: ['POST'] },
 ];
 
-function metricsText(m: ReturnType<Registry['metrics']>): string {
+function openFds(): number {
+  try {
+    return fs.readdirSync('/proc/self/fd').length - 1; // less the one reading the directory
+  } catch {
+    return -1;
+  }
+}
+
+function metricsText(m: ReturnType<Registry['metrics']>, settles: number): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: Array<[string, number]>) => {
     lines.push(`# HELP straceback_${name} ${help}`, `# TYPE straceback_${name} ${type}`);
@@ -125,6 +135,15 @@ function metricsText(m: ReturnType<Registry['metrics']>): string {
   metric('ring_bytes', 'gauge', 'Bytes of kernel ring memory in use.', [['', m.ringBytes]]);
   metric('ring_budget_bytes', 'gauge', 'Bytes all rings together may use.', [['', m.budgetBytes]]);
   metric('dumps_total', 'counter', 'Dumps served.', [['', m.dumps]]);
+  metric('memory_settles_total', 'counter', 'Times garbage was collected and free memory given back after a quiet spell.', [['', settles]]);
+  // The daemon's own memory and descriptors, under the names Prometheus client libraries use.
+  const mem = process.memoryUsage();
+  const plain = (name: string, type: string, help: string, v: number) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${v}`);
+  plain('process_resident_memory_bytes', 'gauge', 'Resident memory of the daemon, ring pages it has read included.', mem.rss);
+  plain('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use.', mem.heapUsed);
+  plain('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved.', mem.heapTotal);
+  plain('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript ones (buffers).', mem.external);
+  plain('process_open_fds', 'gauge', 'Open file descriptors of the daemon.', openFds());
   return lines.join('\n') + '\n';
 }
 
@@ -162,7 +181,7 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
       return sendJson(res, 200, { status: 'ok' });
     }
     if (url.pathname === '/metrics') {
-      const text = metricsText(registry.metrics());
+      const text = metricsText(registry.metrics(), opts.settles?.() ?? 0);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
       res.end(method === 'HEAD' ? undefined : text);
       return;

@@ -11,7 +11,7 @@ import { RingStats } from '../native';
 import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { SyscallEvent } from '../events';
 import { containerEnding } from '../ending';
-import { EventRow, HistoryRow, mergeRows, ProcessRow, toProcessRows, toRows } from '../rows';
+import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
 import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
@@ -148,6 +148,8 @@ export class Registry implements RegistryApi {
   private readonly entries = new Map<string, Entry>();
   private readonly archiveDir: string;
   private dumps = 0;
+  /** Counts the requests that allocate much (adds, removes, dumps, histories): the daemon settles its memory once it stops moving. */
+  activity = 0;
   private readonly hostMntns = hostMountNamespaces();
   private readonly execNrs: Set<number>;
   /** Settles once the containers running before a restart are back (see restoreRunning). */
@@ -371,6 +373,7 @@ export class Registry implements RegistryApi {
   }
 
   async add(req: AddContainerRequest): Promise<ContainerInfo> {
+    this.activity++;
     if (!req || typeof req.id !== 'string' || !ID_RE.test(req.id)) {
       throw new ApiError('invalid', 'id must be 1-256 characters of A-Z a-z 0-9 . _ - and start with a letter or digit');
     }
@@ -475,17 +478,18 @@ export class Registry implements RegistryApi {
   }
 
   /** One snapshot of the ring: its rows, its signals and thread exits, and the counts that go with them. */
-  private ringHistory(e: Entry): { rows: EventRow[]; processRows: ProcessRow[]; counts: Counts } {
+  /** The ring's history now; rows are made as they are read (a dump streams them into SQLite: none is kept). */
+  private ringHistory(e: Entry): { rows: Iterable<EventRow>; calls: number; processRows: ProcessRow[]; counts: Counts } {
     const snap = this.opts.recorder.snapshot(e.handle!);
     const events = e.beforeExec ? this.fromEntrypoint(e, snap.events, snap.stats.overwritten > 0) : snap.events;
     const offset = bootToWallOffsetNs();
-    const rows = toRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
+    const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
     const from = e.beforeExec ? e.execBootNs : 0n;
     const processRows = toProcessRows(from === null ? [] : snap.process.filter((p) => p.bootNs >= from), { wallOffsetNs: offset });
-    const counts = this.ringCounts(e, snap.stats, rows.length);
-    if (e.execBootNs !== null && snap.stats.overwritten === 0 && rows.length > 0) counts.completeSinceNs = e.execBootNs + offset;
-    return { rows, processRows, counts };
+    const counts = this.ringCounts(e, snap.stats, events.length);
+    if (e.execBootNs !== null && snap.stats.overwritten === 0 && events.length > 0) counts.completeSinceNs = e.execBootNs + offset;
+    return { rows, calls: events.length, processRows, counts };
   }
 
   /**
@@ -523,6 +527,7 @@ export class Registry implements RegistryApi {
    * within since/until and the tid.
    */
   history(ref: string, filter: EventFilter = {}): HistoryRow[] {
+    this.activity++;
     const { rows, processRows } = this.historyOf(this.resolve(ref));
     const calls = filterRows(rows, { ...filter, limit: undefined });
     const context = processRows.filter(
@@ -538,12 +543,13 @@ export class Registry implements RegistryApi {
     return [];
   }
 
-  private dumpInput(e: Entry, rows: EventRow[], processRows: ProcessRow[], counts: Counts) {
+  private dumpInput(e: Entry, rows: Iterable<EventRow>, processRows: ProcessRow[], counts: Counts) {
     const container = { ...this.info(e, counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: counts.completeSinceNs };
     return { container, rows, process: processRows };
   }
 
   async remove(id: string, exitCode: number | null = null): Promise<ContainerInfo> {
+    this.activity++;
     const e = this.entries.get(id);
     if (!e) throw new ApiError('not_found', `no container with id "${id}"`);
     if (e.handle === null) {
@@ -558,7 +564,7 @@ export class Registry implements RegistryApi {
     e.exitedNs = nowNs();
     e.exitCode = exitCode;
     const file = path.join(this.archiveDir, `${e.id}.db`);
-    const { rows, processRows, counts } = this.ringHistory(e);
+    const { rows, calls, processRows, counts } = this.ringHistory(e);
     // No exit code from the runtime (or none at all: found gone): the kernel's record of init's exit tells it.
     if (e.exitCode === null) {
       e.exitCode = containerEnding(processRows, e.pid)?.runtimeExitCode ?? null;
@@ -582,7 +588,7 @@ export class Registry implements RegistryApi {
     e.handle = null;
     e.archive = file;
     this.saveRunning();
-    this.log(`container ${id} exited; ${rows.length} calls archived in ${file}`);
+    this.log(`container ${id} exited; ${calls} calls archived in ${file}`);
     this.enforceRetention();
     return this.info(e);
   }
@@ -624,6 +630,7 @@ export class Registry implements RegistryApi {
   }
 
   events(ref: string, filter: EventFilter = {}): EventRow[] {
+    this.activity++;
     return filterRows(this.rowsOf(this.resolve(ref)), filter);
   }
 
@@ -665,6 +672,7 @@ export class Registry implements RegistryApi {
   }
 
   async dump(ref: string, file: string): Promise<{ events: number }> {
+    this.activity++;
     const e = this.resolve(ref);
     this.dumps++;
     if (e.handle === null && e.archive) {
@@ -679,16 +687,17 @@ export class Registry implements RegistryApi {
       }
       return { events: e.archived?.events ?? 0 };
     }
-    const { rows, processRows, counts } = this.ringHistory(e);
+    const { rows, calls, processRows, counts } = this.ringHistory(e);
     try {
       writeDump(file, this.dumpInput(e, rows, processRows, counts));
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
-    return { events: rows.length };
+    return { events: calls };
   }
 
   async delete(ref: string): Promise<void> {
+    this.activity++;
     const e = this.resolve(ref);
     if (e.handle !== null) this.opts.recorder.removeContainer(e.handle);
     if (e.archive) fs.rmSync(e.archive, { force: true });

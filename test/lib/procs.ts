@@ -66,17 +66,22 @@ export function mntnsOf(pid: number): bigint {
   return mntnsOfPid(pid);
 }
 
-/** Number of open fds of this process (entries of /proc/self/fd, less the one readdir itself uses). */
-export function openFdCount(): number {
-  return fs.readdirSync('/proc/self/fd').length - 1;
+/** Number of open fds of a process, this one by default (entries of /proc/PID/fd, less the one readdir itself uses here). */
+export function openFdCount(pid?: number): number {
+  return pid === undefined ? fs.readdirSync('/proc/self/fd').length - 1 : fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** Resident set size of this process in bytes (VmRSS of /proc/self/status). */
-export function rssBytes(): number {
-  const status = fs.readFileSync('/proc/self/status', 'utf8');
-  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  if (!m) throw new Error('VmRSS not found in /proc/self/status');
+/** A /proc/PID/status memory figure (VmRSS, RssAnon...) in bytes, of this process by default. */
+export function statusBytes(key: string, pid?: number): number {
+  const where = `/proc/${pid ?? 'self'}/status`;
+  const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB$`, 'm').exec(fs.readFileSync(where, 'utf8'));
+  if (!m) throw new Error(`${key} not found in ${where}`);
   return Number(m[1]) * 1024;
+}
+
+/** Resident set size in bytes (VmRSS), of this process by default. */
+export function rssBytes(pid?: number): number {
+  return statusBytes('VmRSS', pid);
 }
 
 /** Path of bpftool used by bpfMapCount (Debian installs it in /usr/sbin). */
