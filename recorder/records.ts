@@ -145,10 +145,55 @@ function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[]
   return items;
 }
 
+/**
+ * The last comm read, by its 16 bytes as four words: most records repeat the
+ * one before's, which then is not made into a new string again.
+ */
+const lastComm = { w0: -1, w1: -1, w2: -1, w3: -1, text: '' };
+
 function readComm(buf: Buffer, off: number): string {
+  const c = lastComm;
+  const w0 = buf.readUInt32LE(off);
+  const w1 = buf.readUInt32LE(off + 4);
+  const w2 = buf.readUInt32LE(off + 8);
+  const w3 = buf.readUInt32LE(off + 12);
+  if (w0 === c.w0 && w1 === c.w1 && w2 === c.w2 && w3 === c.w3) return c.text;
   let end = off;
   while (end < off + 16 && buf[end] !== 0) end++;
-  return buf.toString('latin1', off, end);
+  c.text = buf.toString('latin1', off, end);
+  c.w0 = w0;
+  c.w1 = w1;
+  c.w2 = w2;
+  c.w3 = w3;
+  return c.text;
+}
+
+/** 0n..4095n made once: arguments and return values are mostly small numbers (fds, sizes, flags). */
+const SMALL: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+const TWO32 = 4294967296;
+/** Values whose high word is below this (or, signed, above its negative) fit a double exactly. */
+const HI_EXACT = 0x200000;
+
+/**
+ * readBigUInt64LE with one allocation at most: Buffer's makes its bigint out
+ * of two words with three more bigint operations, and this is done for every
+ * argument of a million calls.
+ */
+export function u64(buf: Buffer, off: number): bigint {
+  const lo = buf.readUInt32LE(off);
+  const hi = buf.readUInt32LE(off + 4);
+  if (hi >= HI_EXACT) return buf.readBigUInt64LE(off);
+  const v = hi * TWO32 + lo;
+  return v < 4096 ? SMALL[v] : BigInt(v);
+}
+
+/** readBigInt64LE the same way (return values: -errno, counts, addresses). */
+export function i64(buf: Buffer, off: number): bigint {
+  const lo = buf.readUInt32LE(off);
+  const hi = buf.readInt32LE(off + 4);
+  if (hi >= HI_EXACT || hi < -HI_EXACT) return buf.readBigInt64LE(off);
+  const v = hi * TWO32 + lo;
+  return v >= 0 && v < 4096 ? SMALL[v] : BigInt(v);
 }
 
 const MIN_SIZE: Record<number, number> = {
@@ -200,7 +245,7 @@ export function scanRecords(buf: Buffer, visit: (r: RawRecord) => void): void {
         ? scratch
         : { kind: kind as RecordKind, bootNs: 0n, tid: 0, cpu: 0, nr: 0, itemsCut: false, pid: 0, comm: '', args: NO_ARGS, ret: 0n, items: NO_ITEMS };
     rec.kind = kind as RecordKind;
-    rec.bootNs = buf.readBigUInt64LE(off + 8);
+    rec.bootNs = u64(buf, off + 8);
     rec.tid = buf.readUInt32LE(off + 16);
     rec.cpu = buf.readUInt16LE(off + 24);
     rec.nr = buf.readUInt16LE(off + 26);
@@ -216,10 +261,10 @@ export function scanRecords(buf: Buffer, visit: (r: RawRecord) => void): void {
       rec.comm = readComm(buf, off + 32);
       rec.pid = buf.readUInt32LE(off + 48);
       rec.args = new Array<bigint>(nargs);
-      for (let i = 0; i < nargs; i++) rec.args[i] = buf.readBigUInt64LE(off + ENTER_SIZE + i * 8);
+      for (let i = 0; i < nargs; i++) rec.args[i] = u64(buf, off + ENTER_SIZE + i * 8);
       rec.items = parseItems(buf, off + ENTER_SIZE + nargs * 8, end, nitems);
     } else if (kind === KIND_EXIT) {
-      rec.ret = buf.readBigInt64LE(off + 32);
+      rec.ret = i64(buf, off + 32);
       rec.items = parseItems(buf, off + EXIT_SIZE, end, nitems);
     } else if (kind === KIND_SIGNAL) {
       rec.comm = readComm(buf, off + 32);
