@@ -671,6 +671,7 @@ export class Registry implements RegistryApi {
     }
   }
 
+  /** Writes the container's history to file, a temporary file the caller sends and removes (not fsynced). */
   async dump(ref: string, file: string): Promise<{ events: number }> {
     this.activity++;
     const e = this.resolve(ref);
@@ -689,7 +690,8 @@ export class Registry implements RegistryApi {
     }
     const { rows, calls, processRows, counts } = this.ringHistory(e);
     try {
-      writeDump(file, this.dumpInput(e, rows, processRows, counts));
+      // Sent to the client and removed: no need to reach the disk first.
+      writeDump(file, { ...this.dumpInput(e, rows, processRows, counts), durable: false });
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }

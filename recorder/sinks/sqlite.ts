@@ -46,6 +46,12 @@ export interface WriteDumpInput {
   process?: Iterable<ProcessRow> | ProcessRow[];
   /** Extra meta rows (schema_version cannot be overridden). */
   meta?: Record<string, string>;
+  /**
+   * Whether the file must survive a crash of the machine once written
+   * (fsync of the file and its directory; default true). A dump that is only
+   * sent to a client and removed does not need it.
+   */
+  durable?: boolean;
 }
 
 export interface WriteDumpResult {
@@ -311,13 +317,13 @@ export function writeDump(dest: string, input: WriteDumpInput): WriteDumpResult 
 
     db.close();
     db = undefined;
-    fs.fsyncSync(fd);
+    if (input.durable !== false) fs.fsyncSync(fd);
     const bytes = fs.fstatSync(fd).size;
     fs.closeSync(fd);
     fd = undefined;
     fs.renameSync(tmp, target);
     created = false;
-    fsyncDir(dir);
+    if (input.durable !== false) fsyncDir(dir);
     return { events, bytes };
   } catch (err) {
     throw new Error(`writing dump ${target}: ${reason(err, dir)}`, { cause: err });
