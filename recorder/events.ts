@@ -115,6 +115,22 @@ export function pairSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new 
   return pair.history;
 }
 
+/**
+ * pairSnapshot that gives the event loop back after every `sliceBytes` of
+ * records, so a daemon pairing a big ring keeps answering meanwhile.
+ */
+export async function pairSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), sliceBytes = 2 << 20): Promise<PairedHistory> {
+  const pair = pairer(resumesAny);
+  let off = 0;
+  while (off < buf.length) {
+    const next = scanRecords(buf, pair.add, off, off + sliceBytes);
+    if (next === off) break; // only a partial header left
+    off = next;
+    if (off < buf.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return pair.history;
+}
+
 /** Pairs records given one at a time, in time order; keeps nothing of a record but its args, items and values. */
 function pairer(resumesAny: ReadonlySet<number>): { add: (r: RawRecord) => void; history: PairedHistory } {
   const out: SyscallEvent[] = [];

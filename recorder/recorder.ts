@@ -4,7 +4,7 @@
  * budgets, capture limits) is decided here and passed down.
  */
 import fs from 'node:fs';
-import { ProcessEvent, SyscallEvent, pairSnapshot } from './events';
+import { PairedHistory, ProcessEvent, SyscallEvent, pairSnapshot, pairSnapshotAsync } from './events';
 import { NativeRecorder, PinnedRing, RingStats, native } from './native';
 import { parseRecords, RawRecord } from './records';
 import { encodeDescTable, syscallTable } from './syscalls/table';
@@ -50,6 +50,19 @@ export interface Snapshot {
   events: SyscallEvent[];
   /** Signals acted on and threads ended, time order (events.ts mergeHistory interleaves the two). */
   process: ProcessEvent[];
+}
+
+/** A snapshot whose raw records are parsed only if asked for. */
+function snapshotOf(stats: RingStats, raw: Buffer, paired: PairedHistory): Snapshot {
+  let records: RawRecord[] | undefined;
+  return {
+    stats,
+    get records() {
+      return (records ??= parseRecords(raw));
+    },
+    events: paired.syscalls,
+    process: paired.process,
+  };
 }
 
 /** The mount namespace inode of a live process; a clear error if it is gone. */
@@ -147,18 +160,14 @@ export class Recorder {
   }
 
   snapshot(handle: number): Snapshot {
-    const snap = this.core.snapshot(handle);
-    const { records: raw, ...stats } = snap;
-    const { syscalls, process } = pairSnapshot(raw, this.sigreturns);
-    let records: RawRecord[] | undefined;
-    return {
-      stats,
-      get records() {
-        return (records ??= parseRecords(raw));
-      },
-      events: syscalls,
-      process,
-    };
+    const { records: raw, ...stats } = this.core.snapshot(handle);
+    return snapshotOf(stats, raw, pairSnapshot(raw, this.sigreturns));
+  }
+
+  /** snapshot() that gives the event loop back while it pairs the records (a big ring takes seconds). */
+  async snapshotAsync(handle: number): Promise<Snapshot> {
+    const { records: raw, ...stats } = this.core.snapshot(handle);
+    return snapshotOf(stats, raw, await pairSnapshotAsync(raw, this.sigreturns));
   }
 
   stats(handle: number): RingStats {

@@ -224,10 +224,12 @@ const scratch: RawRecord = { kind: KIND_ENTER, bootNs: 0n, tid: 0, cpu: 0, nr: 0
  * collection than in parsing. Enter and exit records (nearly all of them)
  * come in one reused object: a visitor may keep its args and items arrays
  * and their buffers, not the record itself. Other kinds come in fresh objects.
+ * A part of the buffer at a time: from `from` (a record's start), the records
+ * that start before `until`; returns where the next one starts.
  */
-export function scanRecords(buf: Buffer, visit: (r: RawRecord) => void): void {
-  let off = 0;
-  while (off + HEAD_SIZE <= buf.length) {
+export function scanRecords(buf: Buffer, visit: (r: RawRecord) => void, from = 0, until = buf.length): number {
+  let off = from;
+  while (off + HEAD_SIZE <= buf.length && off < until) {
     const size = buf.readUInt16LE(off + 20);
     if (size < HEAD_SIZE || off + size > buf.length) {
       throw new Error(`corrupt record at byte ${off}: size ${size}`);
@@ -287,4 +289,5 @@ export function scanRecords(buf: Buffer, visit: (r: RawRecord) => void): void {
     visit(rec);
     off += (size + 7) & ~7;
   }
+  return off;
 }

@@ -225,6 +225,42 @@ test.serial('a dump taken during a tight loop loses no events; concurrent dumps 
   await ctx.client.removeContainer({ id, exitCode: 137 });
 });
 
+test.serial('the daemon keeps answering while it pairs and writes a big dump', async (t) => {
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  const id = uniqueId('big');
+  await ctx.client.addContainer({ id, pid: w.pid, ringBytes: 32 << 20 });
+  w.go();
+  // Long enough to fill the ring: the dump has some 250,000 calls to pair, decode and write (seconds here).
+  await new Promise((r) => setTimeout(r, 2500));
+  w.kill();
+  await w.done;
+  let dumped = false;
+  const dump = curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]).then((r) => {
+    dumped = true;
+    return r;
+  });
+  // Requests sent one after another while the dump is under way: they are answered before it ends.
+  let answered = 0;
+  let listed = 0;
+  while (!dumped) {
+    const [health, list] = await Promise.all([curl(ctx.daemon.apiSocket, ['http://localhost/healthz']), ctx.client.listContainers()]);
+    t.is(health.status, 200);
+    if (!dumped) {
+      answered++;
+      if (list.some((c) => c.id === id)) listed++;
+    }
+  }
+  const r = await dump;
+  t.is(r.status, 200);
+  const events = Number(/x-straceback-events: (\d+)/i.exec(r.headers)?.[1] ?? 0);
+  t.log(`${events} calls dumped; ${answered} health checks and gRPC lists answered meanwhile`);
+  t.true(events > 100_000, `only ${events} calls`);
+  t.true(answered >= 10, `only ${answered} requests answered during the dump`);
+  t.is(listed, answered);
+  await ctx.client.removeContainer({ id, exitCode: 137 });
+});
+
 test.serial('a second daemon on the same run dir refuses to start', async (t) => {
   const second = await t.throwsAsync(startDaemonProcess({ runDir: ctx.daemon.runDir, stateDir: ctx.daemon.stateDir }));
   t.regex(second!.message, /another straceback daemon .*is already serving/);

@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bootToWallOffsetNs } from '../clock';
 import { RingStats } from '../native';
-import { Recorder, mntnsIdOfPid, mntnsOfPid } from '../recorder';
+import { Recorder, Snapshot, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { SyscallEvent } from '../events';
 import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
-import { readDump, setArchivedExitCode, writeDump } from '../sinks/sqlite';
+import { readDump, setArchivedExitCode, writeDumpAsync } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
 
@@ -66,6 +66,16 @@ interface Entry {
   exitCodeInferred?: boolean;
   /** When archiving it last failed (Date.now()), so the reaper does not retry every second. */
   archiveFailedAt?: number;
+  /** Its archiving under way (remove): other removes and deletes wait for it. */
+  removing?: Promise<ContainerInfo>;
+}
+
+/** A ring's history as rows (made as they are read), with its process events and counts. */
+interface RingHistory {
+  rows: Iterable<EventRow>;
+  calls: number;
+  processRows: ProcessRow[];
+  counts: Counts;
 }
 
 /** What a history holds: calls, records overwritten, lost, and since when it has no gap. */
@@ -477,10 +487,21 @@ export class Registry implements RegistryApi {
     }
   }
 
-  /** One snapshot of the ring: its rows, its signals and thread exits, and the counts that go with them. */
-  /** The ring's history now; rows are made as they are read (a dump streams them into SQLite: none is kept). */
-  private ringHistory(e: Entry): { rows: Iterable<EventRow>; calls: number; processRows: ProcessRow[]; counts: Counts } {
-    const snap = this.opts.recorder.snapshot(e.handle!);
+  /**
+   * One snapshot of the ring: its rows, its signals and thread exits, and the
+   * counts that go with them. Rows are made as they are read (a dump streams
+   * them into SQLite: none is kept).
+   */
+  private ringHistory(e: Entry): RingHistory {
+    return this.historyOfSnapshot(e, this.opts.recorder.snapshot(e.handle!));
+  }
+
+  /** ringHistory() that gives the event loop back while it pairs a big ring. */
+  private async ringHistoryAsync(e: Entry): Promise<RingHistory> {
+    return this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!));
+  }
+
+  private historyOfSnapshot(e: Entry, snap: Snapshot): RingHistory {
     const events = e.beforeExec ? this.fromEntrypoint(e, snap.events, snap.stats.overwritten > 0) : snap.events;
     const offset = bootToWallOffsetNs();
     const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
@@ -552,6 +573,8 @@ export class Registry implements RegistryApi {
     this.activity++;
     const e = this.entries.get(id);
     if (!e) throw new ApiError('not_found', `no container with id "${id}"`);
+    // Being archived already (a second poststop, the reaper): answer once that is done.
+    if (e.removing) return e.removing.catch(() => undefined).then(() => this.remove(id, exitCode));
     if (e.handle === null) {
       // Already archived (found gone, or a repeated poststop): keep it; the runtime's exit code wins over an inferred one.
       if (exitCode !== null && (e.exitCode === null || e.exitCodeInferred) && e.archive) {
@@ -561,17 +584,29 @@ export class Registry implements RegistryApi {
       }
       return this.info(e);
     }
+    const archiving = this.archive(e, exitCode);
+    e.removing = archiving;
+    try {
+      return await archiving;
+    } finally {
+      e.removing = undefined;
+    }
+  }
+
+  /** Archives a running container's ring and frees it (remove). The event loop goes on meanwhile. */
+  private async archive(e: Entry, exitCode: number | null): Promise<ContainerInfo> {
+    const id = e.id;
     e.exitedNs = nowNs();
     e.exitCode = exitCode;
     const file = path.join(this.archiveDir, `${e.id}.db`);
-    const { rows, calls, processRows, counts } = this.ringHistory(e);
+    const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
     // No exit code from the runtime (or none at all: found gone): the kernel's record of init's exit tells it.
     if (e.exitCode === null) {
       e.exitCode = containerEnding(processRows, e.pid)?.runtimeExitCode ?? null;
       e.exitCodeInferred = e.exitCode !== null;
     }
     try {
-      writeDump(file, this.dumpInput(e, rows, processRows, counts));
+      await writeDumpAsync(file, this.dumpInput(e, rows, processRows, counts));
     } catch (err) {
       // Keep the ring: the history stays in memory and can still be dumped; archiving is tried again later.
       e.exitedNs = null;
@@ -584,7 +619,7 @@ export class Registry implements RegistryApi {
     }
     e.archiveFailedAt = undefined;
     e.archived = counts;
-    this.opts.recorder.removeContainer(e.handle);
+    if (e.handle !== null) this.opts.recorder.removeContainer(e.handle);
     e.handle = null;
     e.archive = file;
     this.saveRunning();
@@ -688,10 +723,10 @@ export class Registry implements RegistryApi {
       }
       return { events: e.archived?.events ?? 0 };
     }
-    const { rows, calls, processRows, counts } = this.ringHistory(e);
+    const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
     try {
       // Sent to the client and removed: no need to reach the disk first.
-      writeDump(file, { ...this.dumpInput(e, rows, processRows, counts), durable: false });
+      await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), durable: false });
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
@@ -701,6 +736,9 @@ export class Registry implements RegistryApi {
   async delete(ref: string): Promise<void> {
     this.activity++;
     const e = this.resolve(ref);
+    // Let an archiving under way finish first: it frees the ring itself.
+    if (e.removing) await e.removing.catch(() => undefined);
+    if (this.entries.get(e.id) !== e) return;
     if (e.handle !== null) this.opts.recorder.removeContainer(e.handle);
     if (e.archive) fs.rmSync(e.archive, { force: true });
     this.entries.delete(e.id);

@@ -293,6 +293,28 @@ function insertEvents(db: Database.Database, containerId: string, rows: ProcessR
  * Throws `writing dump DEST: REASON (CODE)` on any failure, after removing its temporary file.
  */
 export function writeDump(dest: string, input: WriteDumpInput): WriteDumpResult {
+  const steps = writeDumpSteps(dest, input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** writeDump that gives the event loop back every few thousand rows, so a daemon writing a big dump keeps answering. */
+export async function writeDumpAsync(dest: string, input: WriteDumpInput): Promise<WriteDumpResult> {
+  const steps = writeDumpSteps(dest, input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Rows written between two chances for the event loop (writeDumpAsync). */
+const ROWS_PER_STEP = 8192;
+
+/** writeDump's work, stopping (yield) after every ROWS_PER_STEP rows. */
+function* writeDumpSteps(dest: string, input: WriteDumpInput): Generator<void, WriteDumpResult> {
   const target = path.resolve(dest);
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
@@ -313,7 +335,7 @@ export function writeDump(dest: string, input: WriteDumpInput): WriteDumpResult 
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
-    const events = fillDump(db, input);
+    const events = yield* fillDump(db, input);
 
     db.close();
     db = undefined;
@@ -351,7 +373,7 @@ export function writeDump(dest: string, input: WriteDumpInput): WriteDumpResult 
 }
 
 /** The one transaction: schema, meta, rows, container, indexes and views. Returns the row count. */
-function fillDump(db: Database.Database, input: WriteDumpInput): number {
+function* fillDump(db: Database.Database, input: WriteDumpInput): Generator<void, number> {
   const c = input.container;
   db.exec('BEGIN');
   db.exec(SCHEMA_TABLES_SQL);
@@ -380,6 +402,7 @@ function fillDump(db: Database.Database, input: WriteDumpInput): number {
       // Spread, not an array: better-sqlite3 reads arguments directly but array elements one Get() at a time.
       many.run(...params);
       inBatch = 0;
+      if (events % ROWS_PER_STEP < BATCH) yield;
     }
   }
   for (let i = 0; i < inBatch; i++) one.run(...params.slice(i * NBIND, (i + 1) * NBIND));
