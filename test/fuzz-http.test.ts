@@ -145,6 +145,12 @@ test.serial(`${COUNT} generated requests: no 5xx, every complete request answere
         // the client's write then fails (EPIPE) and Node drops the unread answer. Sent once more, it is read.
         retried++;
         a = await send(daemon.apiSocket, bytes);
+        if (a.status === null && !a.timedOut) {
+          // Lost again: the answer to a bad head does not depend on the body, so send the head alone,
+          // which leaves the client nothing to write when the server answers and closes.
+          const end = bytes.indexOf('\r\n\r\n');
+          if (end >= 0 && end + 4 < bytes.length) a = await send(daemon.apiSocket, bytes.subarray(0, end + 4));
+        }
       }
       const key = a.status === null ? (a.timedOut ? 'timeout' : 'closed') : String(a.status);
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
