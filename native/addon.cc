@@ -467,13 +467,16 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   }
 
   // Copies the ring (writers keep going) and finds what it holds.
-  WalkResult copyAndWalk(const Ring& r, std::vector<uint8_t>& copy) {
+  WalkResult copyAndWalk(const Ring& r, Pages& copy) {
     sb_ring_hdr* h = r.hdr();
+    const uint64_t full = r.ringBytes + SB_SLACK;
+    // Fresh pages are zero, and zero never passes a commit check: bytes past
+    // what is copied need no clearing.
+    copy = Pages(full);
     const uint64_t before = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) & SB_HEAD_POS_MASK;
     // Until the ring first wraps only its start is in use (plus what lands while copying).
-    uint64_t len = r.ringBytes + SB_SLACK;
+    uint64_t len = full;
     if (before + 2 * SB_SCRATCH < r.ringBytes) len = before + 2 * SB_SCRATCH;
-    copy.resize(len);
     memcpy(copy.data(), r.data(), len);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     RingView v;
@@ -481,20 +484,14 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     v.key = h->key;
     v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
     v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
-    if ((v.head & SB_HEAD_POS_MASK) > before + 2 * SB_SCRATCH && len < r.ringBytes + SB_SLACK) {
+    if ((v.head & SB_HEAD_POS_MASK) > before + 2 * SB_SCRATCH && len < full) {
       // More arrived than the short copy covers: take it all.
-      copy.resize(r.ringBytes + SB_SLACK);
-      memcpy(copy.data(), r.data(), copy.size());
+      memcpy(copy.data(), r.data(), full);
       __atomic_thread_fence(__ATOMIC_ACQUIRE);
       v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
       v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
     }
     v.data = copy.data();
-    if (copy.size() < r.ringBytes + SB_SLACK) {
-      // Bytes past the copy are zero, which never passes a commit check.
-      copy.resize(r.ringBytes + SB_SLACK, 0);
-      v.data = copy.data();
-    }
     return walkRing(v);
   }
 
@@ -523,7 +520,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
-    std::vector<uint8_t> copy;
+    Pages copy;
     WalkResult w = copyAndWalk(r, copy);
     const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
     // Reservation order is nearly time order; a stable sort fixes cross-CPU ties.
@@ -531,15 +528,29 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
                      [](const HeldRecord& a, const HeldRecord& b) { return a.ts < b.ts; });
     size_t total = 0;
     for (const auto& rec : w.records) total += (rec.size + 7) & ~7U;
-    auto out = Napi::Buffer<uint8_t>::New(env, total);
-    uint8_t* p = out.Data();
+    // The records go to JS in pages of their own (huge when THP allows), freed with the Buffer.
+    Pages outPages(total);
+    uint8_t* p = outPages.data();
     for (const auto& rec : w.records) {
       memcpy(p, copy.data() + rec.offset, rec.size);
       const size_t stride = (rec.size + 7) & ~7U;
       memset(p + rec.size, 0, stride - rec.size);
       p += stride;
     }
+    copy.reset();
     Napi::Object o = statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));
+    Napi::Buffer<uint8_t> out;
+    if (total == 0) {
+      out = Napi::Buffer<uint8_t>::New(env, 0);
+    } else {
+      out = Napi::Buffer<uint8_t>::New(env, outPages.data(), total, [](Napi::Env e, uint8_t* d, size_t* len) {
+        Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(*len));
+        Pages::unmap(d, *len);
+        delete len;
+      }, new size_t(total));
+      outPages.release();
+      Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(total));
+    }
     o.Set("records", out);
     return o;
   }
@@ -547,7 +558,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
-    std::vector<uint8_t> copy;
+    Pages copy;
     WalkResult w = copyAndWalk(r, copy);
     const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
     return statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));

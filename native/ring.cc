@@ -1,8 +1,48 @@
 #include "ring.h"
 
+#include <sys/mman.h>
+
 #include <cstring>
+#include <new>
 
 namespace sbnative {
+
+namespace {
+constexpr size_t kHugePage = 2u << 20;
+}
+
+Pages::Pages(size_t len) : len_(len) {
+  if (len == 0) return;
+  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    len_ = 0;
+    throw std::bad_alloc();
+  }
+  // Only a hint: without THP the pages are ordinary ones.
+  if (len >= kHugePage) madvise(p, len, MADV_HUGEPAGE);
+  data_ = static_cast<uint8_t*>(p);
+}
+
+Pages& Pages::operator=(Pages&& o) noexcept {
+  if (this != &o) {
+    reset();
+    data_ = o.data_;
+    len_ = o.len_;
+    o.data_ = nullptr;
+    o.len_ = 0;
+  }
+  return *this;
+}
+
+void Pages::unmap(uint8_t* data, size_t len) {
+  if (data) munmap(data, len);
+}
+
+void Pages::reset() {
+  unmap(data_, len_);
+  data_ = nullptr;
+  len_ = 0;
+}
 
 namespace {
 
