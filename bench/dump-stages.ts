@@ -7,7 +7,7 @@
  * the daemon does it (and, apart, rows alone and SQLite alone). Prints calls/s of each
  * stage and of the whole. With BENCH_PROFILE=FILE it writes a CPU profile of
  * one round (taken with the inspector, since --cpu-prof's SIGPROF interrupts
- * the BPF verifier). Needs root.
+ * the BPF verifier). BENCH_KEEP=FILE keeps a copy of the first dump. Needs root.
  */
 import fs from 'node:fs';
 import inspector from 'node:inspector';
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootToWallOffsetNs } from '../recorder/clock';
 import { ContainerInfo } from '../recorder/daemon/api';
-import { pairSnapshot } from '../recorder/events';
+import { indexSnapshot } from '../recorder/events';
 import { Recorder } from '../recorder/recorder';
 import { lazyRows, toRows } from '../recorder/rows';
 import { writeDump } from '../recorder/sinks/sqlite';
@@ -76,18 +76,19 @@ async function main(): Promise<void> {
       const snap = rec['core'].snapshot(handle);
       results.snapshot.push(seconds(t));
       t = process.hrtime.bigint();
-      const { syscalls } = pairSnapshot(snap.records, rec['sigreturns']);
+      const { calls: syscalls } = indexSnapshot(snap.records, rec['sigreturns']);
       results['parse+pair'].push(seconds(t));
       // As the daemon writes a dump: rows made one at a time as SQLite takes them.
       t = process.hrtime.bigint();
       const file = path.join(dir, `dump-${r}.db`);
       writeDump(file, { container: CONTAINER, rows: lazyRows(syscalls, table, { wallOffsetNs: offset }) });
       results['rows+sqlite'].push(seconds(t));
+      if (process.env.BENCH_KEEP) fs.copyFileSync(file, process.env.BENCH_KEEP);
       fs.rmSync(file);
       calls = syscalls.length;
       // The two apart, for the record.
       t = process.hrtime.bigint();
-      const rows = toRows(syscalls, table, { wallOffsetNs: offset });
+      const rows = toRows(syscalls.toArray(), table, { wallOffsetNs: offset });
       results['(rows alone)'].push(seconds(t));
       t = process.hrtime.bigint();
       writeDump(file, { container: CONTAINER, rows });

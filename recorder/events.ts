@@ -7,7 +7,22 @@
  * The same walk collects the process events (signals acted on, threads
  * ending) and hangs each refused capability on the call its thread was in.
  */
-import { KIND_CAP, KIND_ENTER, KIND_EXIT, KIND_SIGNAL, KIND_TASK_EXIT, RawItem, RawRecord, scanRecords } from './records';
+import {
+  ENTER_SIZE,
+  EXIT_SIZE,
+  KIND_CAP,
+  KIND_ENTER,
+  KIND_EXIT,
+  KIND_SIGNAL,
+  KIND_TASK_EXIT,
+  RawItem,
+  RawRecord,
+  i64,
+  parseItems,
+  readComm,
+  scanRecords,
+  u64,
+} from './records';
 
 export interface SyscallEvent {
   /** CLOCK_BOOTTIME ns at entry (at exit for a resumed call). */
@@ -110,9 +125,8 @@ export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number
 
 /** pairHistory straight from a snapshot's record buffer, without building the records (records.ts scanRecords). */
 export function pairSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set()): PairedHistory {
-  const pair = pairer(resumesAny);
-  scanRecords(buf, pair.add);
-  return pair.history;
+  const { calls, process } = indexSnapshot(buf, resumesAny);
+  return { syscalls: calls.toArray(), process };
 }
 
 /**
@@ -120,15 +134,281 @@ export function pairSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new 
  * records, so a daemon pairing a big ring keeps answering meanwhile.
  */
 export async function pairSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), sliceBytes = 2 << 20): Promise<PairedHistory> {
-  const pair = pairer(resumesAny);
+  const { calls, process } = await indexSnapshotAsync(buf, resumesAny, sliceBytes);
+  return { syscalls: calls.toArray(), process };
+}
+
+/** A snapshot's syscalls paired (PairedCalls) and its process events. */
+export interface IndexedHistory {
+  calls: PairedCalls;
+  process: ProcessEvent[];
+}
+
+/** The pairing of pairSnapshot, kept as record offsets: no event is built (PairedCalls.get builds one). */
+export function indexSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set()): IndexedHistory {
+  const ix = new Indexer(buf, resumesAny);
+  ix.scan(0, buf.length);
+  return ix.done();
+}
+
+/** indexSnapshot giving the event loop back after every `sliceBytes` of records. */
+export async function indexSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), sliceBytes = 2 << 20): Promise<IndexedHistory> {
+  const ix = new Indexer(buf, resumesAny);
   let off = 0;
   while (off < buf.length) {
-    const next = scanRecords(buf, pair.add, off, off + sliceBytes);
+    const next = ix.scan(off, off + sliceBytes);
     if (next === off) break; // only a partial header left
     off = next;
     if (off < buf.length) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return pair.history;
+  return ix.done();
+}
+
+/** No record: an unfinished call's exit, a resumed call's entry. */
+const NONE = 0xffffffff;
+
+/**
+ * Paired syscalls of one snapshot, time order, held as the offsets of each
+ * call's entry and exit record in the snapshot buffer. A SyscallEvent is
+ * built only when asked for (get), so a dump of a million calls makes its
+ * objects one at a time, each garbage as soon as its row is written, instead
+ * of a million long-lived ones for the garbage collector to copy and mark.
+ */
+export class PairedCalls {
+  /** @internal */
+  constructor(
+    private readonly buf: Buffer,
+    private readonly enter: Uint32Array,
+    private readonly exit: Uint32Array,
+    readonly length: number,
+    /** Resumed calls: the record (entry, signal) that last named the thread's process and comm. */
+    private readonly who: ReadonlyMap<number, number>,
+    private readonly caps: ReadonlyMap<number, number[]>,
+  ) {}
+
+  /** CLOCK_BOOTTIME ns at entry (at exit for a resumed call). */
+  bootNs(i: number): bigint {
+    const e = this.enter[i];
+    return u64(this.buf, (e !== NONE ? e : this.exit[i]) + 8);
+  }
+
+  resumed(i: number): boolean {
+    return this.enter[i] === NONE;
+  }
+
+  nr(i: number): number {
+    const e = this.enter[i];
+    return this.buf.readUInt16LE((e !== NONE ? e : this.exit[i]) + 26);
+  }
+
+  pid(i: number): number {
+    const e = this.enter[i];
+    if (e !== NONE) return this.buf.readUInt32LE(e + 48);
+    const w = this.who.get(i);
+    return w !== undefined ? this.buf.readUInt32LE(w + 48) : this.buf.readUInt32LE(this.exit[i] + 16);
+  }
+
+  /** The call as an event, built now from its records. */
+  get(i: number): SyscallEvent {
+    const buf = this.buf;
+    const en = this.enter[i];
+    const ex = this.exit[i];
+    let ev: SyscallEvent;
+    if (en !== NONE) {
+      const nargs = Math.min(buf[en + 30], 6);
+      const args = new Array<bigint>(nargs);
+      for (let a = 0; a < nargs; a++) args[a] = u64(buf, en + ENTER_SIZE + a * 8);
+      const bootNs = u64(buf, en + 8);
+      let items = parseItems(buf, en + ENTER_SIZE + nargs * 8, en + buf.readUInt16LE(en + 20), buf[en + 31]);
+      let durNs: bigint | undefined;
+      let ret: bigint | undefined;
+      if (ex !== NONE) {
+        durNs = u64(buf, ex + 8) - bootNs;
+        ret = i64(buf, ex + 32);
+        const more = parseItems(buf, ex + EXIT_SIZE, ex + buf.readUInt16LE(ex + 20), buf[ex + 31]);
+        if (more.length) items = items.length ? items.concat(more) : more;
+      }
+      ev = {
+        bootNs,
+        durNs,
+        cpu: buf.readUInt16LE(en + 24),
+        pid: buf.readUInt32LE(en + 48),
+        tid: buf.readUInt32LE(en + 16),
+        comm: readComm(buf, en + 32),
+        nr: buf.readUInt16LE(en + 26),
+        args,
+        ret,
+        items,
+        unfinished: ex === NONE,
+        resumed: false,
+      };
+    } else {
+      const tid = buf.readUInt32LE(ex + 16);
+      const w = this.who.get(i);
+      ev = {
+        bootNs: u64(buf, ex + 8),
+        durNs: undefined,
+        cpu: buf.readUInt16LE(ex + 24),
+        pid: w !== undefined ? buf.readUInt32LE(w + 48) : tid,
+        tid,
+        comm: w !== undefined ? readComm(buf, w + 32) : '',
+        nr: buf.readUInt16LE(ex + 26),
+        args: [],
+        ret: i64(buf, ex + 32),
+        items: parseItems(buf, ex + EXIT_SIZE, ex + buf.readUInt16LE(ex + 20), buf[ex + 31]),
+        unfinished: false,
+        resumed: true,
+      };
+    }
+    const caps = this.caps.get(i);
+    if (caps) ev.caps = caps.slice();
+    return ev;
+  }
+
+  /** The calls at the given positions (ascending), as their own list. */
+  pick(positions: ArrayLike<number>): PairedCalls {
+    const n = positions.length;
+    const enter = new Uint32Array(n);
+    const exit = new Uint32Array(n);
+    const who = new Map<number, number>();
+    const caps = new Map<number, number[]>();
+    for (let k = 0; k < n; k++) {
+      const i = positions[k];
+      enter[k] = this.enter[i];
+      exit[k] = this.exit[i];
+      const w = this.who.get(i);
+      if (w !== undefined) who.set(k, w);
+      const c = this.caps.get(i);
+      if (c) caps.set(k, c);
+    }
+    return new PairedCalls(this.buf, enter, exit, n, who, caps);
+  }
+
+  /** Every call as an event. */
+  toArray(): SyscallEvent[] {
+    const out = new Array<SyscallEvent>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.get(i);
+    return out;
+  }
+}
+
+/**
+ * The pairing walk over a snapshot buffer (what pairer does with records,
+ * done on the header fields in place). Enter and exit records only set
+ * offsets; signals, thread exits and capability refusals are parsed as
+ * records (they are few).
+ */
+class Indexer {
+  private enter: Uint32Array;
+  private exit: Uint32Array;
+  private n = 0;
+  /** tid -> the call it is in. */
+  private readonly open = new Map<number, number>();
+  /** tid -> offset of the last record that named its process and comm (entry, signal). */
+  private readonly named = new Map<number, number>();
+  private readonly who = new Map<number, number>();
+  private readonly caps = new Map<number, number[]>();
+  private readonly process: ProcessEvent[] = [];
+  /** Offset of the record processRecord is given. */
+  private at = 0;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly resumesAny: ReadonlySet<number>,
+  ) {
+    // About 100 bytes per call in a full ring; grown when that guess is short.
+    const guess = Math.max(64, Math.ceil(buf.length / 96));
+    this.enter = new Uint32Array(guess);
+    this.exit = new Uint32Array(guess);
+  }
+
+  private push(enterOff: number, exitOff: number): number {
+    if (this.n === this.enter.length) {
+      const bigger = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.enter = bigger(this.enter);
+      this.exit = bigger(this.exit);
+    }
+    this.enter[this.n] = enterOff;
+    this.exit[this.n] = exitOff;
+    return this.n++;
+  }
+
+  /** The records from `from` (a record's start) that start before `until`; returns where the next one starts. */
+  scan(from: number, until: number): number {
+    const buf = this.buf;
+    let off = from;
+    while (off + 32 <= buf.length && off < until) {
+      const size = buf.readUInt16LE(off + 20);
+      if (size < 32 || off + size > buf.length) throw new Error(`corrupt record at byte ${off}: size ${size}`);
+      const kind = buf[off + 28];
+      if (kind === KIND_ENTER) {
+        if (size < ENTER_SIZE) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
+        const tid = buf.readUInt32LE(off + 16);
+        this.named.set(tid, off);
+        // The previous call of this thread never returned (e.g. exit_group): it stays unfinished.
+        this.open.set(tid, this.push(off, NONE));
+      } else if (kind === KIND_EXIT) {
+        if (size < EXIT_SIZE) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
+        this.exitRecord(off);
+      } else {
+        // Other kinds one at a time through the record parser (it also steps over unknown ones).
+        this.at = off;
+        scanRecords(buf, (r) => this.processRecord(r), off, off + 1);
+      }
+      off += (size + 7) & ~7;
+    }
+    return off;
+  }
+
+  private exitRecord(off: number): void {
+    const buf = this.buf;
+    const tid = buf.readUInt32LE(off + 16);
+    const nr = buf.readUInt16LE(off + 26);
+    const i = this.open.get(tid);
+    if (i !== undefined) {
+      const openNr = buf.readUInt16LE(this.enter[i] + 26);
+      if (openNr === nr || this.resumesAny.has(openNr)) {
+        this.open.delete(tid);
+        this.exit[i] = off;
+        return;
+      }
+    }
+    // Its entry was overwritten or came before recording began.
+    const k = this.push(NONE, off);
+    const w = this.named.get(tid);
+    if (w !== undefined) this.who.set(k, w);
+  }
+
+  private processRecord(r: RawRecord): void {
+    if (r.kind === KIND_CAP) {
+      // A refusal outside any recorded call (say, before the ring saw the entry) has nothing to annotate.
+      const i = this.open.get(r.tid);
+      if (i !== undefined && r.cap !== undefined) {
+        const caps = this.caps.get(i);
+        if (!caps) this.caps.set(i, [r.cap]);
+        else if (!caps.includes(r.cap)) caps.push(r.cap);
+      }
+      return;
+    }
+    const base = { bootNs: r.bootNs, cpu: r.cpu, pid: r.pid, tid: r.tid, comm: r.comm };
+    if (r.kind === KIND_SIGNAL && r.signal) {
+      this.named.set(r.tid, this.at);
+      this.process.push({ type: 'signal', ...base, signo: r.signal.signo, info: r.signal.info, handler: r.signal.handler, saFlags: r.signal.saFlags });
+    } else if (r.kind === KIND_TASK_EXIT) {
+      // The thread is gone: a later thread that gets its tid starts afresh.
+      this.open.delete(r.tid);
+      this.named.delete(r.tid);
+      this.process.push({ type: 'exit', ...base, status: r.exitCode ?? 0, groupDead: r.groupDead ?? false });
+    }
+  }
+
+  done(): IndexedHistory {
+    return { calls: new PairedCalls(this.buf, this.enter, this.exit, this.n, this.who, this.caps), process: this.process };
+  }
 }
 
 /** Pairs records given one at a time, in time order; keeps nothing of a record but its args, items and values. */

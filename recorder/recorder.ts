@@ -4,7 +4,7 @@
  * budgets, capture limits) is decided here and passed down.
  */
 import fs from 'node:fs';
-import { PairedHistory, ProcessEvent, SyscallEvent, pairSnapshot, pairSnapshotAsync } from './events';
+import { IndexedHistory, PairedCalls, ProcessEvent, SyscallEvent, indexSnapshot, indexSnapshotAsync } from './events';
 import { NativeRecorder, PinnedRing, RingStats, native } from './native';
 import { parseRecords, RawRecord } from './records';
 import { encodeDescTable, syscallTable } from './syscalls/table';
@@ -46,21 +46,27 @@ export interface Snapshot {
   stats: RingStats;
   /** The raw records, parsed when first asked for (the events are made without them). */
   readonly records: RawRecord[];
-  /** Paired syscalls, time order. */
-  events: SyscallEvent[];
+  /** Paired syscalls, time order, built when first asked for (calls holds them unbuilt). */
+  readonly events: SyscallEvent[];
+  /** The same calls as record offsets: built one at a time (a dump of a big ring goes this way). */
+  calls: PairedCalls;
   /** Signals acted on and threads ended, time order (events.ts mergeHistory interleaves the two). */
   process: ProcessEvent[];
 }
 
 /** A snapshot whose raw records are parsed only if asked for. */
-function snapshotOf(stats: RingStats, raw: Buffer, paired: PairedHistory): Snapshot {
+function snapshotOf(stats: RingStats, raw: Buffer, paired: IndexedHistory): Snapshot {
   let records: RawRecord[] | undefined;
+  let events: SyscallEvent[] | undefined;
   return {
     stats,
     get records() {
       return (records ??= parseRecords(raw));
     },
-    events: paired.syscalls,
+    get events() {
+      return (events ??= paired.calls.toArray());
+    },
+    calls: paired.calls,
     process: paired.process,
   };
 }
@@ -161,13 +167,13 @@ export class Recorder {
 
   snapshot(handle: number): Snapshot {
     const { records: raw, ...stats } = this.core.snapshot(handle);
-    return snapshotOf(stats, raw, pairSnapshot(raw, this.sigreturns));
+    return snapshotOf(stats, raw, indexSnapshot(raw, this.sigreturns));
   }
 
   /** snapshot() that gives the event loop back while it pairs the records (a big ring takes seconds). */
   async snapshotAsync(handle: number): Promise<Snapshot> {
     const { records: raw, ...stats } = this.core.snapshot(handle);
-    return snapshotOf(stats, raw, await pairSnapshotAsync(raw, this.sigreturns));
+    return snapshotOf(stats, raw, await indexSnapshotAsync(raw, this.sigreturns));
   }
 
   stats(handle: number): RingStats {

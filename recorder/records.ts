@@ -25,8 +25,8 @@ export const REC_ITEMS_CUT = 0x01;
 export const REC_GROUP_DEAD = 0x02;
 
 const HEAD_SIZE = 32;
-const ENTER_SIZE = 56;
-const EXIT_SIZE = 40;
+export const ENTER_SIZE = 56;
+export const EXIT_SIZE = 40;
 const SIGNAL_SIZE = 120;
 const TASK_EXIT_SIZE = 56;
 const CAP_SIZE = 40;
@@ -118,7 +118,7 @@ class SnapshotItem implements RawItem {
   }
 }
 
-function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[] {
+export function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[] {
   if (n === 0) return NO_ITEMS;
   const items: RawItem[] = [];
   for (let i = 0; i < n && off + 4 <= end; i++) {
@@ -151,7 +151,7 @@ function parseItems(buf: Buffer, off: number, end: number, n: number): RawItem[]
  */
 const lastComm = { w0: -1, w1: -1, w2: -1, w3: -1, text: '' };
 
-function readComm(buf: Buffer, off: number): string {
+export function readComm(buf: Buffer, off: number): string {
   const c = lastComm;
   const w0 = buf.readUInt32LE(off);
   const w1 = buf.readUInt32LE(off + 4);

@@ -2,7 +2,7 @@
  * Paired syscall events as rows: what every sink (SQLite, text, NDJSON,
  * msgpack) and every API writes. Pure functions.
  */
-import { ExitEvent, HistoryEvent, ProcessEvent, SignalEvent, SyscallEvent, isProcessEvent } from './events';
+import { ExitEvent, HistoryEvent, PairedCalls, ProcessEvent, SignalEvent, SyscallEvent, isProcessEvent } from './events';
 import { capabilityName } from './decode/caps';
 import { decoderFor, returnDetail } from './decode/decode';
 import { errnoInfo, isErrorReturn } from './decode/errno';
@@ -173,11 +173,16 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
 }
 
 /** toRows made one row at a time as they are read, as often as they are read: nothing is kept. */
-export function lazyRows(events: readonly SyscallEvent[], table: SyscallTable, opts: RowOptions): Iterable<EventRow> {
+export function lazyRows(events: readonly SyscallEvent[] | PairedCalls, table: SyscallTable, opts: RowOptions): Iterable<EventRow> {
   const first = opts.firstSeq ?? 1;
   return {
     *[Symbol.iterator]() {
-      for (let i = 0; i < events.length; i++) yield toRow(events[i], first + i, table, opts);
+      if (events instanceof PairedCalls) {
+        // Each event is built here and is garbage once its row is: the collector has little to keep.
+        for (let i = 0; i < events.length; i++) yield toRow(events.get(i), first + i, table, opts);
+      } else {
+        for (let i = 0; i < events.length; i++) yield toRow(events[i], first + i, table, opts);
+      }
     },
   };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { bootToWallOffsetNs } from '../clock';
 import { RingStats } from '../native';
 import { Recorder, Snapshot, mntnsIdOfPid, mntnsOfPid } from '../recorder';
-import { SyscallEvent } from '../events';
+import { PairedCalls } from '../events';
 import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
@@ -502,7 +502,7 @@ export class Registry implements RegistryApi {
   }
 
   private historyOfSnapshot(e: Entry, snap: Snapshot): RingHistory {
-    const events = e.beforeExec ? this.fromEntrypoint(e, snap.events, snap.stats.overwritten > 0) : snap.events;
+    const events = e.beforeExec ? this.fromEntrypoint(e, snap.calls, snap.stats.overwritten > 0) : snap.calls;
     const offset = bootToWallOffsetNs();
     const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
@@ -519,16 +519,25 @@ export class Registry implements RegistryApi {
    * container's. Until that execve is seen nothing is the container's yet,
    * unless the ring already wrapped past it.
    */
-  private fromEntrypoint(e: Entry, events: SyscallEvent[], wrapped: boolean): SyscallEvent[] {
+  private fromEntrypoint(e: Entry, calls: PairedCalls, wrapped: boolean): PairedCalls {
     if (e.execBootNs === null) {
-      const exec = events.find((ev) => ev.pid === e.pid && !ev.resumed && this.execNrs.has(ev.nr));
-      if (exec) e.execBootNs = exec.bootNs;
-      else if (wrapped) e.execBootNs = 0n;
-      else return [];
+      for (let i = 0; i < calls.length; i++) {
+        if (!calls.resumed(i) && this.execNrs.has(calls.nr(i)) && calls.pid(i) === e.pid) {
+          e.execBootNs = calls.bootNs(i);
+          break;
+        }
+      }
+      if (e.execBootNs === null) {
+        if (!wrapped) return calls.pick([]);
+        e.execBootNs = 0n;
+      }
     }
     const from = e.execBootNs;
+    if (from === 0n) return calls;
     // A call resumed after the cut began before it: a runtime thread's (runc init's Go threads end in futex).
-    return from === 0n ? events : events.filter((ev) => ev.bootNs >= from && !ev.resumed);
+    const keep: number[] = [];
+    for (let i = 0; i < calls.length; i++) if (!calls.resumed(i) && calls.bootNs(i) >= from) keep.push(i);
+    return keep.length === calls.length ? calls : calls.pick(keep);
   }
 
   /** The calls and the process events (signals, thread exits) a container holds, ring or archive. */
