@@ -6,7 +6,7 @@
  * snapshot, parse and pair, rows (decoding) streamed into the SQLite file as
  * the daemon does it (and, apart, rows alone and SQLite alone). Prints calls/s of each
  * stage and of the whole. With BENCH_PROFILE=FILE it writes a CPU profile of
- * one round (taken with the inspector, since --cpu-prof's SIGPROF interrupts
+ * one round's snapshot, pairing and dump (taken with the inspector, since --cpu-prof's SIGPROF interrupts
  * the BPF verifier). BENCH_KEEP=FILE keeps a copy of the first dump. Needs root.
  */
 import fs from 'node:fs';
@@ -83,6 +83,14 @@ async function main(): Promise<void> {
       const file = path.join(dir, `dump-${r}.db`);
       writeDump(file, { container: CONTAINER, rows: lazyRows(syscalls, table, { wallOffsetNs: offset }) });
       results['rows+sqlite'].push(seconds(t));
+      if (session) {
+        // The profile covers what the daemon runs: snapshot, pairing, rows into SQLite.
+        const s = session;
+        const prof = await new Promise<unknown>((res, rej) => s.post('Profiler.stop', (e, v) => (e ? rej(e) : res(v))));
+        fs.writeFileSync(profile!, JSON.stringify((prof as { profile: unknown }).profile));
+        session.disconnect();
+        session = undefined;
+      }
       if (process.env.BENCH_KEEP) fs.copyFileSync(file, process.env.BENCH_KEEP);
       fs.rmSync(file);
       calls = syscalls.length;
@@ -94,11 +102,6 @@ async function main(): Promise<void> {
       writeDump(file, { container: CONTAINER, rows });
       results['(sqlite alone)'].push(seconds(t));
       fs.rmSync(file);
-      if (session) {
-        const s = session;
-        const prof = await new Promise<unknown>((res, rej) => s.post('Profiler.stop', (e, v) => (e ? rej(e) : res(v))));
-        fs.writeFileSync(profile!, JSON.stringify((prof as { profile: unknown }).profile));
-      }
     }
     const best = (xs: number[]) => Math.min(...xs);
     let total = 0;
