@@ -3,6 +3,7 @@
 // All policy (naming, retention, formats) lives in TypeScript.
 #include <malloc.h>
 #include <napi.h>
+#include <v8.h>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -696,6 +697,16 @@ Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
 }
 
+// lowMemory(): V8's low-memory collection: every collectable object goes,
+// the heap is compacted and the young generation shrinks back to its
+// initial size (a plain full collection leaves it at its high-water mark).
+// The one V8 call of the addon: Node-API has no equivalent.
+Napi::Value LowMemory(const Napi::CallbackInfo& info) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate) isolate->LowMemoryNotification();
+  return info.Env().Undefined();
+}
+
 Napi::Value BootTime(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), clockNs(CLOCK_BOOTTIME));
 }
@@ -709,6 +720,7 @@ Napi::Object InitExports(Napi::Env env, Napi::Object exports) {
   exports.Set("mntnsIdOf", Napi::Function::New(env, MntnsIdOf));
   exports.Set("releasePins", Napi::Function::New(env, ReleasePins));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
+  exports.Set("lowMemory", Napi::Function::New(env, LowMemory));
   return exports;
 }
 

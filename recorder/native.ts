@@ -103,6 +103,11 @@ export interface NativeAddon {
   releasePins(pinDir: string): void;
   /** Gives the C heap's free pages back to the system (malloc_trim); true if any were. */
   trimMemory(): boolean;
+  /**
+   * V8's low-memory collection (Isolate::LowMemoryNotification): all garbage
+   * goes, the heap is compacted and its young generation shrunk to its first size.
+   */
+  lowMemory(): void;
 }
 
 let addon: NativeAddon | undefined;

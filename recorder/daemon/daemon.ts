@@ -216,7 +216,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log: opts.log,
   });
   await registry.restored;
-  const settler = new MemorySettler({ activity: () => registry.activity, trim: () => native().trimMemory(), quietMs: opts.settleMs });
+  const settler = new MemorySettler({ activity: () => registry.activity, trim: () => native().trimMemory(), lowMemory: () => native().lowMemory(), quietMs: opts.settleMs });
   const apiSocket = path.join(opts.runDir, API_SOCKET);
   const managerSocket = path.join(opts.runDir, MANAGER_SOCKET);
   const http = createApiServer(registry, { tmpDir, healthy: () => open, log: opts.log, settles: () => settler.settles });

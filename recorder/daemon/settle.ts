@@ -3,9 +3,11 @@
  * work (a thousand containers started and stopped, a dump of a 64 MiB ring)
  * leaves garbage V8 would collect only when it next needs room, and free
  * pages the C heap keeps: RSS stays at the burst's high-water mark. After
- * `quietMs` without new activity the settler runs one full garbage
- * collection and gives the C heap's free pages back (malloc_trim), so an
- * idle daemon's RSS comes back down to its working set.
+ * `quietMs` without new activity the settler runs V8's low-memory
+ * collection (a full one that also compacts the heap and shrinks the young
+ * generation a burst grew: a plain gc() leaves it at its high-water mark) and
+ * gives the C heap's free pages back (malloc_trim), so an idle daemon's RSS
+ * comes back down to its working set.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -17,6 +19,8 @@ export interface SettlerOptions {
   quietMs?: number;
   /** Gives the C heap's free pages back; true if any were (native trimMemory). */
   trim: () => boolean;
+  /** V8's low-memory collection (native lowMemory); without it, a full gc(). */
+  lowMemory?: () => void;
 }
 
 let fullGc: (() => void) | null | undefined;
@@ -67,7 +71,8 @@ export class MemorySettler {
   /** Collects garbage and trims the C heap now. */
   settle(): void {
     this.settledAt = this.opts.activity();
-    collect();
+    if (this.opts.lowMemory) this.opts.lowMemory();
+    else collect();
     this.opts.trim();
     this.settles++;
   }
