@@ -31,10 +31,11 @@ test(`kill -9 during archiving and during dumps, ${ROUNDS} times: every archive 
     for (let round = 0; round < ROUNDS; round++) {
       const daemon = await startDaemonProcess(dirs, ['--no-discover']);
       const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 20_000 });
-      // A container with a big history: thousands of calls (all the 1 MiB ring holds) to archive.
-      const w = await startWorkload(['--unshare', 'getpid', '8000']);
+      // A container with a big history to archive: 30,000 calls in a 4 MiB ring, long enough to write
+      // that about half the kills below (up to 400 ms later) land in the middle of it.
+      const w = await startWorkload(['--unshare', 'getpid', '30000']);
       const id = `kill9-${round}`;
-      await client.addContainer({ id, pid: w.pid });
+      await client.addContainer({ id, pid: w.pid, ringBytes: 4 << 20 });
       w.go();
       await w.done;
       const during = round % 2 === 0 ? 'archiving' : 'a dump';
