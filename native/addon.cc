@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -521,6 +522,14 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
+    try {
+      return snapshotOf(env, r);
+    } catch (const std::bad_alloc&) {
+      throw errnoError(env, "copying the ring", ENOMEM);
+    }
+  }
+
+  Napi::Value snapshotOf(Napi::Env env, const Ring& r) {
     Pages copy;
     WalkResult w = copyAndWalk(r, copy);
     const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
@@ -560,7 +569,12 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
     Pages copy;
-    WalkResult w = copyAndWalk(r, copy);
+    WalkResult w;
+    try {
+      w = copyAndWalk(r, copy);
+    } catch (const std::bad_alloc&) {
+      throw errnoError(env, "copying the ring", ENOMEM);
+    }
     const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
     return statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));
   }
