@@ -123,35 +123,23 @@ export function pairHistory(records: RawRecord[], resumesAny: ReadonlySet<number
   return pair.history;
 }
 
-/** pairHistory straight from a snapshot's record buffer, without building the records (records.ts scanRecords). */
-export function pairSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set()): PairedHistory {
-  const { calls, process } = indexSnapshot(buf, resumesAny);
-  return { syscalls: calls.toArray(), process };
-}
-
-/**
- * pairSnapshot that gives the event loop back after every `sliceBytes` of
- * records, so a daemon pairing a big ring keeps answering meanwhile.
- */
-export async function pairSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), sliceBytes = 2 << 20): Promise<PairedHistory> {
-  const { calls, process } = await indexSnapshotAsync(buf, resumesAny, sliceBytes);
-  return { syscalls: calls.toArray(), process };
-}
-
 /** A snapshot's syscalls paired (PairedCalls) and its process events. */
 export interface IndexedHistory {
   calls: PairedCalls;
   process: ProcessEvent[];
 }
 
-/** The pairing of pairSnapshot, kept as record offsets: no event is built (PairedCalls.get builds one). */
+/**
+ * pairHistory straight from a snapshot's record buffer, kept as record
+ * offsets: no record or event is built (PairedCalls.get builds an event).
+ */
 export function indexSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set()): IndexedHistory {
   const ix = new Indexer(buf, resumesAny);
   ix.scan(0, buf.length);
   return ix.done();
 }
 
-/** indexSnapshot giving the event loop back after every `sliceBytes` of records. */
+/** indexSnapshot giving the event loop back after every `sliceBytes` of records, so a daemon pairing a big ring keeps answering meanwhile. */
 export async function indexSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), sliceBytes = 2 << 20): Promise<IndexedHistory> {
   const ix = new Indexer(buf, resumesAny);
   let off = 0;

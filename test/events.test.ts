@@ -13,7 +13,7 @@ import { bootToWallOffsetNs } from '../recorder/clock';
 import { capabilityName } from '../recorder/decode/caps';
 import { printSiginfo } from '../recorder/decode/siginfo';
 import { containerEnding } from '../recorder/ending';
-import { ExitEvent, HistoryEvent, SignalEvent, isProcessEvent, mergeHistory } from '../recorder/events';
+import { ExitEvent, HistoryEvent, SignalEvent, isProcessEvent, mergeHistory, pairHistory } from '../recorder/events';
 import { KIND_CAP, KIND_SIGNAL, KIND_TASK_EXIT, parseRecords } from '../recorder/records';
 import { Recorder, Snapshot } from '../recorder/recorder';
 import { renderEvents } from '../recorder/render';
@@ -462,3 +462,38 @@ test('capability names follow linux/capability.h', (t) => {
   for (const [, name, value] of defined) t.is(capabilityName(Number(value)), name);
   t.is(capabilityName(63), 'CAP_63');
 });
+
+test.serial('pairing on the snapshot buffer (PairedCalls) gives what pairing the parsed records gives: calls, process events, caps', async (t) => {
+  // Signals with handlers and rt_sigreturn, thread ends, a crash, refused capabilities.
+  const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  for (const args of [['usr1'], ['thread', '5'], ['segv', '/etc/hostname'], ['capdrop']]) {
+    const r = await recordHelper(args);
+    const byRecords = pairHistory(r.snap.records, rec['sigreturns']);
+    t.true(r.snap.calls.length > 0 && r.snap.process.length > 0, `${args[0]}: calls and process events recorded`);
+    t.log(`${args.join(" ")}: ${r.snap.calls.length} calls, ${r.snap.process.length} process events, ${byRecords.syscalls.filter((e) => e.caps).length} with refused capabilities`);
+    t.is(json(r.snap.events), json(byRecords.syscalls), `${args[0]}: the same calls`);
+    t.is(json(r.snap.process), json(byRecords.process), `${args[0]}: the same process events`);
+    for (let i = 0; i < r.snap.calls.length; i++) {
+      const ev = byRecords.syscalls[i];
+      if (r.snap.calls.bootNs(i) !== ev.bootNs || r.snap.calls.nr(i) !== ev.nr || r.snap.calls.pid(i) !== ev.pid || r.snap.calls.resumed(i) !== ev.resumed) {
+        t.fail(`${args[0]}: call ${i}'s fields differ`);
+        break;
+      }
+    }
+  }
+  // A wrapped ring: the oldest exits lost their entries (resumed calls, named by the thread's last entry).
+  const w = await startWorkload(['--unshare', 'counter', '20000']);
+  const { handle } = rec.addProcess(w.pid, 64 << 10);
+  try {
+    w.go();
+    await w.done;
+    const snap = rec.snapshot(handle);
+    const byRecords = pairHistory(snap.records, rec['sigreturns']);
+    t.true(snap.stats.overwritten > 0, 'the ring wrapped');
+    t.is(json(snap.events), json(byRecords.syscalls), 'wrapped: the same calls');
+    t.log(`wrapped: ${snap.calls.length} calls, ${snap.events.filter((e) => e.resumed).length} resumed, ${snap.stats.overwritten} records overwritten`);
+  } finally {
+    rec.removeContainer(handle);
+  }
+});
+
