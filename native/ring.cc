@@ -2,24 +2,35 @@
 
 #include <sys/mman.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
 namespace sbnative {
 
 namespace {
-constexpr size_t kHugePage = 2u << 20;
+// From this size on, copies get pages of their own, asked to be huge.
+constexpr size_t kBigCopy = 4u << 20;
 }
 
 Pages::Pages(size_t len) : len_(len) {
   if (len == 0) return;
+  if (len < kBigCopy) {
+    // Small rings (the common 256 KiB-1 MiB): malloc reuses what the last copy freed, no new page faults.
+    data_ = static_cast<uint8_t*>(calloc(1, len));
+    if (!data_) {
+      len_ = 0;
+      throw std::bad_alloc();
+    }
+    return;
+  }
   void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     len_ = 0;
     throw std::bad_alloc();
   }
   // Only a hint: without THP the pages are ordinary ones.
-  if (len >= kHugePage) madvise(p, len, MADV_HUGEPAGE);
+  madvise(p, len, MADV_HUGEPAGE);
   data_ = static_cast<uint8_t*>(p);
 }
 
@@ -35,7 +46,9 @@ Pages& Pages::operator=(Pages&& o) noexcept {
 }
 
 void Pages::unmap(uint8_t* data, size_t len) {
-  if (data) munmap(data, len);
+  if (!data) return;
+  if (len < kBigCopy) free(data);
+  else munmap(data, len);
 }
 
 void Pages::reset() {
