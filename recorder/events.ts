@@ -375,23 +375,19 @@ class Indexer {
     if (r.kind === KIND_CAP) {
       // A refusal outside any recorded call (say, before the ring saw the entry) has nothing to annotate.
       const i = this.open.get(r.tid);
-      if (i !== undefined && r.cap !== undefined) {
-        const caps = this.caps.get(i);
-        if (!caps) this.caps.set(i, [r.cap]);
-        else if (!caps.includes(r.cap)) caps.push(r.cap);
-      }
+      if (i !== undefined && r.cap !== undefined) this.caps.set(i, withCap(this.caps.get(i), r.cap));
       return;
     }
-    const base = { bootNs: r.bootNs, cpu: r.cpu, pid: r.pid, tid: r.tid, comm: r.comm };
-    if (r.kind === KIND_SIGNAL && r.signal) {
+    const ev = processEventOf(r);
+    if (!ev) return;
+    if (ev.type === 'signal') {
       this.named.set(r.tid, this.at);
-      this.process.push({ type: 'signal', ...base, signo: r.signal.signo, info: r.signal.info, handler: r.signal.handler, saFlags: r.signal.saFlags });
-    } else if (r.kind === KIND_TASK_EXIT) {
+    } else {
       // The thread is gone: a later thread that gets its tid starts afresh.
       this.open.delete(r.tid);
       this.named.delete(r.tid);
-      this.process.push({ type: 'exit', ...base, status: r.exitCode ?? 0, groupDead: r.groupDead ?? false });
     }
+    this.process.push(ev);
   }
 
   done(): IndexedHistory {
@@ -470,20 +466,34 @@ function processRecord(
   if (r.kind === KIND_CAP) {
     // A refusal outside any recorded call (say, before the ring saw the entry) has nothing to annotate.
     const ev = open.get(r.tid);
-    if (ev && r.cap !== undefined) {
-      if (!ev.caps) ev.caps = [r.cap];
-      else if (!ev.caps.includes(r.cap)) ev.caps.push(r.cap);
-    }
+    if (ev && r.cap !== undefined) ev.caps = withCap(ev.caps, r.cap);
     return;
   }
-  const base = { bootNs: r.bootNs, cpu: r.cpu, pid: r.pid, tid: r.tid, comm: r.comm };
-  if (r.kind === KIND_SIGNAL && r.signal) {
+  const ev = processEventOf(r);
+  if (!ev) return;
+  if (ev.type === 'signal') {
     pidOf.set(r.tid, { pid: r.pid, comm: r.comm });
-    process.push({ type: 'signal', ...base, signo: r.signal.signo, info: r.signal.info, handler: r.signal.handler, saFlags: r.signal.saFlags });
-  } else if (r.kind === KIND_TASK_EXIT) {
+  } else {
     // The thread is gone: a later thread that gets its tid starts afresh.
     open.delete(r.tid);
     pidOf.delete(r.tid);
-    process.push({ type: 'exit', ...base, status: r.exitCode ?? 0, groupDead: r.groupDead ?? false });
   }
+  process.push(ev);
+}
+
+/** The event a signal or thread-exit record makes; undefined for other kinds. */
+function processEventOf(r: RawRecord): ProcessEvent | undefined {
+  const base = { bootNs: r.bootNs, cpu: r.cpu, pid: r.pid, tid: r.tid, comm: r.comm };
+  if (r.kind === KIND_SIGNAL && r.signal) {
+    return { type: 'signal', ...base, signo: r.signal.signo, info: r.signal.info, handler: r.signal.handler, saFlags: r.signal.saFlags };
+  }
+  if (r.kind === KIND_TASK_EXIT) return { type: 'exit', ...base, status: r.exitCode ?? 0, groupDead: r.groupDead ?? false };
+  return undefined;
+}
+
+/** A call's refused capabilities with cap added: first refusal first, no repeats. */
+function withCap(caps: number[] | undefined, cap: number): number[] {
+  if (!caps) return [cap];
+  if (!caps.includes(cap)) caps.push(cap);
+  return caps;
 }
