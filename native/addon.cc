@@ -472,8 +472,8 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   WalkResult copyAndWalk(const Ring& r, Pages& copy) {
     sb_ring_hdr* h = r.hdr();
     const uint64_t full = r.ringBytes + SB_SLACK;
-    // Fresh pages are zero, and zero never passes a commit check: bytes past
-    // what is copied need no clearing.
+    // The copy starts zeroed, and zero never passes a commit check: bytes
+    // past what is copied need no clearing.
     copy = Pages(full);
     const uint64_t before = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) & SB_HEAD_POS_MASK;
     // Until the ring first wraps only its start is in use (plus what lands while copying).
