@@ -8,8 +8,9 @@
  */
 import test from 'ava';
 import fs from 'node:fs';
+import path from 'node:path';
 import { connectTracerManager } from '../recorder/daemon/grpc-client';
-import { curl, DaemonProcess, startDaemonProcess, tempDirs } from './lib/daemon';
+import { curl, DaemonProcess, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
 import { startWorkload } from './lib/procs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,3 +98,50 @@ test.serial('a container that exits while no daemon runs is archived by the next
     fs.rmSync(dirs.root, { recursive: true, force: true });
   }
 });
+
+test.serial('SIGTERM while a big ring is being archived: the next daemon has the whole history, the archive whole, no temp file', async (t) => {
+  const dirs = tempDirs('sb-restart-');
+  const archives = path.join(dirs.stateDir, 'archives');
+  const CALLS = 650_000;
+  let daemon = await startDaemonProcess(dirs, HAND_OVER);
+  const w = await startWorkload(['--unshare', 'getpid', String(CALLS)]);
+  try {
+    const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+    // 64 MiB: the whole run fits, and archiving it takes about as long as the daemon's 2 s grace for
+    // calls in flight at shutdown: the archive may be written before the daemon stops or be left to the
+    // next daemon, which adopts the pinned ring. Either way nothing may be lost.
+    await client.addContainer({ id: 'big', pid: w.pid, ringBytes: 64 << 20 });
+    w.go();
+    await w.done;
+    const removing = client.removeContainer({ id: 'big', exitCode: 0 }).then(() => 'archived', (e: Error) => `cut: ${e.message}`);
+    await sleep(300);
+    daemon.proc.kill('SIGTERM');
+    await new Promise((r) => daemon.proc.once('close', r));
+    const firstLog = daemon.log();
+    t.log(`RemoveContainer: ${await removing}; the first daemon ${/calls archived/.test(firstLog) ? 'finished archiving before it stopped' : 'stopped before the archive was written'}`);
+    client.close();
+
+    daemon = await startDaemonProcess(dirs, HAND_OVER);
+    let info: { state: string; events: number; exitCode: number | null; lost: number } | undefined;
+    for (let i = 0; i < 150 && info?.state !== 'exited'; i++) {
+      if (i) await sleep(100);
+      info = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers/big'])).body.toString());
+    }
+    t.is(info!.state, 'exited');
+    t.is(info!.exitCode, 0);
+    t.is(info!.lost, 0);
+    const file = path.join(dirs.root, 'big.db');
+    const dump = await curl(daemon.apiSocket, ['-X', 'POST', 'http://localhost/v1/containers/big/dump']);
+    t.is(dump.status, 200);
+    fs.writeFileSync(file, dump.body);
+    t.is(sqlite(file, "SELECT count(*) FROM syscall WHERE name = 'getpid'").trim(), String(CALLS), 'every getpid is held');
+    const left = fs.readdirSync(archives);
+    t.deepEqual(left.filter((f) => !f.endsWith('.db')), [], 'no temp file in the archive dir');
+    for (const f of left) t.is(sqlite(path.join(archives, f), 'PRAGMA integrity_check').trim(), 'ok', f);
+  } finally {
+    w.kill();
+    await daemon.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
