@@ -14,35 +14,17 @@ import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { bootToWallOffsetNs } from '../recorder/clock';
-import { ContainerInfo } from '../recorder/daemon/api';
 import { indexSnapshot } from '../recorder/events';
 import { Recorder } from '../recorder/recorder';
 import { lazyRows, toRows } from '../recorder/rows';
 import { writeDump } from '../recorder/sinks/sqlite';
 import { startWorkload } from '../test/lib/procs';
+import { benchContainer } from './fixtures';
 
 const RING_MIB = Number(process.env.BENCH_RING_MIB ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const CONTAINER: ContainerInfo = {
-  id: 'bench',
-  name: 'bench',
-  pod: null,
-  namespace: null,
-  runtime: null,
-  pid: 1,
-  mntns: '0',
-  state: 'running',
-  startedAt: new Date().toISOString(),
-  exitedAt: null,
-  exitCode: null,
-  events: 0,
-  overwritten: 0,
-  lost: 0,
-  completeSince: null,
-  bundle: null,
-  labels: {},
-};
+const CONTAINER = benchContainer();
 
 function seconds(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootToWallOffsetNs } from '../recorder/clock';
-import { ContainerInfo } from '../recorder/daemon/api';
+import { benchContainer } from './fixtures';
 import { Recorder } from '../recorder/recorder';
 import { EventRow, toRows } from '../recorder/rows';
 import { writeDump } from '../recorder/sinks/sqlite';
@@ -87,25 +87,7 @@ async function main(): Promise<void> {
   const top = [...names].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`${real.length} real rows recorded (${top}, …), repeated to ${fmt(n)}\n`);
 
-  const container: ContainerInfo = {
-    id: 'bench',
-    name: 'bench',
-    pod: null,
-    namespace: null,
-    runtime: null,
-    pid: 1,
-    mntns: '4026531840',
-    state: 'exited',
-    startedAt: new Date().toISOString(),
-    exitedAt: new Date().toISOString(),
-    exitCode: 0,
-    events: n,
-    overwritten: 0,
-    lost: 0,
-    completeSince: null,
-    bundle: null,
-    labels: {},
-  };
+  const container = benchContainer({ mntns: '4026531840', state: 'exited', exitedAt: new Date().toISOString(), exitCode: 0, events: n });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-'));
   const file = path.join(dir, 'bench.db');
   const table: Array<{ what: string; rate: number; unit: string; goal: number | null; out: string }> = [];
