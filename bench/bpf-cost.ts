@@ -1,8 +1,8 @@
 /**
  * node dist/bench/bpf-cost.js: the time straceback's own BPF programs take
- * per traced call, from the kernel's accounting (kernel.bpf_stats_enabled):
- * run_time_ns / run_cnt of sb_sys_enter and sb_sys_exit over a traced
- * sysbench run. Wall-clock timing of whole calls (npm run bench) moves with
+ * per call, from the kernel's accounting (kernel.bpf_stats_enabled):
+ * run_time_ns / run_cnt of sb_sys_enter and sb_sys_exit over a sysbench run,
+ * traced and passive (attached, the process's namespace not registered). Wall-clock timing of whole calls (npm run bench) moves with
  * the machine's other load; this moves much less, so it is the one to
  * compare when the BPF program changes. The programs also run, untraced and
  * cheap, for the host's other syscalls during the run: a small bias, the
@@ -48,15 +48,20 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** ns per run of each program while a traced sysbench does `args`. */
-async function run(rec: Recorder, ids: ReadonlyMap<number, string>, args: string[]): Promise<Record<string, number>> {
+/** ns per run of each program while sysbench does `args`, traced or not (passive). */
+async function run(
+  rec: Recorder,
+  ids: ReadonlyMap<number, string>,
+  args: string[],
+  traced: boolean,
+): Promise<Record<string, number>> {
   const w = await startWorkload(['--unshare', '--wait', ...args], { program: 'sysbench' });
-  const handle = rec.addContainer(w.mntns, 4 << 20);
+  const handle = traced ? rec.addContainer(w.mntns, 4 << 20) : undefined;
   const before = sample(ids);
   w.go();
   const res = await w.done;
   const after = sample(ids);
-  rec.removeContainer(handle);
+  if (handle !== undefined) rec.removeContainer(handle);
   if (res.code !== 0) throw new Error(`sysbench ${args.join(' ')}: ${res.stderr}`);
   const out: Record<string, number> = {};
   for (const name of PROGS) {
@@ -86,21 +91,29 @@ async function main(): Promise<void> {
   }
   if (!rec || ids.size !== PROGS.length) throw new Error(`could not tell this recorder's programs from others loaded at the same time`);
   try {
-    const results: Record<string, Record<string, number[]>> = { getppid: {}, pread: {} };
+    // Rows: a call, traced or passive (the programs run and find the task's
+    // namespace not registered). Interleaved over rounds.
+    const rows = [
+      { label: 'getppid traced', args: ['getppid', String(GETPPID_N)], traced: true },
+      { label: 'pread traced', args: ['pread', String(PREAD_N), file], traced: true },
+      { label: 'getppid passive', args: ['getppid', String(GETPPID_N)], traced: false },
+      { label: 'pread passive', args: ['pread', String(PREAD_N), file], traced: false },
+    ];
+    const results = new Map<string, Record<string, number[]>>(rows.map((row) => [row.label, {}]));
     for (let r = 0; r < ROUNDS; r++) {
-      const g = await run(rec, ids, ['getppid', String(GETPPID_N)]);
-      const p = await run(rec, ids, ['pread', String(PREAD_N), file]);
-      for (const name of PROGS) {
-        (results.getppid[name] ??= []).push(g[name]);
-        (results.pread[name] ??= []).push(p[name]);
+      for (const row of rows) {
+        const got = await run(rec, ids, row.args, row.traced);
+        const acc = results.get(row.label)!;
+        for (const name of PROGS) (acc[name] ??= []).push(got[name]);
       }
     }
-    process.stdout.write(`BPF run time per traced call (median of ${ROUNDS}; kernel.bpf_stats_enabled)\n`);
+    process.stdout.write(`BPF run time per call (median of ${ROUNDS}; kernel.bpf_stats_enabled)\n`);
     process.stdout.write('| call | sb_sys_enter ns | sb_sys_exit ns | both ns |\n|---|---:|---:|---:|\n');
-    for (const call of ['getppid', 'pread'] as const) {
-      const e = median(results[call].sb_sys_enter);
-      const x = median(results[call].sb_sys_exit);
-      process.stdout.write(`| ${call} | ${e.toFixed(1)} | ${x.toFixed(1)} | ${(e + x).toFixed(1)} |\n`);
+    for (const row of rows) {
+      const acc = results.get(row.label)!;
+      const e = median(acc.sb_sys_enter);
+      const x = median(acc.sb_sys_exit);
+      process.stdout.write(`| ${row.label} | ${e.toFixed(1)} | ${x.toFixed(1)} | ${(e + x).toFixed(1)} |\n`);
     }
   } finally {
     rec.close();
