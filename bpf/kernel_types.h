@@ -42,6 +42,17 @@ struct task_struct {
 	char comm[16];
 	struct nsproxy *nsproxy;
 	struct signal_struct *signal;
+	void *bpf_storage;	/* struct bpf_local_storage *: NULL until a task storage map holds a value for it */
+};
+
+/* The context of an iter/task program: every task of the host, threads included. */
+struct bpf_iter_meta {
+	void *seq;
+};
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
 };
 
 /* Read as raw bytes (its first 48 are the siginfo ABI); only the name is needed. */
@@ -69,6 +80,8 @@ struct pt_regs {
 	unsigned long orig_ax;
 };
 #define SB_SYSCALL_NR(regs) ((regs)->orig_ax)
+/* unshare and setns, also as numbered for 32-bit (ia32) tasks: the calls that move a task to another mount namespace. */
+#define SB_SWITCHES_NS(nr) ((nr) == 272 || (nr) == 308 || (nr) == 310 || (nr) == 346)
 #define SB_SYSCALL_ARG0(regs) ((regs)->di)
 #define SB_SYSCALL_ARG1(regs) ((regs)->si)
 #define SB_SYSCALL_ARG2(regs) ((regs)->dx)
@@ -83,6 +96,8 @@ struct pt_regs {
 };
 /* x0 holds the return value at exit; the first argument survives in orig_x0. */
 #define SB_SYSCALL_NR(regs) ((regs)->syscallno)
+/* unshare and setns, also as numbered for 32-bit (arm) tasks: the calls that move a task to another mount namespace. */
+#define SB_SWITCHES_NS(nr) ((nr) == 97 || (nr) == 268 || (nr) == 337 || (nr) == 375)
 #define SB_SYSCALL_ARG0(regs) ((regs)->orig_x0)
 #define SB_SYSCALL_ARG1(regs) ((regs)->regs[1])
 #define SB_SYSCALL_ARG2(regs) ((regs)->regs[2])

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * straceback's kernel side: on every syscall entry and exit, find the task's
- * mount namespace in the filter; if it belongs to a registered container,
- * append a compact record to that container's overwriting ring.
+ * straceback's kernel side: on every syscall entry and exit, look for the
+ * task's mark, which tasks of registered containers' mount namespaces (the
+ * filter) carry; for a marked task, append a compact record to its
+ * container's overwriting ring.
  * Layouts and protocol: record.h.
  */
 #include "kernel_types.h"
@@ -26,6 +27,27 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sb_filter_entry);
 } sb_filter SEC(".maps");
+
+/*
+ * Marks, one per task whose mount namespace was in the filter when the task
+ * was made (sb_mark_new_task), moved namespaces (sb_sys_exit after setns or
+ * unshare) or was scanned (sb_mark_tasks, run by user space after every
+ * filter add or remove). A mark holds the namespace's filter entry and its
+ * ring's generation: the programs go from a task straight to its ring, and
+ * a ring that is not the one the mark was made for any more (a mark left
+ * over, its slot given to another container) is never written.
+ */
+struct sb_mark {
+	__u64 packed;		/* the namespace's filter entry (class and slot) */
+	__u64 generation;	/* its ring's, when the mark was made */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sb_mark);
+} sb_marks SEC(".maps");
 
 /* Traced namespaces whose filter index is taken by another one: inode -> entry. */
 struct {
@@ -91,8 +113,8 @@ static __always_inline __u64 same_namespace(const struct sb_filter_entry *e, str
 	return e->packed;
 }
 
-/* Returns the filter entry of the task's mount namespace, or 0. */
-static __always_inline __u64 traced_entry(struct task_struct *task)
+/* Returns the filter entry of the task's mount namespace, or 0 (a full lookup: marks save it). */
+static __always_inline __u64 filter_entry(struct task_struct *task)
 {
 	struct mnt_namespace *mnt = task->nsproxy->mnt_ns;
 	__u32 inum = mnt->ns.inum;
@@ -111,6 +133,19 @@ static __always_inline __u64 traced_entry(struct task_struct *task)
 	return e ? same_namespace(e, mnt) : 0;
 }
 
+/*
+ * The mark of a task whose mount namespace is recorded, or 0. An unmarked
+ * task costs one load from its own task_struct: the passive path of every
+ * other syscall on the host, which would otherwise walk nsproxy, mnt_ns and
+ * the filter, three cache lines that are cold at syscall entry.
+ */
+static __always_inline struct sb_mark *marked(struct task_struct *task)
+{
+	if (!task->bpf_storage)
+		return 0;
+	return bpf_task_storage_get(&sb_marks, task, 0, 0);
+}
+
 static __always_inline struct sb_ring_hdr *ring_of(void *outer, __u32 slot)
 {
 	__u32 zero = 0;
@@ -123,29 +158,65 @@ static __always_inline struct sb_ring_hdr *ring_of(void *outer, __u32 slot)
 
 /*
  * Expands BODY once per size class with `ring` and the constant `mask` in
- * scope, so the verifier sees each ring's own bounds.
+ * scope, so the verifier sees each ring's own bounds. A ring whose
+ * generation is not gen (0: any) is left alone.
  */
-#define SB_CASE(c, slot, BODY)							\
+#define SB_CASE(c, slot, gen, BODY)						\
 	case c: {								\
 		struct sb_ring_hdr *ring = ring_of(&sb_rings_##c, slot);	\
 		const __u64 mask = SB_RING_BYTES(c) - 1;			\
-		if (!ring)							\
+		if (!ring || ((gen) && ring->generation != (gen)))		\
 			return 0;						\
 		BODY;								\
 		return 0;							\
 	}
-#define SB_WITH_RING(entry, BODY)						\
+#define SB_WITH_RING_GEN(entry, gen, BODY)					\
 	do {									\
 		__u32 slot_ = (entry) & SB_FILTER_SLOT_MASK;			\
+		__u64 gen_ = (gen);						\
 		switch (((entry) >> SB_FILTER_CLASS_SHIFT) & 0xf) {		\
-		SB_CASE(0, slot_, BODY) SB_CASE(1, slot_, BODY)			\
-		SB_CASE(2, slot_, BODY) SB_CASE(3, slot_, BODY)			\
-		SB_CASE(4, slot_, BODY) SB_CASE(5, slot_, BODY)			\
-		SB_CASE(6, slot_, BODY) SB_CASE(7, slot_, BODY)			\
-		SB_CASE(8, slot_, BODY) SB_CASE(9, slot_, BODY)			\
-		SB_CASE(10, slot_, BODY)					\
+		SB_CASE(0, slot_, gen_, BODY) SB_CASE(1, slot_, gen_, BODY)	\
+		SB_CASE(2, slot_, gen_, BODY) SB_CASE(3, slot_, gen_, BODY)	\
+		SB_CASE(4, slot_, gen_, BODY) SB_CASE(5, slot_, gen_, BODY)	\
+		SB_CASE(6, slot_, gen_, BODY) SB_CASE(7, slot_, gen_, BODY)	\
+		SB_CASE(8, slot_, gen_, BODY) SB_CASE(9, slot_, gen_, BODY)	\
+		SB_CASE(10, slot_, gen_, BODY)					\
 		}								\
 	} while (0)
+/* The ring a mark points to. */
+#define SB_WITH_RING(m, BODY)							\
+	do {									\
+		__u64 e_ = (m)->packed, g_ = (m)->generation;			\
+		SB_WITH_RING_GEN(e_, g_, BODY);					\
+	} while (0)
+
+/*
+ * Marks the task if its mount namespace is recorded, else takes away any
+ * mark it has. A mark that cannot be made (out of memory) loses that task's
+ * records, so its ring's dropped count goes up.
+ */
+static __always_inline int mark_task(struct task_struct *task)
+{
+	__u64 entry = filter_entry(task);
+	struct sb_mark *m;
+
+	if (!entry) {
+		if (task->bpf_storage)
+			bpf_task_storage_delete(&sb_marks, task);
+		return 0;
+	}
+	m = bpf_task_storage_get(&sb_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	SB_WITH_RING_GEN(entry, 0, {
+		(void)mask;
+		if (m) {
+			m->packed = entry;
+			m->generation = ring->generation;
+		} else {
+			__sync_fetch_and_add(&ring->dropped, 1);
+		}
+	});
+	return 0;
+}
 
 /* Reserves size bytes; returns where to write. */
 static __always_inline __u8 *reserve(struct sb_ring_hdr *ring, __u64 mask, __u32 size,
@@ -672,8 +743,8 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 }
 
 /* Copies a record built in scratch into the ring and publishes it. */
-#define SB_COPY_IN(entry, buf, size)						\
-	SB_WITH_RING(entry, {							\
+#define SB_COPY_IN(m, buf, size)						\
+	SB_WITH_RING(m, {							\
 		__u64 pos_;							\
 		__u16 seq_;							\
 		__u8 *rec = reserve(ring, mask, size, &pos_, &seq_);		\
@@ -689,14 +760,14 @@ int sb_sys_enter(__u64 *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__u32 nr = ctx[1];
 	struct task_struct *task = current();
-	__u64 entry = traced_entry(task);
+	struct sb_mark *m = marked(task);
 	const volatile struct sb_sc_desc *d;
 	struct sb_args args;
 	__u64 ts, pos;
 	__u32 nargs, size, base, tid, pid, zero = 0, i;
 	__u16 seq;
 
-	if (!entry)
+	if (!m)
 		return 0;
 	ts = bpf_ktime_get_boot_ns();
 	tid = task->pid;
@@ -715,7 +786,7 @@ int sb_sys_enter(__u64 *ctx)
 
 	if (size <= SB_SCRATCH - 64) {
 		/* Every length is known: write straight into the ring. */
-		SB_WITH_RING(entry, {
+		SB_WITH_RING(m, {
 			struct sb_enter *e = (void *)reserve(ring, mask, size, &pos, &seq);
 			__u64 *a = (__u64 *)(e + 1);
 
@@ -756,25 +827,31 @@ int sb_sys_enter(__u64 *ctx)
 		sb_size_items(nr, &args);
 		size = sb_put_items(buf, base, nr, &args) & (SB_SCRATCH - 1);
 		e->h.size = size;
-		SB_COPY_IN(entry, buf->b, size);
+		SB_COPY_IN(m, buf->b, size);
 	}
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int sb_sys_exit(__u64 *ctx)
+/* sb_sys_exit for a marked task, or one that has just moved to another mount namespace. */
+static __noinline int record_exit(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__s64 ret = ctx[1];
 	struct task_struct *task = current();
-	__u64 entry = traced_entry(task);
 	const volatile struct sb_sc_desc *d;
+	struct sb_mark *m;
 	struct sb_args args;
 	__u64 ts, pos;
 	__u32 nr, tid, size, zero = 0, i;
 	__u16 seq;
 
-	if (!entry)
+	m = marked(task);
+	/* A task that has just moved to another mount namespace: is that one recorded? */
+	if (ret == 0 && SB_SWITCHES_NS(SB_SYSCALL_NR(regs))) {
+		mark_task(task);
+		m = marked(task);
+	}
+	if (!m)
 		return 0;
 	ts = bpf_ktime_get_boot_ns();
 	nr = SB_SYSCALL_NR(regs);
@@ -789,7 +866,7 @@ int sb_sys_exit(__u64 *ctx)
 	}
 
 	if (size <= SB_SCRATCH - 64) {
-		SB_WITH_RING(entry, {
+		SB_WITH_RING(m, {
 			struct sb_exit *x = (void *)reserve(ring, mask, size, &pos, &seq);
 
 			fill_head(&x->h, ts, tid, size, nr, SB_KIND_EXIT);
@@ -822,8 +899,51 @@ int sb_sys_exit(__u64 *ctx)
 		sb_size_items(nr | (1U << 16), &args);
 		size = sb_put_items(buf, sizeof(struct sb_exit), nr | (1U << 16), &args) & (SB_SCRATCH - 1);
 		x->h.size = size;
-		SB_COPY_IN(entry, buf->b, size);
+		SB_COPY_IN(m, buf->b, size);
 	}
+	return 0;
+}
+
+/*
+ * The host's other tasks (no mark, and no move to another namespace) return
+ * at once; the rest is a subprogram of its own, so that this path is a few
+ * instructions in one place of the program's text.
+ */
+SEC("tp_btf/sys_exit")
+int sb_sys_exit(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	struct task_struct *task = current();
+
+	if (!task->bpf_storage && ((__s64)ctx[1] != 0 || !SB_SWITCHES_NS(SB_SYSCALL_NR(regs))))
+		return 0;
+	return record_exit(ctx);
+}
+
+/*
+ * sched_process_fork(struct task_struct *parent, struct task_struct *child),
+ * for every new process and thread, before the child first runs: a child
+ * made in (or into) a recorded mount namespace is marked.
+ */
+SEC("tp_btf/sched_process_fork")
+int sb_mark_new_task(__u64 *ctx)
+{
+	mark_task((struct task_struct *)ctx[1]);
+	return 0;
+}
+
+/*
+ * Every task of the host, threads included: marks those whose mount
+ * namespace is recorded. User space runs it (reads an iterator made from
+ * its link) after each filter add, for the tasks that were already there.
+ */
+SEC("iter/task")
+int sb_mark_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (task)
+		mark_task(task);
 	return 0;
 }
 
@@ -851,7 +971,8 @@ int sb_signal_deliver(__u64 *ctx)
 	struct kernel_siginfo *info = (void *)ctx[1];
 	struct k_sigaction *ka = (void *)ctx[2];
 	struct task_struct *task = current();
-	__u64 entry, pos;
+	struct sb_mark *m;
+	__u64 pos;
 	__u16 seq;
 
 	/*
@@ -861,10 +982,10 @@ int sb_signal_deliver(__u64 *ctx)
 	 */
 	if (!info)
 		return 0;
-	entry = traced_entry(task);
-	if (!entry)
+	m = marked(task);
+	if (!m)
 		return 0;
-	SB_WITH_RING(entry, {
+	SB_WITH_RING(m, {
 		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
 
 		fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, 0);
@@ -882,12 +1003,13 @@ int sb_signal_deliver(__u64 *ctx)
 
 static __always_inline int task_exit(struct task_struct *task, int group_dead)
 {
-	__u64 entry = traced_entry(task), pos;
+	struct sb_mark *m = marked(task);
+	__u64 pos;
 	__u16 seq;
 
-	if (!entry)
+	if (!m)
 		return 0;
-	SB_WITH_RING(entry, {
+	SB_WITH_RING(m, {
 		struct sb_task_exit *x = (void *)reserve(ring, mask, sizeof(*x), &pos, &seq);
 
 		fill_event_head(&x->h, task->pid, sizeof(*x), SB_KIND_TASK_EXIT, seq,
@@ -939,16 +1061,17 @@ int sb_cap_denied(__u64 *ctx)
 {
 	int cap = ctx[3], ret = ctx[4];
 	struct task_struct *task;
-	__u64 entry, pos;
+	struct sb_mark *m;
+	__u64 pos;
 	__u16 seq;
 
 	if (ret == 0)
 		return 0;
 	task = current();
-	entry = traced_entry(task);
-	if (!entry)
+	m = marked(task);
+	if (!m)
 		return 0;
-	SB_WITH_RING(entry, {
+	SB_WITH_RING(m, {
 		struct sb_cap *c = (void *)reserve(ring, mask, sizeof(*c), &pos, &seq);
 
 		fill_event_head(&c->h, task->pid, sizeof(*c), SB_KIND_CAP, seq, 0);

@@ -233,7 +233,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return (static_cast<uint64_t>(mntns) << 32) | flags | (cls << SB_FILTER_CLASS_SHIFT) | slot;
   }
 
-  // Puts mntns in the kernel filter; on return every later syscall of the namespace is recorded.
+  // Puts mntns in the kernel filter; once markTasks has marked its tasks, every later syscall of theirs is recorded.
   int filterAdd(const Ring& r) {
     const int filterFd = bpf_->filterFd(), sharedFd = bpf_->sharedFd();
     uint32_t idx = r.mntns & (SB_FILTER_SIZE - 1);
@@ -413,6 +413,14 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       space_->unacquire(r);
       throw errnoError(env, "adding mount namespace " + std::to_string(mntns) + " to the filter", e);
     }
+    // Tasks already in the namespace: new ones are marked as they are made.
+    try {
+      bpf_->markTasks();
+    } catch (const SbError& e) {
+      filterRemove(mntns);
+      space_->unacquire(r);
+      throw sbError(env, e);
+    }
     keepRing(r, mntns, nsId);
     return Napi::Number::New(env, r.handle);
   }
@@ -435,6 +443,12 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       throw Napi::Error::New(env, "the pinned ring of mount namespace " + std::to_string(mntns) +
                                       " records the namespace with id " + std::to_string(r.nsId) + ", not " +
                                       std::to_string(nsId) + " (the inode was reused)");
+    // The earlier process marked the namespace's tasks; marking again covers any it could not.
+    try {
+      bpf_->markTasks();
+    } catch (const SbError& e) {
+      throw sbError(env, e);
+    }
     pinned_.erase(it);
     keepRing(r, mntns, r.nsId);
     return Napi::Number::New(env, r.handle);
@@ -505,6 +519,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     o.Set("pending", Napi::Number::New(env, static_cast<double>(w.pending)));
     o.Set("lost", Napi::Number::New(env, static_cast<double>(r.hdr()->dropped + w.corrupt)));
     o.Set("ringBytes", Napi::Number::New(env, static_cast<double>(r.ringBytes)));
+    o.Set("slot", Napi::Number::New(env, r.slot));
     o.Set("mntns", Napi::Number::New(env, r.mntns));
     o.Set("createdBootNs", Napi::BigInt::New(env, static_cast<uint64_t>(r.hdr()->created_ns)));
     // Held records are in reservation order; the oldest and newest timestamps bound the history.

@@ -2,7 +2,8 @@
 //   <map name>          every map of the object: sb_filter, sb_filter_shared,
 //                       sb_rings_0..10 (the outer ring maps), sb_scratch, and
 //                       the read-only data as "rodata"
-//   link_<program>      the link of every program that was loaded
+//   link_<program>      the link of every program that was loaded (the task
+//                       iterator's too: user space runs it from that link)
 //   identity            a one-element array (PinIdentity): the object's hash,
 //                       the settings' hash, which programs are linked, the
 //                       next ring generation. Pinned last: a dir without it
@@ -186,6 +187,7 @@ void BpfSet::load() {
   for (int c = 0; c < SB_RING_CLASSES; c++) outerFds_[c] = bpf_map__fd(outer[c]);
   filterFd_ = bpf_map__fd(skel->maps.sb_filter);
   sharedFd_ = bpf_map__fd(skel->maps.sb_filter_shared);
+  markLinkFd_ = skel->links.sb_mark_tasks ? bpf_link__fd(skel->links.sb_mark_tasks) : -1;
   for (int i = 0; i < skel->skeleton->prog_cnt; i++) {
     const int fd = bpf_program__fd(*skel->skeleton->progs[i].prog);
     if (fd >= 0) progFds_.push_back(fd);  // not loaded on this kernel otherwise
@@ -201,6 +203,7 @@ std::string BpfSet::tryReuse(const PinIdentity& want, std::vector<std::string>& 
     for (int fd : ownedFds_) ::close(fd);
     ownedFds_.clear();
     progFds_.clear();
+    markLinkFd_ = -1;
     return why;
   };
 
@@ -258,9 +261,11 @@ std::string BpfSet::tryReuse(const PinIdentity& want, std::vector<std::string>& 
       continue;
     }
     progFds_.push_back(progFd);
+    if (name == linkPinName("sb_mark_tasks")) markLinkFd_ = linkFd;
     for (uint32_t mapId : progMapIds(progFd)) used.insert(mapId);
   }
   if (!missing.empty()) return fail("it is incomplete (missing " + joined(missing) + ")");
+  if (markLinkFd_ < 0) return fail("it has no task iterator link");
   if (!unlike.empty()) return fail("its maps " + joined(unlike) + " are not the ones this build makes");
   for (const auto& [name, mapId] : mapIds)
     if (!used.count(mapId)) unused.push_back(name);
@@ -313,6 +318,20 @@ void BpfSet::pinAll(const PinIdentity& want) {
   }
 }
 
+void BpfSet::markTasks() const {
+  if (markLinkFd_ < 0) throw SbError{"marking the tasks of recorded namespaces: no task iterator", ENOENT};
+  const int fd = bpf_iter_create(markLinkFd_);
+  if (fd < 0) throw SbError{"marking the tasks of recorded namespaces (task iterator)", errno};
+  // The program prints nothing: one read runs it over every task.
+  char buf[64];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+  }
+  const int e = n < 0 ? errno : 0;
+  ::close(fd);
+  if (e) throw SbError{"marking the tasks of recorded namespaces (task iterator)", e};
+}
+
 uint64_t BpfSet::missed() const {
   uint64_t missed = 0;
   for (int fd : progFds_) {
@@ -355,7 +374,7 @@ void BpfSet::close(bool release) {
   progFds_.clear();
   if (dirFd_ >= 0) ::close(dirFd_);
   dirFd_ = -1;
-  identityFd_ = filterFd_ = sharedFd_ = -1;
+  identityFd_ = filterFd_ = sharedFd_ = markLinkFd_ = -1;
   for (int& fd : outerFds_) fd = -1;
   if (!failed.what.empty()) throw failed;
 }

@@ -59,6 +59,11 @@ class BpfSet {
   bool reused() const { return reused_; }
   const std::string& pinDir() const { return pinDir_; }
 
+  // Marks every task of the host whose mount namespace is in the filter
+  // (the iterator program), so that its syscalls are looked up; run after
+  // each filter add. Throws SbError.
+  void markTasks() const;
+
   // Events the kernel skipped because a program was already running on that CPU.
   uint64_t missed() const;
   // A number no ring of this pin dir had (1, 2, ... without pins).
@@ -83,6 +88,7 @@ class BpfSet {
   int identityFd_ = -1;  // pinned only
   int filterFd_ = -1;
   int sharedFd_ = -1;
+  int markLinkFd_ = -1;  // the task iterator's link
   int outerFds_[SB_RING_CLASSES] = {};
   std::vector<int> progFds_;   // for missed(); the skeleton's or owned
   std::vector<int> ownedFds_;  // closed by close()

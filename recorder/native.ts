@@ -14,6 +14,8 @@ export interface RingStats {
   /** Records the kernel side could not write or that failed a sanity check. */
   lost: number;
   ringBytes: number;
+  /** The ring's slot among the rings of its size (slots are used again after a ring is freed). */
+  slot: number;
   mntns: number;
   createdBootNs: bigint;
   /** Boot-clock ns of the oldest and newest held records (0 when nothing is held). */
