@@ -157,18 +157,23 @@ export async function showCommand(a: ShowArgs): Promise<number> {
 }
 
 export async function tailCommand(a: { runDir: string; ref: string; syscall?: string[]; tid?: number; failed: boolean }): Promise<number> {
-  // Loaded here: only tail pays for the gRPC client.
-  const { connectTracerManager } = await import('./daemon/grpc-client');
-  const { textLines } = await import('./sinks/stream');
-  const client = await connectTracerManager(path.join(a.runDir, MANAGER_SOCKET), { deadlineMs: 5000 }).catch((err: Error) => {
-    throw new ApiClientError(`cannot reach the straceback daemon at ${path.join(a.runDir, MANAGER_SOCKET)}: ${err.message}`);
-  });
-  // Ctrl-C or SIGTERM ends the watch cleanly: the signal cancels the call even while it waits.
+  // Ctrl-C or SIGTERM ends the watch cleanly, also while the client is still
+  // loading or connecting: the signal cancels the call even while it waits.
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let client: import('./daemon/grpc-client').TracerManagerClient | undefined;
   try {
+    // Loaded here: only tail pays for the gRPC client.
+    const { connectTracerManager } = await import('./daemon/grpc-client');
+    const { textLines } = await import('./sinks/stream');
+    if (stop.signal.aborted) return 0;
+    client = await connectTracerManager(path.join(a.runDir, MANAGER_SOCKET), { deadlineMs: 5000 }).catch((err: Error) => {
+      if (stop.signal.aborted) return undefined;
+      throw new ApiClientError(`cannot reach the straceback daemon at ${path.join(a.runDir, MANAGER_SOCKET)}: ${err.message}`);
+    });
+    if (!client || stop.signal.aborted) return 0;
     const stream = client.watchEvents({ id: a.ref, syscalls: a.syscall ?? [], tid: a.tid, failedOnly: a.failed, signal: stop.signal });
     for await (const row of stream) {
       for (const line of textLines([row], {})) process.stdout.write(line);
@@ -178,7 +183,7 @@ export async function tailCommand(a: { runDir: string; ref: string; syscall?: st
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    client.close();
+    client?.close();
   }
   return 0;
 }

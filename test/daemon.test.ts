@@ -355,7 +355,7 @@ test.serial('CLI: list, dump, show (file and live) and tail against the daemon',
   await new Promise((r) => setTimeout(r, 500));
   w.go();
   await w.done;
-  for (let i = 0; i < 50 && tailed.split('\n').filter(Boolean).length < 5; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 200 && tailed.split('\n').filter(Boolean).length < 5; i++) await new Promise((r) => setTimeout(r, 100));
   tail.kill('SIGINT');
   const tailCode = await tailExit;
   t.is(tailCode, 0, tailErr);
