@@ -8,9 +8,14 @@
  * behind never writes into another container's ring.
  */
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SyscallEvent } from '../recorder/events';
 import { Recorder } from '../recorder/recorder';
 import { startWorkload } from './lib/procs';
+import { makeBundle, RUNC, RuncContainer, uniqueId } from './lib/runc';
 
 const nrOf = (rec: Recorder, name: string): number => {
   const info = rec.table.byName.get(name);
@@ -105,4 +110,24 @@ test.serial('a namespace removed and registered again is recorded again: its tas
   c.go();
   t.is((await c.done).code, 0);
   t.is(callsOf(rec, again).filter((e) => e.pid === c.pid && e.nr === nrOf(rec, 'getpid')).length, 3);
+});
+
+test.serial('a process that runc exec starts in a container registered while it runs is recorded', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-marks-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const c = await RuncContainer.create(makeBundle(dir, { args: ['/bin/sh', '-c', 'sleep 60'] }), uniqueId('marks'));
+  t.teardown(() => c.delete());
+  await c.start();
+  // Registered after it started: its tasks are marked by the scan; the exec'd
+  // process joins the namespace with setns and forks, runc-style.
+  const { handle } = rec.addProcess(c.pid);
+  execFileSync(RUNC, ['--root', c.root, 'exec', c.id, '/bin/sh', '-c', 'cat /from-runc-exec; true'], { stdio: 'ignore' });
+  const calls = callsOf(rec, handle);
+  const openat = nrOf(rec, 'openat');
+  const open = calls.find((e) => e.nr === openat && e.items.some((i) => i.data.toString('latin1') === '/from-runc-exec'));
+  t.truthy(open, 'the open of /from-runc-exec by the exec\'d cat is missing');
+  t.is(Number(BigInt.asIntN(64, open!.ret ?? 0n)), -2, 'ENOENT');
+  t.is(rec.stats(handle).lost, 0);
 });
