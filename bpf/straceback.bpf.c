@@ -32,7 +32,7 @@ struct {
  * Marks, one per task whose mount namespace was in the filter when the task
  * was made (sb_mark_new_task), moved namespaces (sb_sys_exit after setns or
  * unshare) or was scanned (sb_mark_tasks, run by user space after every
- * filter add or remove). A mark holds the namespace's filter entry and its
+ * filter add and adoption; it also takes away marks that no longer apply). A mark holds the namespace's filter entry and its
  * ring's generation: the programs go from a task straight to its ring, and
  * a ring that is not the one the mark was made for any more (a mark left
  * over, its slot given to another container) is never written.
@@ -934,8 +934,9 @@ int sb_mark_new_task(__u64 *ctx)
 
 /*
  * Every task of the host, threads included: marks those whose mount
- * namespace is recorded. User space runs it (reads an iterator made from
- * its link) after each filter add, for the tasks that were already there.
+ * namespace is recorded, and unmarks the rest. User space runs it (reads an
+ * iterator made from its link) after each filter add and adoption, for the
+ * tasks that were already there.
  */
 SEC("iter/task")
 int sb_mark_tasks(struct bpf_iter__task *ctx)

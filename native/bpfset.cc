@@ -325,7 +325,7 @@ void BpfSet::markTasks() const {
   // The program prints nothing: one read runs it over every task.
   char buf[64];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+  while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
   }
   const int e = n < 0 ? errno : 0;
   ::close(fd);

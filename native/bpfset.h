@@ -60,8 +60,8 @@ class BpfSet {
   const std::string& pinDir() const { return pinDir_; }
 
   // Marks every task of the host whose mount namespace is in the filter
-  // (the iterator program), so that its syscalls are looked up; run after
-  // each filter add. Throws SbError.
+  // (the iterator program), and takes away marks that no longer apply; run
+  // after each filter add and adoption. Throws SbError.
   void markTasks() const;
 
   // Events the kernel skipped because a program was already running on that CPU.
