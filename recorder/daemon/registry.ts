@@ -165,6 +165,7 @@ export class Registry implements RegistryApi {
   /** Settles once the containers running before a restart are back (see restoreRunning). */
   readonly restored: Promise<void>;
   private reaper: NodeJS.Timeout | undefined;
+  private reaping = false;
 
   constructor(private readonly opts: RegistryOptions) {
     this.archiveDir = path.join(opts.stateDir, ARCHIVE_DIR);
@@ -184,8 +185,20 @@ export class Registry implements RegistryApi {
    * or the runtime died): their exit code is unknown.
    */
   async reap(): Promise<void> {
+    // One pass at a time: archiving a big ring outlasts the interval.
+    if (this.reaping) return;
+    this.reaping = true;
+    try {
+      await this.reapGone();
+    } finally {
+      this.reaping = false;
+    }
+  }
+
+  private async reapGone(): Promise<void> {
     for (const e of [...this.entries.values()]) {
-      if (e.handle === null || this.stillInNamespace(e)) continue;
+      // Skipped while a removal already archives it (a poststop, a DELETE, an earlier pass).
+      if (e.handle === null || e.removing || this.stillInNamespace(e)) continue;
       if (e.archiveFailedAt !== undefined && Date.now() - e.archiveFailedAt < ARCHIVE_RETRY_MS) continue;
       if (e.archiveFailedAt === undefined) this.log(`container ${e.id}: pid ${e.pid} is gone without RemoveContainer`);
       try {
