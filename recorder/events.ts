@@ -176,8 +176,7 @@ export class PairedCalls {
 
   /** CLOCK_BOOTTIME ns at entry (at exit for a resumed call). */
   bootNs(i: number): bigint {
-    const e = this.enter[i];
-    return u64(this.buf, (e !== NONE ? e : this.exit[i]) + 8);
+    return u64(this.buf, this.first(i) + 8);
   }
 
   resumed(i: number): boolean {
@@ -185,15 +184,30 @@ export class PairedCalls {
   }
 
   nr(i: number): number {
-    const e = this.enter[i];
-    return this.buf.readUInt16LE((e !== NONE ? e : this.exit[i]) + 26);
+    return this.buf.readUInt16LE(this.first(i) + 26);
   }
 
   pid(i: number): number {
     const e = this.enter[i];
-    if (e !== NONE) return this.buf.readUInt32LE(e + 48);
+    return e !== NONE ? this.buf.readUInt32LE(e + 48) : this.resumedPid(i);
+  }
+
+  /** Offset of the call's first record held: its entry, or its exit for a resumed call. */
+  private first(i: number): number {
+    const e = this.enter[i];
+    return e !== NONE ? e : this.exit[i];
+  }
+
+  /** A resumed call's pid: the one the thread's last naming record gave, else (none held) its tid. */
+  private resumedPid(i: number): number {
     const w = this.who.get(i);
-    return w !== undefined ? this.buf.readUInt32LE(w + 48) : this.buf.readUInt32LE(this.exit[i] + 16);
+    return this.buf.readUInt32LE(w !== undefined ? w + 48 : this.exit[i] + 16);
+  }
+
+  /** The items of an exit record. */
+  private exitItems(ex: number): RawItem[] {
+    const buf = this.buf;
+    return parseItems(buf, ex + EXIT_SIZE, ex + buf.readUInt16LE(ex + 20), buf[ex + 31]);
   }
 
   /** The call as an event, built now from its records. */
@@ -213,7 +227,7 @@ export class PairedCalls {
       if (ex !== NONE) {
         durNs = u64(buf, ex + 8) - bootNs;
         ret = i64(buf, ex + 32);
-        const more = parseItems(buf, ex + EXIT_SIZE, ex + buf.readUInt16LE(ex + 20), buf[ex + 31]);
+        const more = this.exitItems(ex);
         if (more.length) items = items.length ? items.concat(more) : more;
       }
       ev = {
@@ -231,19 +245,18 @@ export class PairedCalls {
         resumed: false,
       };
     } else {
-      const tid = buf.readUInt32LE(ex + 16);
       const w = this.who.get(i);
       ev = {
         bootNs: u64(buf, ex + 8),
         durNs: undefined,
         cpu: buf.readUInt16LE(ex + 24),
-        pid: w !== undefined ? buf.readUInt32LE(w + 48) : tid,
-        tid,
+        pid: this.resumedPid(i),
+        tid: buf.readUInt32LE(ex + 16),
         comm: w !== undefined ? readComm(buf, w + 32) : '',
         nr: buf.readUInt16LE(ex + 26),
         args: [],
         ret: i64(buf, ex + 32),
-        items: parseItems(buf, ex + EXIT_SIZE, ex + buf.readUInt16LE(ex + 20), buf[ex + 31]),
+        items: this.exitItems(ex),
         unfinished: false,
         resumed: true,
       };
