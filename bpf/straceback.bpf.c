@@ -832,6 +832,14 @@ int sb_sys_enter(__u64 *ctx)
 	return 0;
 }
 
+/* At sys_exit: the call (setns, unshare) has just moved the task to another mount namespace. */
+static __always_inline int moved_namespace(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+
+	return (__s64)ctx[1] == 0 && SB_SWITCHES_NS(SB_SYSCALL_NR(regs));
+}
+
 /* sb_sys_exit for a marked task, or one that has just moved to another mount namespace. */
 static __noinline int record_exit(__u64 *ctx)
 {
@@ -847,7 +855,7 @@ static __noinline int record_exit(__u64 *ctx)
 
 	m = marked(task);
 	/* A task that has just moved to another mount namespace: is that one recorded? */
-	if (ret == 0 && SB_SWITCHES_NS(SB_SYSCALL_NR(regs))) {
+	if (moved_namespace(ctx)) {
 		mark_task(task);
 		m = marked(task);
 	}
@@ -912,10 +920,7 @@ static __noinline int record_exit(__u64 *ctx)
 SEC("tp_btf/sys_exit")
 int sb_sys_exit(__u64 *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	struct task_struct *task = current();
-
-	if (!task->bpf_storage && ((__s64)ctx[1] != 0 || !SB_SWITCHES_NS(SB_SYSCALL_NR(regs))))
+	if (!current()->bpf_storage && !moved_namespace(ctx))
 		return 0;
 	return record_exit(ctx);
 }
