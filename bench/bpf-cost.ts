@@ -7,6 +7,7 @@
  * compare when the BPF program changes. The programs also run, untraced and
  * cheap, for the host's other syscalls during the run: a small bias, the
  * same on both sides of a change. The stats' own clock reads are included.
+ * BENCH_ROUNDS (7) rounds; BENCH_RING_KIB (4096) is the traced ring's size; BENCH_ONLY=TEXT keeps the rows whose label has TEXT.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,8 +19,12 @@ import { BPFTOOL, startWorkload } from '../test/lib/procs';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const GETPPID_N = Number(process.env.BENCH_GETPPID_N ?? 1_000_000);
 const PREAD_N = Number(process.env.BENCH_PREAD_N ?? 300_000);
+/** Ring size of the traced rows (BENCH_RING_KIB, default 4096). */
+const RING_BYTES = Number(process.env.BENCH_RING_KIB ?? 4096) * 1024;
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
 const PROGS = ['sb_sys_enter', 'sb_sys_exit'] as const;
+/** BENCH_ONLY=TEXT: only the rows whose label contains TEXT (e.g. "getppid traced"), for quick comparisons. */
+const ONLY = process.env.BENCH_ONLY;
 
 interface ProgStat {
   id: number;
@@ -56,7 +61,7 @@ async function run(
   traced: boolean,
 ): Promise<Record<string, number>> {
   const w = await startWorkload(['--unshare', '--wait', ...args], { program: 'sysbench' });
-  const handle = traced ? rec.addContainer(w.mntns, 4 << 20) : undefined;
+  const handle = traced ? rec.addContainer(w.mntns, RING_BYTES) : undefined;
   const before = sample(ids);
   w.go();
   const res = await w.done;
@@ -98,7 +103,8 @@ async function main(): Promise<void> {
       { label: 'pread traced', args: ['pread', String(PREAD_N), file], traced: true },
       { label: 'getppid passive', args: ['getppid', String(GETPPID_N)], traced: false },
       { label: 'pread passive', args: ['pread', String(PREAD_N), file], traced: false },
-    ];
+    ].filter((row) => !ONLY || row.label.includes(ONLY));
+    if (!rows.length) throw new Error(`BENCH_ONLY=${ONLY} matches no row`);
     const results = new Map<string, Record<string, number[]>>(rows.map((row) => [row.label, {}]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const row of rows) {
