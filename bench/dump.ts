@@ -6,7 +6,7 @@
  * missing file, a refused connect and a few more commands under the
  * recorder; its rows are repeated (with increasing seq and time) up to ROWS
  * (default 1,000,000). Measured in one run:
- *   (a) writeDump: rows -> SQLite file on disk (indexes, fsync and rename included)
+ *   (a) writeDump: rows -> SQLite file on disk (views, fsync and rename included)
  *   (b) textLines: the text format
  *   (c) ndjson and msgpack encoders
  * Each figure is the best of a few rounds.
@@ -20,7 +20,7 @@ import { benchContainer } from './fixtures';
 import { Recorder } from '../recorder/recorder';
 import { EventRow, toRows } from '../recorder/rows';
 import { writeDump } from '../recorder/sinks/sqlite';
-import { SCHEMA_INDEX_SQL, SCHEMA_TABLES_SQL } from '../recorder/sinks/schema';
+import { SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL } from '../recorder/sinks/schema';
 import { msgpack, ndjson, textLines } from '../recorder/sinks/stream';
 import { spawnGatedShell } from '../test/lib/procs';
 
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `\nSQLite alone, the same rows copied table to table in one process (no JavaScript, no binding): ` +
-      `${fmt(n / floor.total)} rows/s = insert ${floor.insert.toFixed(2)} s + indexes ${floor.index.toFixed(2)} s + commit/close/fsync ${floor.sync.toFixed(2)} s`,
+      `${fmt(n / floor.total)} rows/s = insert ${floor.insert.toFixed(2)} s + views ${floor.index.toFixed(2)} s + commit/close/fsync ${floor.sync.toFixed(2)} s`,
   );
   console.log(`node ${process.version}, SQLite ${floor.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`);
 }
@@ -148,7 +148,7 @@ interface SqliteFloor {
 /**
  * What SQLite itself needs for the rows of `src`: a fresh file with the same
  * settings as writeDump, rows copied with INSERT … SELECT (the WHERE keeps
- * SQLite from copying records verbatim), the same indexes, then fsync.
+ * SQLite from copying records verbatim), the same views, then fsync.
  */
 function sqliteFloor(src: string, dest: string, n: number): SqliteFloor {
   const db = new Database(dest);
@@ -162,7 +162,7 @@ function sqliteFloor(src: string, dest: string, n: number): SqliteFloor {
   const t0 = process.hrtime.bigint();
   const copied = db.prepare('INSERT INTO main.syscall SELECT * FROM src.syscall WHERE id > 0').run().changes;
   const t1 = process.hrtime.bigint();
-  db.exec(SCHEMA_INDEX_SQL);
+  db.exec(SCHEMA_VIEWS_SQL);
   const t2 = process.hrtime.bigint();
   db.exec('COMMIT');
   db.close();

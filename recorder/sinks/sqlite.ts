@@ -24,7 +24,7 @@ import { EventRow, HistoryRow, ProcessRow, mergeRowStreams } from '../rows';
 import { hostArch } from '../syscalls/table';
 import { chromeTrace } from './chrome';
 import { ndjson, textLines } from './stream';
-import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_INDEX_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
+import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
 
 /** The container a dump is about; the *Ns fields, when given, win over the ISO times of ContainerInfo. */
 export type DumpContainer = ContainerInfo & {
@@ -372,7 +372,7 @@ function* writeDumpSteps(dest: string, input: WriteDumpInput): Generator<void, W
   }
 }
 
-/** The one transaction: schema, meta, rows, container, indexes and views. Returns the row count. */
+/** The one transaction: schema, meta, rows, container and views. Returns the row count. */
 function* fillDump(db: Database.Database, input: WriteDumpInput): Generator<void, number> {
   const c = input.container;
   db.exec('BEGIN');
@@ -436,7 +436,7 @@ function* fillDump(db: Database.Database, input: WriteDumpInput): Generator<void
     ending?.signal ?? null,
   );
 
-  db.exec(SCHEMA_INDEX_SQL);
+  db.exec(SCHEMA_VIEWS_SQL);
   db.exec('COMMIT');
   return events;
 }
