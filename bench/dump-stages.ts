@@ -7,7 +7,9 @@
  * the daemon does it (and, apart, rows alone and SQLite alone). Prints calls/s of each
  * stage and of the whole. With BENCH_PROFILE=FILE it writes a CPU profile of
  * one round's snapshot, pairing and dump (taken with the inspector, since --cpu-prof's SIGPROF interrupts
- * the BPF verifier). BENCH_KEEP=FILE keeps a copy of the first dump. Needs root.
+ * the BPF verifier). BENCH_KEEP=FILE keeps a copy of the first dump. The workload keeps running while
+ * the dumps are taken (a live container: it holds one of the machine's cores); BENCH_STOPPED=1 stops it
+ * (SIGSTOP) once the ring is full, as for the ring of a container that has crashed. Needs root.
  */
 import fs from 'node:fs';
 import inspector from 'node:inspector';
@@ -23,6 +25,7 @@ import { benchContainer } from './fixtures';
 
 const RING_MIB = Number(process.env.BENCH_RING_MIB ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STOPPED = process.env.BENCH_STOPPED === '1';
 
 const CONTAINER = benchContainer();
 
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
     w.go();
     // Long enough to wrap the ring: the snapshot is a full one.
     await new Promise((r) => setTimeout(r, Number(process.env.BENCH_FILL_MS ?? 4000)));
+    if (STOPPED) process.kill(w.pid, 'SIGSTOP');
     const table = rec.table;
     const offset = bootToWallOffsetNs();
     const profile = process.env.BENCH_PROFILE;
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     }
     const best = (xs: number[]) => Math.min(...xs);
     let total = 0;
-    console.log(`${calls.toLocaleString('en')} calls from a ${RING_MIB} MiB ring; best of ${ROUNDS} rounds`);
+    console.log(`${calls.toLocaleString('en')} calls from a ${RING_MIB} MiB ring; best of ${ROUNDS} rounds; workload ${STOPPED ? 'stopped' : 'running'}`);
     console.log('| stage | s | calls/s |\n|---|---:|---:|');
     for (const [stage, xs] of Object.entries(results)) {
       if (!stage.startsWith('(')) total += best(xs);
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     console.log(`| all | ${total.toFixed(3)} | ${Math.round(calls / total).toLocaleString('en')} |`);
   } finally {
     session?.disconnect();
+    if (STOPPED) process.kill(w.pid, 'SIGCONT');
     w.kill();
     await w.done;
     rec.close();
