@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         withRunDir(y)
           .option('state-dir', { type: 'string', default: DEFAULT_STATE_DIR, describe: 'archives of exited containers (env STRACEBACK_STATE_DIR)' })
-          .option('ring-size', { type: 'string', default: '1M', describe: 'ring per container, rounded up to a power of two (64K..64M)' })
+          .option('ring-size', { type: 'string', default: '1M', describe: 'ring per container, rounded up to a power of two (64K..64M); a bigger ring holds more history but makes each traced call slower (README: Performance)' })
           .option('ring-budget', { type: 'string', default: '256M', describe: 'all rings together may use at most this much memory' })
           .option('max-containers', { type: 'number', default: 1024, describe: 'containers recorded at once at most' })
           .option('retention', { type: 'string', default: '1G', describe: 'archives beyond this total size are deleted, oldest first' })
@@ -134,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('command', { type: 'string', array: true, describe: 'the command and its arguments (put -- before it)' })
-          .option('ring-size', { type: 'string', default: '4M', describe: 'ring size, rounded up to a power of two (64K..64M)' })
+          .option('ring-size', { type: 'string', default: '4M', describe: 'ring size, rounded up to a power of two (64K..64M); a bigger ring holds more history but makes each traced call slower' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the history to FILE instead of stderr' })
           .option('string-limit', { alias: 's', type: 'number', default: 32, describe: 'longest string or buffer shown (paths are shown whole)' })
           .option('utc', { type: 'boolean', default: false, describe: 'print times in UTC instead of local time' })
