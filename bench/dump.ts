@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     const tDump = best(2, () => {
       bytes = writeDump(file, { container, rows }).bytes;
     });
-    table.push({ what: '(a) writeDump: rows -> SQLite file', rate: n / tDump, unit: 'rows/s', goal: 500_000, out: mib(bytes) + ' file' });
+    table.push({ what: '(a) writeDump: rows -> SQLite file', rate: n / tDump, unit: 'rows/s', goal: null, out: mib(bytes) + ' file' });
     floor = sqliteFloor(file, path.join(dir, 'floor.db'), n);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -134,6 +134,7 @@ async function main(): Promise<void> {
     `\nSQLite alone, the same rows copied table to table in one process (no JavaScript, no binding): ` +
       `${fmt(n / floor.total)} rows/s = insert ${floor.insert.toFixed(2)} s + views ${floor.index.toFixed(2)} s + commit/close/fsync ${floor.sync.toFixed(2)} s`,
   );
+  console.log('The 500,000/s dump goal is end to end, from the ring (node dist/bench/daemon.js); (a) is the SQLite sink alone.');
   console.log(`node ${process.version}, SQLite ${floor.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`);
 }
 
