@@ -19,9 +19,25 @@ function withRunDir<T>(y: Argv<T>) {
   });
 }
 
+/** --syscall's values checked and split as the daemon does it, so a misspelt name is a usage error (2), not an empty answer. */
+function syscallFilter(values: string[]): string[] {
+  // Loaded here: only commands given --syscall pay for the syscall tables.
+  const { parseSyscallFilter } = require('./syscalls/table') as typeof import('./syscalls/table');
+  try {
+    return parseSyscallFilter(values);
+  } catch (err) {
+    throw new UsageError(`--syscall: ${(err as Error).message}`);
+  }
+}
+
 function withFilters<T>(y: Argv<T>) {
   return y
-    .option('syscall', { type: 'string', array: true, describe: 'only these syscalls (repeatable)' })
+    .option('syscall', {
+      type: 'string',
+      array: true,
+      describe: 'only these syscalls (repeatable, or comma-separated: openat,connect); signals and exits are shown as strace shows them',
+      coerce: syscallFilter,
+    })
     .option('tid', { type: 'number', describe: 'only this thread' })
     .option('failed', { type: 'boolean', default: false, describe: 'only calls that failed' });
 }
@@ -184,7 +200,8 @@ async function main(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err && !(err instanceof UsageError)) throw err;
+      // yargs' own errors (YError: a --syscall its coerce refused...) are usage errors too.
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
       throw new UsageError(err ? err.message : msg);
     })
     .parseAsync();
@@ -192,6 +209,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // The reader went away (straceback show … | head): the output is done, as when SIGPIPE ends a C tool, but
+  // quietly and with status 0, so `set -o pipefail` scripts do not fail on it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`straceback: writing the output: ${err.message}\n`);
+    process.exit(1);
+  });
   main(hideBin(process.argv)).then(
     (code) => process.exit(code),
     (err: Error) => {

@@ -157,6 +157,7 @@ test.serial('bad requests get JSON errors with real statuses; the daemon keeps s
     [[`http://localhost/v1/containers/${id}/events?format=xml`], 400, /format/],
     [[`http://localhost/v1/containers/${id}/events?since=yesterday`], 400, /since/],
     [[`http://localhost/v1/containers/${id}/events?bogus=1`], 400, /unknown query parameter/],
+    [[`http://localhost/v1/containers/${id}/events?syscall=openat,nosuch`], 400, /syscall: unknown syscall "nosuch"/],
     [['-X', 'PUT', `http://localhost/v1/containers/${id}`], 405, /not allowed/],
     [['-X', 'GET', `http://localhost/v1/containers/${id}/dump`], 405, /not allowed/],
     [['http://localhost/v2/things'], 404, /no such endpoint/],
@@ -383,6 +384,21 @@ test.serial('CLI: list, dump, show (file and live) and tail against the daemon',
   const fromFile = run(['show', db, '--syscall', 'write', '--utc']);
   t.is(fromFile.status, 0, fromFile.stderr);
   t.regex(fromFile.stdout, /write\(\d+, "hello straceback\\n", 17\) = 17/);
+  // A comma-separated list, from a file as from the daemon.
+  const listed = run(['show', db, '--syscall', 'write,getpid']);
+  t.is(listed.status, 0, listed.stderr);
+  t.regex(listed.stdout, / write\(/);
+  t.is(listed.stdout.split('\n').filter((l) => / getpid\(\) = /.test(l)).length, 5);
+  // A misspelt name is a usage error, as strace -e trace=nosuch is, not an empty answer.
+  for (const args of [['show', db, '--syscall', 'getpdi'], ['show', 'clibox', '--syscall', 'getpid,getpdi'], ['tail', 'clibox', '--syscall', 'getpdi']]) {
+    const bad = run(args);
+    t.is(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    t.regex(bad.stderr, /--syscall: unknown syscall "getpdi"/);
+  }
+  // A reader that goes away (| head) ends the output quietly, with status 0.
+  const piped = spawnSync('bash', ['-c', `"$0" show "$1" --run-dir "$2" | (exec 0<&-; sleep 0.5); echo "status \${PIPESTATUS[0]}"`, cli(), db, ctx.daemon.runDir], { encoding: 'utf8', timeout: 60_000 });
+  t.is(piped.stdout.trim(), 'status 0');
+  t.is(piped.stderr, '');
   const failed = run(['show', 'clibox', '--failed']);
   t.is(failed.status, 0, failed.stderr);
   t.regex(failed.stdout, /openat\(AT_FDCWD, "\/nonexistent\/straceback", O_RDONLY\) = -1 ENOENT/);

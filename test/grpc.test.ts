@@ -265,7 +265,8 @@ test('invalid requests are INVALID_ARGUMENT and never reach the registry', async
     ['watch control', first(client.watchEvents({ id: 'a\nb' })), /control characters/],
     ['watch tid', first(client.watchEvents({ id: 'ok', tid: -1 })), /tid must be a positive thread id/],
     ['watch since', first(client.watchEvents({ id: 'ok', sinceNs: -1n })), /since_ns must not be negative/],
-    ['watch syscall', first(client.watchEvents({ id: 'ok', syscalls: ['open at'] })), /not a syscall name/],
+    ['watch syscall', first(client.watchEvents({ id: 'ok', syscalls: ['open at'] })), /syscalls: unknown syscall "open at"/],
+    ['watch unknown syscall', first(client.watchEvents({ id: 'ok', syscalls: ['openat', 'nosuch'] })), /syscalls: unknown syscall "nosuch"/],
   ];
   for (const [what, p, re] of cases) {
     const err = await t.throwsAsync<TracerManagerError>(p, { instanceOf: TracerManagerError }, what);

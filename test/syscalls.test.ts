@@ -17,6 +17,7 @@ import {
   SB_SC_DESC_SIZE,
   decodeDesc,
   encodeDescTable,
+  parseSyscallFilter,
   syscallName,
   syscallTable,
 } from '../recorder/syscalls/table';
@@ -193,6 +194,21 @@ test('syscallName falls back to strace\'s syscall_0x... for unknown numbers', (t
   t.is(syscallName(x, 400), 'syscall_0x190'); // 387..423 are unassigned on x86_64
   t.is(syscallName(a, 244), 'syscall_0xf4'); // arch-specific range, empty on arm64
   t.is(syscallName(a, 1024), 'syscall_0x400');
+});
+
+test('parseSyscallFilter: lists split, repeats dropped, names of any architecture, unknown names refused', (t) => {
+  t.deepEqual(parseSyscallFilter(['openat,connect', ' write ', 'openat', '']), ['openat', 'connect', 'write']);
+  t.deepEqual(parseSyscallFilter([]), []);
+  // open is x86_64's only (arm64 has openat alone); a dump from either machine may be read here.
+  t.true(syscallTable('x86_64').byName.has('open'));
+  t.false(syscallTable('arm64').byName.has('open'));
+  t.deepEqual(parseSyscallFilter(['open']), ['open']);
+  // strace's name for a number no table knows, as rows carry it.
+  t.deepEqual(parseSyscallFilter(['syscall_0x190', 'syscall_0']), ['syscall_0x190', 'syscall_0']);
+  t.throws(() => parseSyscallFilter(['openat,nosuch']), { message: 'unknown syscall "nosuch"' });
+  t.throws(() => parseSyscallFilter(['OPENAT']), { message: 'unknown syscall "OPENAT"' });
+  t.throws(() => parseSyscallFilter(['syscall_0x']), { message: /unknown syscall/ });
+  t.throws(() => parseSyscallFilter(['x'.repeat(100)]), { message: `unknown syscall "${'x'.repeat(64)}…"` });
 });
 
 test('encodeDescTable: struct sb_sc_desc[512]', (t) => {

@@ -22,6 +22,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { repoRoot } from '../paths';
 import { EventRow } from '../rows';
+import { parseSyscallFilter } from '../syscalls/table';
 import { AddContainerRequest, ApiError, ApiErrorKind, ContainerInfo, EventFilter, GRPC_CODE, RegistryApi } from './api';
 
 /** The .proto file, relative to protoDir(). */
@@ -49,7 +50,6 @@ export const MAX_RECEIVE_BYTES = 1024 * 1024;
 /** Longest container id, and longest ref (id, prefix or name). */
 export const MAX_ID_LENGTH = 256;
 const ID_RE = /^[A-Za-z0-9._-]+$/;
-const SYSCALL_RE = /^[a-z0-9_]{1,64}$/;
 
 // ---------------------------------------------------------------------------
 // Wire messages as @grpc/proto-loader hands them over (LOADER_OPTIONS).
@@ -225,11 +225,13 @@ export function watchRequestFromWire(w: WireWatchEventsRequest): { ref: string; 
     if (since < 0n) throw invalid(`since_ns must not be negative, got ${since}`);
     filter.since = since;
   }
-  const syscalls = w.syscalls ?? [];
-  for (const name of syscalls) {
-    if (!SYSCALL_RE.test(name)) throw invalid(`syscalls: ${show(name)} is not a syscall name`);
+  let syscalls: string[];
+  try {
+    syscalls = parseSyscallFilter(w.syscalls ?? []);
+  } catch (err) {
+    throw invalid(`syscalls: ${(err as Error).message}`);
   }
-  if (syscalls.length > 0) filter.syscalls = [...syscalls];
+  if (syscalls.length > 0) filter.syscalls = syscalls;
   if (w.tid !== undefined && w.tid !== null) {
     if (!Number.isInteger(w.tid) || w.tid <= 0) throw invalid(`tid must be a positive thread id, got ${w.tid}`);
     filter.tid = w.tid;

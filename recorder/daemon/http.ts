@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { HistoryRow } from '../rows';
+import { parseSyscallFilter } from '../syscalls/table';
 import { msgpack, ndjson, textLines } from '../sinks/stream';
 import { ApiError, EventFilter, HTTP_STATUS } from './api';
 import { Registry } from './registry';
@@ -79,8 +80,12 @@ export function parseEventQuery(q: URLSearchParams): { format: Format; filter: E
     if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_LIMIT}`);
     filter.limit = Number(limit);
   }
-  const syscalls = q.getAll('syscall').flatMap((s) => s.split(',')).filter(Boolean);
-  for (const s of syscalls) if (!/^[a-z0-9_]{1,64}$/.test(s)) throw new HttpError(400, `syscall: not a syscall name: "${s}"`);
+  let syscalls: string[];
+  try {
+    syscalls = parseSyscallFilter(q.getAll('syscall'));
+  } catch (err) {
+    throw new HttpError(400, `syscall: ${(err as Error).message}`);
+  }
   if (syscalls.length) filter.syscalls = syscalls;
   const tid = q.get('tid');
   if (tid !== null) {

@@ -107,6 +107,39 @@ export function syscallTable(arch: Arch = hostArch()): SyscallTable {
   return table;
 }
 
+/** Longest name a syscall filter takes (the longest known is 22 characters). */
+const FILTER_NAME_MAX = 64;
+
+/**
+ * The syscall names of a filter (--syscall, ?syscall=, WatchEvents'
+ * syscalls), as a user writes them: comma-separated lists split, blanks and
+ * repeats dropped. Each must be a syscall of some architecture's table (a
+ * dump may come from another machine) or strace's name for a number no
+ * table knows (syscall_0x1c2); otherwise it throws `unknown syscall "NAME"`,
+ * as `strace -e trace=NAME` refuses it, instead of silently matching nothing.
+ */
+export function parseSyscallFilter(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    for (const part of String(value).split(',')) {
+      const name = part.trim();
+      if (!name || out.includes(name)) continue;
+      if (!isSyscallName(name)) {
+        const shown = name.length > FILTER_NAME_MAX ? `${name.slice(0, FILTER_NAME_MAX)}…` : name;
+        throw new Error(`unknown syscall ${JSON.stringify(shown)}`);
+      }
+      out.push(name);
+    }
+  }
+  return out;
+}
+
+function isSyscallName(name: string): boolean {
+  if (name.length > FILTER_NAME_MAX) return false;
+  if (/^syscall_(0|0x[0-9a-f]+)$/.test(name)) return true;
+  return (Object.keys(ROWS) as Arch[]).some((arch) => syscallTable(arch).byName.has(name));
+}
+
 /**
  * The name of syscall nr, or for a number the table does not know the name
  * strace prints: "syscall_" and the number as C's "%#lx" (syscall_0x1c2).
