@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         withRunDir(y)
           .positional('ref', { type: 'string', demandOption: true, describe: 'container id, unique id prefix, or name' })
-          .option('output', { alias: 'o', type: 'string', describe: 'the file to write (default REF.db)' }),
+          .option('output', { alias: 'o', type: 'string', describe: 'the file to write (default REF.db; - for stdout, not a terminal)' }),
       (a) => set(import('./commands').then((c) => c.dumpCommand({ runDir: a['run-dir'], ref: a.ref, output: a.output }))),
     )
     .command(

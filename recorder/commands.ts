@@ -98,8 +98,28 @@ function progress(total: number): Transform {
   });
 }
 
+/** Checked before the daemon is asked for a dump (seconds of work for a big ring): can OUT's directory take the file? */
+function checkOutputDir(out: string): void {
+  const dir = path.dirname(path.resolve(out));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`writing ${out}: ${code === 'ENOENT' ? 'no such directory' : `cannot reach the directory (${code})`}: ${dir}`);
+  }
+  if (!st.isDirectory()) throw new Error(`writing ${out}: not a directory: ${dir}`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new Error(`writing ${out}: the directory is not writable: ${dir}`);
+  }
+}
+
 export async function dumpCommand(a: { runDir: string; ref: string; output?: string }): Promise<number> {
+  if (a.output === '-') return dumpToStdout(a);
   const out = a.output ?? `${a.ref.replace(/[^A-Za-z0-9._-]/g, '_')}.db`;
+  checkOutputDir(out);
   const r = await expectOk(await apiRequest(a.runDir, 'POST', `/v1/containers/${encodeURIComponent(a.ref)}/dump`));
   const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.part`);
   try {
@@ -110,6 +130,15 @@ export async function dumpCommand(a: { runDir: string; ref: string; output?: str
     throw new Error(`writing ${out}: ${(err as Error).message}`);
   }
   process.stderr.write(`straceback: ${r.headers['x-straceback-events'] ?? '?'} calls written to ${out}\n`);
+  return 0;
+}
+
+/** dump -o -: the SQLite file on stdout (| gzip, | ssh), never onto a terminal. */
+async function dumpToStdout(a: { runDir: string; ref: string }): Promise<number> {
+  if (process.stdout.isTTY) throw new UsageError('-o -: refusing to write an SQLite file to a terminal; redirect stdout or give a file');
+  const r = await expectOk(await apiRequest(a.runDir, 'POST', `/v1/containers/${encodeURIComponent(a.ref)}/dump`));
+  await pipeline(r.body, progress(Number(r.headers['content-length'] ?? 0)), process.stdout, { end: false });
+  process.stderr.write(`straceback: ${r.headers['x-straceback-events'] ?? '?'} calls written to stdout\n`);
   return 0;
 }
 

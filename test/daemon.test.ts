@@ -380,6 +380,17 @@ test.serial('CLI: list, dump, show (file and live) and tail against the daemon',
   t.is(dump.status, 0, dump.stderr);
   t.regex(dump.stderr, /calls written to .*cli\.db/);
   t.is(Number(sqlite(db, "select count(*) from syscall where name='getpid'")), 5);
+  // -o -: the same file on stdout (for | gzip, | ssh).
+  const toStdout = spawnSync(cli(), ['dump', 'clibox', '-o', '-', '--run-dir', ctx.daemon.runDir], { timeout: 60_000, maxBuffer: 64 << 20 });
+  t.is(toStdout.status, 0, toStdout.stderr.toString());
+  t.is(toStdout.stdout.subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
+  const stdoutDb = path.join(ctx.root, 'cli-stdout.db');
+  fs.writeFileSync(stdoutDb, toStdout.stdout);
+  t.is(Number(sqlite(stdoutDb, "select count(*) from syscall where name='getpid'")), 5);
+  // A directory that cannot take the file is found before the daemon does the work.
+  const noDir = run(['dump', 'clibox', '-o', path.join(ctx.root, 'no-such-dir', 'x.db')]);
+  t.is(noDir.status, 1);
+  t.regex(noDir.stderr, /writing .*x\.db: no such directory: .*no-such-dir\n/);
 
   const fromFile = run(['show', db, '--syscall', 'write', '--utc']);
   t.is(fromFile.status, 0, fromFile.stderr);
