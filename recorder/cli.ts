@@ -30,6 +30,12 @@ function syscallFilter(values: string[]): string[] {
   }
 }
 
+function threadId(value: unknown): number {
+  const tid = /^\d+$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isInteger(tid) || tid < 1 || tid > 0xffffffff) throw new UsageError(`--tid: not a thread id: ${String(value)}`);
+  return tid;
+}
+
 function withFilters<T>(y: Argv<T>) {
   return y
     .option('syscall', {
@@ -38,7 +44,7 @@ function withFilters<T>(y: Argv<T>) {
       describe: 'only these syscalls (repeatable, or comma-separated: openat,connect); signals and exits are shown as strace shows them',
       coerce: syscallFilter,
     })
-    .option('tid', { type: 'number', describe: 'only this thread' })
+    .option('tid', { type: 'string', describe: 'only this thread (its id as the lines show it)', coerce: threadId })
     .option('failed', { type: 'boolean', default: false, describe: 'only calls that failed' });
 }
 

@@ -406,6 +406,11 @@ test.serial('CLI: list, dump, show (file and live) and tail against the daemon',
     t.is(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
     t.regex(bad.stderr, /--syscall: unknown syscall "getpdi"/);
   }
+  for (const args of [['show', db, '--tid', 'abc'], ['show', 'clibox', '--tid', '0'], ['tail', 'clibox', '--tid', '-3']]) {
+    const bad = run(args);
+    t.is(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    t.regex(bad.stderr, /--tid: not a thread id: /);
+  }
   // A reader that goes away (| head) ends the output quietly, with status 0.
   const piped = spawnSync('bash', ['-c', `"$0" show "$1" --run-dir "$2" | (exec 0<&-; sleep 0.5); echo "status \${PIPESTATUS[0]}"`, cli(), db, ctx.daemon.runDir], { encoding: 'utf8', timeout: 60_000 });
   t.is(piped.stdout.trim(), 'status 0');
