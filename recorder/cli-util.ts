@@ -21,3 +21,13 @@ export function parseDuration(text: string): number {
   if (!m) throw new UsageError(`not a duration: ${text} (e.g. 30s, 12h, 7d)`);
   return Number(m[1]) * DURATION_UNITS[m[2]];
 }
+
+/** Largest ring the recorder makes (its biggest size class). */
+const RING_MAX = 64 << 20;
+
+/** --ring-size: a size from 1 byte (rounded up to 64K) to 64M, refused at once rather than at the first container. */
+export function parseRingSize(text: string): number {
+  const bytes = parseSize(text);
+  if (bytes < 1 || bytes > RING_MAX) throw new UsageError(`--ring-size: ${text} is outside 64K..64M`);
+  return bytes;
+}

@@ -6,7 +6,7 @@
  */
 import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError, parseSize } from './cli-util';
+import { UsageError, parseRingSize, parseSize } from './cli-util';
 
 const DEFAULT_RUN_DIR = process.env.STRACEBACK_RUN_DIR || '/run/straceback';
 const DEFAULT_STATE_DIR = process.env.STRACEBACK_STATE_DIR || '/var/lib/straceback';
@@ -165,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
       (a) => {
         const command = [...((a.command as string[] | undefined) ?? []), ...((a['--'] as string[] | undefined) ?? []).map(String)];
         if (command.length === 0) throw new UsageError('run needs a command, e.g. straceback run -- ls /');
-        const ringBytes = parseSize(a['ring-size']);
+        const ringBytes = parseRingSize(a['ring-size']);
         return set(
           import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit: a['string-limit'], utc: a.utc })),
         );

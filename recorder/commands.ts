@@ -7,7 +7,7 @@ import { ApiClientError, apiJson, apiRequest, expectOk, readAll } from './client
 import { EventRow, HistoryRow, ProcessRow } from './rows';
 import { ContainerInfo, MANAGER_SOCKET } from './daemon/api';
 import type { ShowOptions } from './sinks/sqlite';
-import { UsageError, parseDuration, parseSize } from './cli-util';
+import { UsageError, parseDuration, parseRingSize, parseSize } from './cli-util';
 
 export interface DaemonArgs {
   runDir: string;
@@ -33,7 +33,7 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
   const daemon = await startDaemon({
     runDir: a.runDir,
     stateDir: a.stateDir,
-    ringBytes: parseSize(a.ringSize),
+    ringBytes: parseRingSize(a.ringSize),
     budgetBytes: parseSize(a.ringBudget),
     maxContainers: a.maxContainers,
     retentionBytes: parseSize(a.retention),

@@ -48,6 +48,15 @@ function fromFirstExec(events: SyscallEvent[], gatePid: number, execNrs: Set<num
 export async function runRecorded(opts: RunOptions): Promise<number> {
   const [cmd, ...args] = opts.command;
   const file = resolveCommand(cmd);
+  // Opened before the command runs, as strace -o does: a history with nowhere to go is not recorded at all.
+  let outFd: number | undefined;
+  if (opts.output) {
+    try {
+      outFd = fs.openSync(opts.output, 'w', 0o644);
+    } catch (err) {
+      throw new Error(`-o ${opts.output}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+    }
+  }
   const rec = new Recorder({ ringBytes: opts.ringBytes });
   let handle: number | undefined;
   const child = spawn(gatePath(), [file, cmd, ...args], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
@@ -84,11 +93,12 @@ export async function runRecorded(opts: RunOptions): Promise<number> {
     const text = renderEvents(mergeHistory(events, procEvents), rec.table, { wallOffsetNs: bootToWallOffsetNs(), stringLimit: opts.stringLimit, utc: opts.utc });
     const s = snap.stats;
     const summary = `straceback: ${events.length} calls shown; ring held ${s.held} records, ${s.overwritten} overwritten, ${s.lost} lost\n`;
-    if (opts.output) fs.writeFileSync(opts.output, text);
+    if (outFd !== undefined) fs.writeFileSync(outFd, text);
     else process.stderr.write(text);
     process.stderr.write(summary);
   } finally {
     rec.close();
+    if (outFd !== undefined) fs.closeSync(outFd);
   }
   if (status.signal) {
     if (!endRecorded) process.stderr.write(`+++ killed by ${status.signal} +++\n`);

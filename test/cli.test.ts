@@ -41,6 +41,18 @@ test('usage errors exit 2 with a message; a missing command exits 1', (t) => {
   const size = run(['run', '--ring-size', 'huge', '--', '/bin/true']);
   t.is(size.status, 2);
   t.regex(size.stderr, /not a size: huge/);
+  for (const [cmd, value] of [['run', '0'], ['run', '128M'], ['daemon', '0']]) {
+    const args = cmd === 'run' ? ['run', '--ring-size', value, '--', '/bin/true'] : ['daemon', '--ring-size', value, '--run-dir', '/nonexistent/sb-run'];
+    const outside = run(args);
+    t.is(outside.status, 2, `${args.join(' ')}: ${outside.stderr}`);
+    t.regex(outside.stderr, new RegExp(`--ring-size: ${value} is outside 64K\\.\\.64M`));
+  }
+  // -o is opened before the command runs (as strace -o): nowhere to write, nothing run.
+  const marker = path.join(require('node:os').tmpdir(), `sb-cli-ran-${process.pid}`);
+  const noDir = run(['run', '-o', '/nonexistent/sb/out.txt', '--', '/bin/touch', marker]);
+  t.is(noDir.status, 1);
+  t.regex(noDir.stderr, /-o \/nonexistent\/sb\/out\.txt: no such directory/);
+  t.false(require('node:fs').existsSync(marker), 'the command did not run');
   const missing = run(['run', '--', 'no-such-command-sb']);
   t.is(missing.status, 1);
   t.regex(missing.stderr, /no-such-command-sb: command not found in PATH/);
