@@ -98,48 +98,47 @@ function progress(total: number): Transform {
   });
 }
 
-/** Checked before the daemon is asked for a dump (seconds of work for a big ring): can OUT's directory take the file? */
-function checkOutputDir(out: string): void {
-  const dir = path.dirname(path.resolve(out));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`writing ${out}: ${code === 'ENOENT' ? 'no such directory' : `cannot reach the directory (${code})`}: ${dir}`);
-  }
-  if (!st.isDirectory()) throw new Error(`writing ${out}: not a directory: ${dir}`);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new Error(`writing ${out}: the directory is not writable: ${dir}`);
-  }
-}
-
+/**
+ * dump REF [-o FILE]: the daemon's SQLite file, written to a temp file renamed
+ * when whole, or with -o - to stdout (| gzip, | ssh), never onto a terminal.
+ * The temp file is created before the daemon is asked (seconds of work for a
+ * big ring), so a place that cannot take the file fails at once.
+ */
 export async function dumpCommand(a: { runDir: string; ref: string; output?: string }): Promise<number> {
-  if (a.output === '-') return dumpToStdout(a);
-  const out = a.output ?? `${a.ref.replace(/[^A-Za-z0-9._-]/g, '_')}.db`;
-  checkOutputDir(out);
-  const r = await expectOk(await apiRequest(a.runDir, 'POST', `/v1/containers/${encodeURIComponent(a.ref)}/dump`));
-  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.part`);
-  try {
-    await pipeline(r.body, progress(Number(r.headers['content-length'] ?? 0)), fs.createWriteStream(tmp, { mode: 0o600 }));
-    fs.renameSync(tmp, out);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`writing ${out}: ${(err as Error).message}`);
+  const toStdout = a.output === '-';
+  if (toStdout && process.stdout.isTTY) throw new UsageError('-o -: refusing to write an SQLite file to a terminal; redirect stdout or give a file');
+  const out = toStdout ? 'stdout' : (a.output ?? `${a.ref.replace(/[^A-Za-z0-9._-]/g, '_')}.db`);
+  let tmp: string | undefined;
+  let fd: number | undefined;
+  if (!toStdout) {
+    const dir = path.dirname(path.resolve(out));
+    tmp = path.join(dir, `.${path.basename(out)}.${process.pid}.part`);
+    try {
+      fd = fs.openSync(tmp, 'w', 0o600);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(`writing ${out}: ${code === 'ENOENT' && !fs.existsSync(dir) ? 'no such directory' : `cannot create a file in the directory (${code})`}: ${dir}`);
+    }
   }
-  process.stderr.write(`straceback: ${r.headers['x-straceback-events'] ?? '?'} calls written to ${out}\n`);
-  return 0;
-}
-
-/** dump -o -: the SQLite file on stdout (| gzip, | ssh), never onto a terminal. */
-async function dumpToStdout(a: { runDir: string; ref: string }): Promise<number> {
-  if (process.stdout.isTTY) throw new UsageError('-o -: refusing to write an SQLite file to a terminal; redirect stdout or give a file');
-  const r = await expectOk(await apiRequest(a.runDir, 'POST', `/v1/containers/${encodeURIComponent(a.ref)}/dump`));
-  await pipeline(r.body, progress(Number(r.headers['content-length'] ?? 0)), process.stdout, { end: false });
-  process.stderr.write(`straceback: ${r.headers['x-straceback-events'] ?? '?'} calls written to stdout\n`);
-  return 0;
+  try {
+    const r = await expectOk(await apiRequest(a.runDir, 'POST', `/v1/containers/${encodeURIComponent(a.ref)}/dump`));
+    const sink = fd === undefined ? process.stdout : fs.createWriteStream('', { fd });
+    fd = undefined; // the stream closes it
+    try {
+      await pipeline(r.body, progress(Number(r.headers['content-length'] ?? 0)), sink, { end: !toStdout });
+      if (tmp) {
+        fs.renameSync(tmp, out);
+        tmp = undefined;
+      }
+    } catch (err) {
+      throw new Error(`writing ${out}: ${(err as Error).message}`);
+    }
+    process.stderr.write(`straceback: ${r.headers['x-straceback-events'] ?? '?'} calls written to ${out}\n`);
+    return 0;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+    if (tmp) fs.rmSync(tmp, { force: true });
+  }
 }
 
 export interface ShowArgs {
