@@ -27,7 +27,9 @@ import {
   printIntPair,
   printPollfds,
   printRlimit,
+  printRusage,
   printSigaction,
+  printStack,
   printStat,
   printTimespec,
   printUtsname,
@@ -456,6 +458,15 @@ const K_: Record<string, Kind> = {
     },
   },
   signal: { print: (c, i) => printSignal(i32(arg(c, i))) },
+  /** A uid or gid the call stored (getresuid): [0]. */
+  uid_out: {
+    exit: true,
+    print: struct((d) => {
+      if (d.length < 4) return undefined;
+      const v = (d[0] | (d[1] << 8) | (d[2] << 16) | (d[3] << 24)) >>> 0;
+      return v === 0xffffffff ? '[-1]' : `[${v}]`;
+    }, true),
+  },
 
   // strings and buffers
   path: { print: pathAt },
@@ -665,6 +676,7 @@ const K_: Record<string, Kind> = {
   rlimit_in: { print: struct((d) => printRlimit(d), false) },
   rlimit_out: { exit: true, print: struct((d) => printRlimit(d), true) },
   rusage_who: { print: valueOf(K.RUSAGE_WHO, 'RUSAGE_???') },
+  rusage_out: { exit: true, print: struct((d) => printRusage(d), true) },
   prctl_option: { print: (c, i) => xval(K.PRCTL_OPTIONS, u32(arg(c, i)), 'PR_???') },
   prctl_rest: { print: (c) => prctlRest(c) },
   arch_prctl_code: { print: (c, i) => xval(K.ARCH_PRCTL_CODES, u32(arg(c, i)), 'ARCH_???') },
@@ -725,6 +737,8 @@ const K_: Record<string, Kind> = {
   sigprocmask_how: { print: valueOf(K.SIGPROCMASK_HOW, 'SIG_???') },
   sigaction_in: { print: struct((d) => printSigaction(d), false) },
   sigaction_out: { exit: true, print: struct((d) => printSigaction(d), true) },
+  stack_in: { print: struct((d) => printStack(d), false) },
+  stack_out: { exit: true, print: struct((d) => printStack(d), true) },
 
   // sockets
   sock_domain: { print: valueOf(K.ADDRESS_FAMILIES, 'AF_???') },

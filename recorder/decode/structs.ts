@@ -61,6 +61,32 @@ export function printTimespec(data: Uint8Array): string | undefined {
   return `{tv_sec=${v.getBigInt64(0, true)}, tv_nsec=${v.getBigInt64(8, true)}}`;
 }
 
+/** struct timeval (two 64-bit fields) at off. */
+function timeval(v: DataView, off: number): string {
+  return `{tv_sec=${v.getBigInt64(off, true)}, tv_usec=${v.getBigInt64(off + 8, true)}}`;
+}
+
+/** struct rusage as strace shows it without -v: the two times, then `...`. */
+export function printRusage(data: Uint8Array): string | undefined {
+  if (data.length < 32) return undefined;
+  const v = dv(data);
+  return `{ru_utime=${timeval(v, 0)}, ru_stime=${timeval(v, 16)}, ...}`;
+}
+
+const SS_FLAGS: readonly (readonly [number, string])[] = [
+  [1, 'SS_ONSTACK'],
+  [2, 'SS_DISABLE'],
+  [0x80000000, 'SS_AUTODISARM'],
+];
+
+/** stack_t (sigaltstack): ss_sp, ss_flags (an int, padded), ss_size. */
+export function printStack(data: Uint8Array): string | undefined {
+  if (data.length < 24) return undefined;
+  const v = dv(data);
+  const sp = v.getBigUint64(0, true);
+  return `{ss_sp=${sp === 0n ? 'NULL' : '0x' + sp.toString(16)}, ss_flags=${flags(SS_FLAGS, v.getUint32(8, true), 'SS_???')}, ss_size=${v.getBigUint64(16, true)}}`;
+}
+
 export const SA_RESTORER = 0x04000000;
 const SA_FLAGS: readonly (readonly [number, string])[] = [
   [0x04000000, 'SA_RESTORER'],

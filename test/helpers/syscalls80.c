@@ -595,8 +595,10 @@ static void memory(void)
 
 static void signals(void)
 {
-    struct k_sigaction sa;
-    uint64_t set;
+    struct k_sigaction sa, old;
+    uint64_t set, oldset;
+    stack_t ss, oss;
+    static char altstack[16384];
     long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid);
 
     memset(&sa, 0, sizeof(sa));
@@ -620,6 +622,34 @@ static void signals(void)
     set = 0;
     ok(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), "rt_sigprocmask UNBLOCK");
     ok(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8), "rt_sigprocmask SETMASK []");
+    /* What the kernel writes back: the old action, the old mask, the pending set, the old alternate stack. */
+    ok(syscall(SYS_rt_sigaction, SIGUSR1, NULL, &old, 8), "rt_sigaction USR1 old");
+    memset(&sa, 0, sizeof(sa));
+    sa.handler = (void *)handler;
+    sa.flags = SA_RESTORER | SA_ONSTACK;
+    sa.restorer = (void *)restorer;
+    ok(syscall(SYS_rt_sigaction, SIGUSR1, &sa, &old, 8), "rt_sigaction USR1 swap");
+    ok(syscall(SYS_rt_sigaction, SIGUSR1, &old, &sa, 8), "rt_sigaction USR1 back");
+    fails(syscall(SYS_rt_sigaction, SIGKILL, NULL, &old, 7), EINVAL, "rt_sigaction bad size");
+    set = SIGBIT(SIGUSR2) | SIGBIT(SIGRTMIN);
+    ok(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &oldset, 8), "rt_sigprocmask BLOCK old");
+    ok(syscall(SYS_kill, pid, SIGUSR2), "kill USR2 pending");
+    ok(syscall(SYS_rt_sigpending, &oldset, 8), "rt_sigpending");
+    ok(syscall(SYS_rt_sigprocmask, SIG_SETMASK, NULL, &oldset, 8), "rt_sigprocmask old only");
+    set = SIGBIT(SIGUSR2);
+    ok(syscall(SYS_rt_sigaction, SIGUSR2, &(struct k_sigaction){ .handler = SIG_IGN }, NULL, 8), "rt_sigaction USR2 IGN");
+    ok(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), "rt_sigprocmask UNBLOCK USR2");
+    set = 0;
+    ok(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &set, NULL, 8), "rt_sigprocmask SETMASK [] again");
+    memset(&ss, 0, sizeof(ss));
+    ss.ss_sp = altstack;
+    ss.ss_size = sizeof(altstack);
+    ok(syscall(SYS_sigaltstack, NULL, &oss), "sigaltstack query");
+    ok(syscall(SYS_sigaltstack, &ss, NULL), "sigaltstack set");
+    ss.ss_flags = SS_DISABLE;
+    ok(syscall(SYS_sigaltstack, &ss, &oss), "sigaltstack disable");
+    ss.ss_flags = 12345;
+    fails(syscall(SYS_sigaltstack, &ss, &oss), EINVAL, "sigaltstack EINVAL");
     ok(syscall(SYS_kill, pid, 0), "kill 0");
     ok(syscall(SYS_tgkill, pid, tid, SIGUSR2), "tgkill");
     ok(syscall(SYS_tkill, tid, SIGUSR2), "tkill");
@@ -635,6 +665,8 @@ static void process(void)
     int status;
     long child;
     char name[65 * 6], *page, **edge;
+    unsigned int ids[3];
+    struct rusage ru;
 
     syscall(SYS_getppid);
     syscall(SYS_gettid);
@@ -659,6 +691,13 @@ static void process(void)
     ts.tv_nsec = 1000;
     ok(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL), "clock_nanosleep");
     ok(syscall(SYS_clock_getres, CLOCK_MONOTONIC, NULL), "clock_getres");
+    ok(syscall(SYS_clock_getres, CLOCK_REALTIME, &ts), "clock_getres REALTIME");
+    ok(syscall(SYS_clock_gettime, CLOCK_BOOTTIME, &ts), "clock_gettime");
+    fails(syscall(SYS_clock_gettime, 12345, &ts), EINVAL, "clock_gettime EINVAL");
+    ok(syscall(SYS_getresuid, &ids[0], &ids[1], &ids[2]), "getresuid");
+    ok(syscall(SYS_getresgid, &ids[0], &ids[1], &ids[2]), "getresgid");
+    fails(syscall(SYS_getresgid, &ids[0], NULL, &ids[2]), EFAULT, "getresgid EFAULT");
+    ok(syscall(SYS_getrusage, RUSAGE_SELF, &ru), "getrusage");
     ok(syscall(SYS_uname, name), "uname");
 
     /* clone: the child exits with 7 */
@@ -667,7 +706,7 @@ static void process(void)
         syscall(SYS_getpid);
         syscall(SYS_exit, 7);
     }
-    ok(syscall(SYS_wait4, child, &status, 0, NULL), "wait4 clone child");
+    ok(syscall(SYS_wait4, child, &status, 0, &ru), "wait4 clone child");
 
     /* fork: the child execs /bin/true */
     child = ok(syscall(SYS_fork), "fork");
