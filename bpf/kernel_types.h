@@ -82,6 +82,8 @@ struct pt_regs {
 #define SB_SYSCALL_NR(regs) ((regs)->orig_ax)
 /* unshare and setns, also as numbered for 32-bit (ia32) tasks: the calls that move a task to another mount namespace. */
 #define SB_SWITCHES_NS(nr) ((nr) == 272 || (nr) == 308 || (nr) == 310 || (nr) == 346)
+/* execve, execveat */
+#define SB_IS_EXEC(nr) ((nr) == 59 || (nr) == 322)
 #define SB_SYSCALL_ARG0(regs) ((regs)->di)
 #define SB_SYSCALL_ARG1(regs) ((regs)->si)
 #define SB_SYSCALL_ARG2(regs) ((regs)->dx)
@@ -98,6 +100,8 @@ struct pt_regs {
 #define SB_SYSCALL_NR(regs) ((regs)->syscallno)
 /* unshare and setns, also as numbered for 32-bit (arm) tasks: the calls that move a task to another mount namespace. */
 #define SB_SWITCHES_NS(nr) ((nr) == 97 || (nr) == 268 || (nr) == 337 || (nr) == 375)
+/* execve, execveat */
+#define SB_IS_EXEC(nr) ((nr) == 221 || (nr) == 281)
 #define SB_SYSCALL_ARG0(regs) ((regs)->orig_x0)
 #define SB_SYSCALL_ARG1(regs) ((regs)->regs[1])
 #define SB_SYSCALL_ARG2(regs) ((regs)->regs[2])

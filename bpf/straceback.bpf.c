@@ -40,6 +40,15 @@ struct {
 struct sb_mark {
 	__u64 packed;		/* the namespace's filter entry (class and slot) */
 	__u64 generation;	/* its ring's, when the mark was made */
+	/*
+	 * The string arguments (bit per argument) whose memory could not be read
+	 * at entry of the task's current call, and that call's number: sys_exit
+	 * reads them again. A string in a page the task has not touched yet (a
+	 * path in a binary's read-only data) is not there for a BPF program at
+	 * entry, but the kernel has faulted it in by the time the call returns.
+	 */
+	__u32 refetch;
+	__u32 refetch_nr;
 };
 
 struct {
@@ -547,6 +556,7 @@ struct sb_args {
 	__u64 a[6];
 	__u64 len[6];	/* requested length of sized items (before the cap) */
 	__s64 ret;	/* at exit, the return value; 0 at entry */
+	__u32 faulted;	/* sb_put_items at entry: the string arguments it could not read (bit per argument) */
 };
 
 static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc *d, __u32 i)
@@ -690,8 +700,14 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		}
 		switch (kind) {
 		case SB_ARG_STR:
-			if (!at_exit)
+			if (!at_exit) {
+				__u32 at = off;
+
 				off = sb_put_str(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a);
+				/* The item's type byte (masked: the verifier's bound, the same offset). */
+				if (buf->b[(at + offsetof(struct sb_item, type)) & (SB_SCRATCH - 1)] & SB_ITEM_FAULT)
+					args->faulted |= 1U << i;
+			}
 			break;
 		case SB_ARG_ARGV:
 			if (!at_exit)
@@ -779,6 +795,7 @@ int sb_sys_enter(__u64 *ctx)
 	for (i = 0; i < 6; i++)
 		args.a[i] = syscall_arg(regs, i);
 	args.ret = 0;
+	args.faulted = 0;
 	base = sizeof(struct sb_enter) + nargs * 8;
 	size = base;
 	if (nr < SB_NR_MAX && (d->flags & SB_DESC_ENTER_ITEMS))
@@ -827,9 +844,36 @@ int sb_sys_enter(__u64 *ctx)
 		sb_size_items(nr, &args);
 		size = sb_put_items(buf, base, nr, &args) & (SB_SCRATCH - 1);
 		e->h.size = size;
-		SB_COPY_IN(m, buf->b, size);
+		/* Only calls with strings come here: each says whether its exit reads some again. */
+		m->refetch = args.faulted;
+		m->refetch_nr = nr;
+		SB_COPY_IN(m, buf->b, size);	/* returns */
 	}
 	return 0;
+}
+
+/*
+ * At exit, the string arguments entry could not read (sb_mark.refetch), as
+ * items of their own in the exit record. Not after an execve that worked:
+ * its pointers were into the memory the process left.
+ */
+__attribute__((noinline)) int sb_put_refetched(struct sb_scratch_buf *buf, __u32 off, __u32 nr_refetch,
+					       struct sb_args *args)
+{
+	__u32 refetch = nr_refetch >> 16, i;
+
+	if (!buf || !args)
+		return off;
+	for (i = 0; i < 6; i++) {
+		if (!(refetch & (1U << i)))
+			continue;
+		if (off > SB_ITEM_ROOM) {
+			((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
+			break;
+		}
+		off = sb_put_str(buf, off, SPEC(SB_ARG_STR, i, sb_str_max), args->a[i]);
+	}
+	return off & (SB_SCRATCH - 1);
 }
 
 /* At sys_exit: the call (setns, unshare) has just moved the task to another mount namespace. */
@@ -850,7 +894,7 @@ static __noinline int record_exit(__u64 *ctx)
 	struct sb_mark *m;
 	struct sb_args args;
 	__u64 ts, pos;
-	__u32 nr, tid, size, zero = 0, i;
+	__u32 nr, tid, size, zero = 0, i, items, refetch = 0;
 	__u16 seq;
 
 	m = marked(task);
@@ -866,12 +910,22 @@ static __noinline int record_exit(__u64 *ctx)
 	tid = task->pid;
 	d = &sb_desc[nr & (SB_NR_MAX - 1)];
 	size = sizeof(struct sb_exit);
-	if (nr < SB_NR_MAX && ret >= 0 && (d->flags & SB_DESC_EXIT_ITEMS)) {
+	if (m->refetch) {
+		if (m->refetch_nr == nr && !(ret == 0 && SB_IS_EXEC(nr)))
+			refetch = m->refetch & 0x3f;
+		m->refetch = 0;
+	}
+	items = nr < SB_NR_MAX && ret >= 0 && (d->flags & SB_DESC_EXIT_ITEMS);
+	if (items || refetch) {
 		for (i = 0; i < 6; i++)
 			args.a[i] = syscall_arg(regs, i);
 		args.ret = ret;
-		size += (d->flags & SB_DESC_EXIT_STRINGS) ? SB_SCRATCH : sb_size_items(nr | (1U << 16), &args) & (2 * SB_SCRATCH - 1);
+		args.faulted = 0;
 	}
+	if (items)
+		size += (d->flags & SB_DESC_EXIT_STRINGS) ? SB_SCRATCH : sb_size_items(nr | (1U << 16), &args) & (2 * SB_SCRATCH - 1);
+	if (refetch)
+		size = SB_SCRATCH;	/* strings: built in scratch */
 
 	if (size <= SB_SCRATCH - 64) {
 		SB_WITH_RING(m, {
@@ -904,8 +958,13 @@ static __noinline int record_exit(__u64 *ctx)
 		x->h.nargs = 0;
 		x->h.nitems = 0;
 		x->ret = ret;
-		sb_size_items(nr | (1U << 16), &args);
-		size = sb_put_items(buf, sizeof(struct sb_exit), nr | (1U << 16), &args) & (SB_SCRATCH - 1);
+		size = sizeof(struct sb_exit);
+		if (items) {
+			sb_size_items(nr | (1U << 16), &args);
+			size = sb_put_items(buf, size, nr | (1U << 16), &args) & (SB_SCRATCH - 1);
+		}
+		if (refetch)
+			size = sb_put_refetched(buf, size, nr | (refetch << 16), &args) & (SB_SCRATCH - 1);
 		x->h.size = size;
 		SB_COPY_IN(m, buf->b, size);
 	}

@@ -107,6 +107,36 @@ test.serial('records a known call sequence in order, with arguments, strings, re
   for (let i = 1; i < evs.length; i++) t.true(evs[i].bootNs >= evs[i - 1].bootNs);
 });
 
+test.serial('a path in a page the process has not touched yet is read again at exit, where the kernel has faulted it in', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const cold = `/nonexistent/straceback-cold-${process.pid}`;
+  const file = path.join(os.tmpdir(), `sb-cold-${process.pid}-${Date.now()}`);
+  fs.writeFileSync(file, cold + '\0');
+  t.teardown(() => fs.rmSync(file, { force: true }));
+  const w = await startWorkload(['--unshare', 'coldpath', file]);
+  const { handle } = rec.addProcess(w.pid);
+  w.go();
+  const res = await w.done;
+  t.is(res.code, 0, res.stderr);
+  const evs = rec.snapshot(handle).events;
+  const strs = (e: SyscallEvent) => e.items.filter((i) => i.arg === 0 || i.arg === 1).map((i) => (i.fault ? null : i.data.toString('latin1')));
+  const opens = evs.filter((e) => e.nr === nrOf(rec, 'openat') && e.args[1] !== 0n);
+  const coldOpen = opens.find((e) => e.items.some((i) => i.arg === 1 && !i.fault && i.data.toString('latin1') === cold));
+  t.truthy(coldOpen, 'the openat of the path in an untouched page shows no path');
+  // The entry could not read it (this is what the test is about); the exit did.
+  t.deepEqual(strs(coldOpen!), [null, cold]);
+  t.regex(renderEvent(coldOpen!, rec.table, { wallOffsetNs: 0n }), new RegExp(`openat\\(AT_FDCWD, "${cold}", O_RDONLY\\) = -1 ENOENT`));
+  const exec = evs.find((e) => e.nr === nrOf(rec, 'execve'));
+  t.truthy(exec);
+  t.deepEqual(strs(exec!), [null, cold], 'a failed execve: its memory is still the process\'s');
+  // Nothing to read at address 8, at entry or exit: the pointer, as strace shows it.
+  const bad = opens.find((e) => e.args[1] === 8n);
+  t.truthy(bad);
+  t.deepEqual(strs(bad!), [null, null]);
+  t.regex(renderEvent(bad!, rec.table, { wallOffsetNs: 0n }), /openat\(AT_FDCWD, 0x8, O_RDONLY\) = -1 EFAULT/);
+});
+
 test.serial('overwrite: a full ring keeps the newest calls, contiguous, and counts what it dropped', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());

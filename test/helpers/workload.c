@@ -28,6 +28,11 @@
  *                    A steady, light load for many processes at once.
  *   environ N        execve("/nonexistent/straceback", ["true"], envp) with N
  *                    variables "V0=x".."V<N-1>=x" (fails, ENOENT); exit 0.
+ *   coldpath FILE    the path FILE holds (NUL-terminated), read from pages not
+ *                    yet touched: mmap FILE, openat(AT_FDCWD, map, O_RDONLY);
+ *                    mmap it again, execve(map, NULL, NULL); both must fail
+ *                    with ENOENT. Then openat(AT_FDCWD, (char *)8, O_RDONLY)
+ *                    (EFAULT); exit 0.
  *
  * Bad usage: message on stderr, exit 2. A failing call that should not fail:
  * message on stderr, exit 1.
@@ -39,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -203,6 +209,35 @@ static int mode_environ(unsigned long long n)
     return 0;
 }
 
+/* FILE mapped and left untouched: no page of it is in the page tables yet. */
+static const char *map_cold(const char *file)
+{
+    long fd = syscall(SYS_openat, AT_FDCWD, file, O_RDONLY);
+    void *p;
+
+    if (fd < 0)
+        die("openat FILE");
+    p = (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap FILE");
+    syscall(SYS_close, fd);
+    return p;
+}
+
+static int mode_coldpath(const char *file)
+{
+    const char *cold = map_cold(file);
+
+    if (syscall(SYS_openat, AT_FDCWD, cold, O_RDONLY) >= 0 || errno != ENOENT)
+        die("openat of the cold path");
+    cold = map_cold(file);
+    if (syscall(SYS_execve, cold, NULL, NULL) >= 0 || errno != ENOENT)
+        die("execve of the cold path");
+    if (syscall(SYS_openat, AT_FDCWD, (const char *)8, O_RDONLY) >= 0 || errno != EFAULT)
+        die("openat of address 8");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1, unshare_ns = 0, nargs;
@@ -235,6 +270,10 @@ int main(int argc, char **argv)
         if (nargs != 1)
             usage("mode takes N");
         n = parse_count(argv[i], "bad N");
+    } else if (strcmp(mode, "coldpath") == 0) {
+        if (nargs != 1)
+            usage("coldpath takes FILE");
+        path = argv[i];
     } else if (strcmp(mode, "sleep") == 0 || strcmp(mode, "ticker") == 0) {
         if (nargs != 1)
             usage("mode takes MS");
@@ -257,5 +296,7 @@ int main(int argc, char **argv)
         return mode_ticker(n);
     if (strcmp(mode, "environ") == 0)
         return mode_environ(n);
+    if (strcmp(mode, "coldpath") == 0)
+        return mode_coldpath(path);
     return mode_sleep(n);
 }
