@@ -492,6 +492,24 @@ test('what the call wrote back: old action and mask, pending set, alternate stac
     line(call('wait4', [-1, 0x1000, 0, 0x2000], 42, [out(1, id(7 << 8)), out(3, ru)])),
     'wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, {ru_utime={tv_sec=0, tv_usec=3914}, ru_stime={tv_sec=1, tv_usec=11744}, ...}) = 42',
   );
+  const stx = Buffer.alloc(48);
+  stx.writeUInt32LE(0x1fff, 0); // STATX_BASIC_STATS|STATX_BTIME|STATX_MNT_ID
+  stx.writeBigUInt64LE(0x2000n | (1n << 40n), 8); // STATX_ATTR_MOUNT_ROOT and a bit without a name
+  stx.writeUInt16LE(0o40755, 28);
+  stx.writeBigUInt64LE(4096n, 40);
+  t.is(
+    line(call('statx', [-100, 0x1000, 0, 0xfff, 0x2000], 0, [item(1, CaptureKind.STR, b('/')), out(4, stx)])),
+    'statx(AT_FDCWD, "/", AT_STATX_SYNC_AS_STAT, STATX_ALL, {stx_mask=STATX_ALL|STATX_MNT_ID, stx_attributes=STATX_ATTR_MOUNT_ROOT|0x10000000000, stx_mode=S_IFDIR|0755, stx_size=4096, ...}) = 0',
+  );
+  const sfs = u64le(0x27e0ebn, 4096n, 10n, 9n, 8n, 7n, 6n, 0n, 255n, 4096n, 0x102fn);
+  sfs.writeUInt32LE(0xabcdef12, 56);
+  t.is(
+    line(call('fstatfs', [3, 0x2000], 0, [out(1, sfs)])),
+    'fstatfs(3, {f_type=CGROUP_SUPER_MAGIC, f_bsize=4096, f_blocks=10, f_bfree=9, f_bavail=8, f_files=7, f_ffree=6, f_fsid={val=[0xabcdef12, 0]}, f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RDONLY|ST_NOSUID|ST_NODEV|ST_NOEXEC|ST_RELATIME}) = 0',
+  );
+  sfs.writeBigUInt64LE(0x12345678n, 0);
+  t.regex(line(call('fstatfs', [3, 0x2000], 0, [out(1, sfs)])), /^fstatfs\(3, \{f_type=0x12345678 \/\* \?\?\?_MAGIC \*\/, f_bsize=4096, /);
+  t.is(line(call('statfs', [0x1000, 0x2000], -2, [item(0, CaptureKind.STR, b('/nope'))])), 'statfs("/nope", 0x2000) = -1 ENOENT (No such file or directory)');
   // A capture cut short prints as the pointer, not as half a struct.
   t.is(line(call('getrusage', [0, 0x2000], 0, [out(1, u64le(0n, 1n))])), 'getrusage(RUSAGE_SELF, 0x2000) = 0');
 });

@@ -3,10 +3,10 @@
  * as strace prints them by default (abbreviated where strace abbreviates).
  */
 import type { Arch } from '../syscalls/types';
-import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, FILE_TYPES, S_IFMT } from './consts';
+import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, FILE_TYPES, FS_MAGIC, STATFS_FLAGS, STATX_MASK, S_IFMT } from './consts';
 import { printSignal, printSigset } from './signals';
 import { quoteBytes, quoteHex } from './strings';
-import { Xlat64, flags, flags64, flagsWide, hexU, mode03o, valueNames } from './xlat';
+import { Xlat64, flags, flags64, flagsWide, hexU, mode03o, valueNames, xval } from './xlat';
 
 function dv(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -52,6 +52,53 @@ export function printStat(data: Uint8Array, arch: Arch = 'x86_64'): string | und
   const type = mode & S_IFMT;
   const tail = type === 0o20000 || type === 0o60000 ? `st_rdev=${printDev(v.getBigUint64(l.rdev, true))}` : `st_size=${v.getBigInt64(l.size, true)}`;
   return `{st_mode=${printFileMode(mode)}, ${tail}, ...}`;
+}
+
+/** stx_attributes bits (linux/stat.h), in strace's order. */
+const STATX_ATTRS: readonly (readonly [number, string])[] = [
+  [0x00000004, 'STATX_ATTR_COMPRESSED'],
+  [0x00000010, 'STATX_ATTR_IMMUTABLE'],
+  [0x00000020, 'STATX_ATTR_APPEND'],
+  [0x00000040, 'STATX_ATTR_NODUMP'],
+  [0x00000800, 'STATX_ATTR_ENCRYPTED'],
+  [0x00001000, 'STATX_ATTR_AUTOMOUNT'],
+  [0x00002000, 'STATX_ATTR_MOUNT_ROOT'],
+  [0x00100000, 'STATX_ATTR_VERITY'],
+  [0x00200000, 'STATX_ATTR_DAX'],
+];
+
+/** Bytes of struct statx that strace's abbreviated form reads: up to stx_size. */
+export const STATX_SHOWN_BYTES = 48;
+
+/**
+ * struct statx, abbreviated as strace does by default:
+ * {stx_mask=STATX_ALL|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0644, stx_size=1221, ...}.
+ */
+export function printStatx(data: Uint8Array): string | undefined {
+  if (data.length < STATX_SHOWN_BYTES) return undefined;
+  const v = dv(data);
+  const mask = flags(STATX_MASK, v.getUint32(0, true), 'STATX_???');
+  const attrs = flags64(STATX_ATTRS, v.getBigUint64(8, true), 'STATX_ATTR_???');
+  return `{stx_mask=${mask}, stx_attributes=${attrs}, stx_mode=${printFileMode(v.getUint16(28, true))}, stx_size=${v.getBigUint64(40, true)}, ...}`;
+}
+
+/** Bytes of struct statfs strace shows: every field up to f_flags (all 64-bit words on x86_64 and arm64). */
+export const STATFS_SHOWN_BYTES = 88;
+
+/** struct statfs, whole, as strace shows it. */
+export function printStatfs(data: Uint8Array): string | undefined {
+  if (data.length < STATFS_SHOWN_BYTES) return undefined;
+  const v = dv(data);
+  const w = (i: number) => v.getBigUint64(8 * i, true);
+  const fsid = (off: number) => {
+    const x = v.getUint32(off, true);
+    return x === 0 ? '0' : '0x' + x.toString(16);
+  };
+  return (
+    `{f_type=${xval(FS_MAGIC, Number(w(0) & 0xffffffffn), '???_MAGIC')}, f_bsize=${w(1)}, f_blocks=${w(2)}, f_bfree=${w(3)}, ` +
+    `f_bavail=${w(4)}, f_files=${w(5)}, f_ffree=${w(6)}, f_fsid={val=[${fsid(56)}, ${fsid(60)}]}, f_namelen=${w(8)}, ` +
+    `f_frsize=${w(9)}, f_flags=${flags(STATFS_FLAGS, Number(w(10) & 0xffffffffn), 'ST_???')}}`
+  );
 }
 
 /** struct timespec (two 64-bit fields): {tv_sec=1, tv_nsec=0}. */

@@ -50,8 +50,8 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [40, 'mount', 'char * dev_name @STR', 'char * dir_name @STR', 'char * type @STR', 'unsigned long flags', 'void * data'],
   [41, 'pivot_root', 'const char * new_root @STR', 'const char * put_old @STR'],
   [42, 'nfsservctl', 'int cmd', 'struct nfsctl_arg * arg', 'void * res'], // not from tracefs: fs/nfsctl.c, removed in 3.1
-  [43, 'statfs', 'const char * pathname @STR', 'struct statfs * buf'],
-  [44, 'fstatfs', 'unsigned int fd', 'struct statfs * buf'],
+  [43, 'statfs', 'const char * pathname @STR', 'struct statfs * buf @MEM_OUT:88'],
+  [44, 'fstatfs', 'unsigned int fd', 'struct statfs * buf @MEM_OUT:88'],
   [45, 'truncate', 'const char * path @STR', 'long length'],
   [46, 'ftruncate', 'unsigned int fd', 'off_t length'],
   [47, 'fallocate', 'int fd', 'int mode', 'loff_t offset', 'loff_t len'],
@@ -282,7 +282,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [288, 'pkey_mprotect', 'unsigned long start', 'size_t len', 'unsigned long prot', 'int pkey'],
   [289, 'pkey_alloc', 'unsigned long flags', 'unsigned long init_val'],
   [290, 'pkey_free', 'int pkey'],
-  [291, 'statx', 'int dfd', 'const char * filename @STR', 'unsigned flags', 'unsigned int mask', 'struct statx * buffer'],
+  [291, 'statx', 'int dfd', 'const char * filename @STR', 'unsigned flags', 'unsigned int mask', 'struct statx * buffer @MEM_OUT:48'],
   [292, 'io_pgetevents', 'aio_context_t ctx_id', 'long min_nr', 'long nr', 'struct io_event * events', 'struct __kernel_timespec * timeout', 'const struct __aio_sigset * usig'],
   [293, 'rseq', 'struct rseq * rseq', 'u32 rseq_len', 'int flags', 'u32 sig'],
   [294, 'kexec_file_load', 'int kernel_fd', 'int initrd_fd', 'unsigned long cmdline_len', 'const char * cmdline_ptr @STR', 'unsigned long flags'], // not from tracefs: kernel/kexec_file.c

@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/vfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,8 @@ static void files(void)
     unsigned char bin[48];
     char buf[256];
     struct stat st;
+    struct statx stx;
+    struct statfs sfs;
     struct termios tio;
     long fd, fd2, dfd;
     int i;
@@ -145,6 +148,13 @@ static void files(void)
     ok(syscall(SYS_fdatasync, fd), "fdatasync");
     ok(syscall(SYS_ftruncate, fd, 200), "ftruncate");
     ok(syscall(SYS_fstat, fd, &st), "fstat");
+    ok(syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx), "statx fd");
+    ok(syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_ALL, &stx), "statx /");
+    ok(syscall(SYS_statx, AT_FDCWD, "/dev/null", AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx), "statx /dev/null");
+    fails(syscall(SYS_statx, AT_FDCWD, "/nonexistent/sb80", 0, STATX_ALL, &stx), ENOENT, "statx ENOENT");
+    ok(syscall(SYS_fstatfs, fd, &sfs), "fstatfs");
+    ok(syscall(SYS_statfs, "/proc", &sfs), "statfs /proc");
+    fails(syscall(SYS_statfs, "/nonexistent/sb80", &sfs), ENOENT, "statfs ENOENT");
     ok(syscall(SYS_fchmod, fd, 0640), "fchmod");
     ok(syscall(SYS_fchown, fd, 0, 0), "fchown");
     ok(syscall(SYS_fallocate, fd, 0, 0, 4096), "fallocate");
