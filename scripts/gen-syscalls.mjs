@@ -186,6 +186,26 @@ const OVERRIDES = {
   'prlimit64.old_rlim': 'MEM_OUT:16',
   'getrlimit.rlim': 'MEM_OUT:16', // struct rlimit: two longs on 64-bit architectures
   'setrlimit.rlim': 'MEM_IN:16',
+  // what the kernel writes back, as strace shows it after the call
+  'rt_sigaction.oact': 'MEM_OUT:SIGACTION',
+  'rt_sigprocmask.oset': 'MEM_OUT:8', // sigset_t
+  'rt_sigpending.uset': 'MEM_OUT:8',
+  'sigaltstack.uss': 'MEM_IN:24', // stack_t: ss_sp, ss_flags (padded), ss_size
+  'sigaltstack.uoss': 'MEM_OUT:24',
+  'clock_gettime.tp': 'MEM_OUT:16', // struct __kernel_timespec
+  'clock_getres.tp': 'MEM_OUT:16',
+  'getresuid.ruidp': 'MEM_OUT:4',
+  'getresuid.euidp': 'MEM_OUT:4',
+  'getresuid.suidp': 'MEM_OUT:4',
+  'getresgid.rgidp': 'MEM_OUT:4',
+  'getresgid.egidp': 'MEM_OUT:4',
+  'getresgid.sgidp': 'MEM_OUT:4',
+  'getrusage.ru': 'MEM_OUT:32', // struct rusage: strace shows its two timevals, then ...
+  'wait4.ru': 'MEM_OUT:32',
+  'statx.buffer': 'MEM_OUT:48', // struct statx up to stx_size, what strace shows
+  'statfs.buf': 'MEM_OUT:88', // struct statfs up to f_flags (64-bit words on x86_64 and arm64)
+  'fstatfs.buf': 'MEM_OUT:88',
+  'sysinfo.info': 'MEM_OUT:112', // struct sysinfo of a 64-bit process
   // the socklen_t passed in, next to a SOCKADDR_OUT: strace shows it when it
   // differs from the length written back ([110 => 2]) and when the call failed
   'accept.upeer_addrlen': 'MEM_IN:4',

@@ -510,6 +510,11 @@ test('what the call wrote back: old action and mask, pending set, alternate stac
   sfs.writeBigUInt64LE(0x12345678n, 0);
   t.regex(line(call('fstatfs', [3, 0x2000], 0, [out(1, sfs)])), /^fstatfs\(3, \{f_type=0x12345678 \/\* \?\?\?_MAGIC \*\/, f_bsize=4096, /);
   t.is(line(call('statfs', [0x1000, 0x2000], -2, [item(0, CaptureKind.STR, b('/nope'))])), 'statfs("/nope", 0x2000) = -1 ENOENT (No such file or directory)');
+  const si = u64le(76699n, 54400n, 34560n, 19168n, 25276157952n, 24868868096n, 10481664n, 2129920n, 0n, 0n, 93n, 0n, 0n, 1n);
+  t.is(
+    line(call('sysinfo', [0x2000], 0, [out(0, si)])),
+    'sysinfo({uptime=76699, loads=[54400, 34560, 19168], totalram=25276157952, freeram=24868868096, sharedram=10481664, bufferram=2129920, totalswap=0, freeswap=0, procs=93, totalhigh=0, freehigh=0, mem_unit=1}) = 0',
+  );
   // A capture cut short prints as the pointer, not as half a struct.
   t.is(line(call('getrusage', [0, 0x2000], 0, [out(1, u64le(0n, 1n))])), 'getrusage(RUSAGE_SELF, 0x2000) = 0');
 });

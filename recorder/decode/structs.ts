@@ -101,6 +101,18 @@ export function printStatfs(data: Uint8Array): string | undefined {
   );
 }
 
+/** struct sysinfo of a 64-bit process (x86_64, arm64): longs, then procs (u16), the high memory and mem_unit. */
+export function printSysinfo(data: Uint8Array): string | undefined {
+  if (data.length < 108) return undefined;
+  const v = dv(data);
+  const w = (i: number) => v.getBigUint64(8 * i, true);
+  return (
+    `{uptime=${v.getBigInt64(0, true)}, loads=[${w(1)}, ${w(2)}, ${w(3)}], totalram=${w(4)}, freeram=${w(5)}, ` +
+    `sharedram=${w(6)}, bufferram=${w(7)}, totalswap=${w(8)}, freeswap=${w(9)}, procs=${v.getUint16(80, true)}, ` +
+    `totalhigh=${w(11)}, freehigh=${w(12)}, mem_unit=${v.getUint32(104, true)}}`
+  );
+}
+
 /** struct timespec (two 64-bit fields): {tv_sec=1, tv_nsec=0}. */
 export function printTimespec(data: Uint8Array): string | undefined {
   if (data.length < 16) return undefined;

@@ -159,6 +159,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   getrlimit: ['rlimit_resource', 'rlimit_out'],
   setrlimit: ['rlimit_resource', 'rlimit_in'],
   getrusage: ['rusage_who', 'rusage_out'],
+  sysinfo: ['sysinfo_out'],
   unshare: ['unshare_flags'],
   setns: ['fd', 'unshare_flags'],
   getrandom: ['buf_out_hex', 'size', 'getrandom_flags'],

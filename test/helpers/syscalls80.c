@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/sysinfo.h>
 #include <sys/vfs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -677,6 +678,7 @@ static void process(void)
     char name[65 * 6], *page, **edge;
     unsigned int ids[3];
     struct rusage ru;
+    struct sysinfo si;
 
     syscall(SYS_getppid);
     syscall(SYS_gettid);
@@ -708,6 +710,7 @@ static void process(void)
     ok(syscall(SYS_getresgid, &ids[0], &ids[1], &ids[2]), "getresgid");
     fails(syscall(SYS_getresgid, &ids[0], NULL, &ids[2]), EFAULT, "getresgid EFAULT");
     ok(syscall(SYS_getrusage, RUSAGE_SELF, &ru), "getrusage");
+    ok(syscall(SYS_sysinfo, &si), "sysinfo");
     ok(syscall(SYS_uname, name), "uname");
 
     /* clone: the child exits with 7 */
