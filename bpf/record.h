@@ -198,8 +198,9 @@ enum sb_arg_kind {
 	SB_ARG_MSGHDR_IN = 13,	/* struct user_msghdr and what it points to, at entry (SB_PART_MSG_*) */
 	SB_ARG_MSGHDR_OUT = 14,	/* its header at entry; all of it at exit if the call succeeded */
 	SB_ARG_CLONE_ARGS = 15,	/* (next argument) bytes at entry, at most desc.size[i]; at exit the pidfd */
+	SB_ARG_ARRAY_OUT = 16,	/* (return value) x desc.size[i] bytes at exit, if it returned > 0 (epoll_wait's events) */
 };
-#define SB_ARG_KINDS 16
+#define SB_ARG_KINDS 17
 
 #define SB_SOCKADDR_MAX 128
 

@@ -574,6 +574,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_CLONE_ARGS:
 		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
 	case SB_ARG_ARRAY_INOUT:
+	case SB_ARG_ARRAY_OUT:
 		return SB_ITEM_MAX;
 	default:
 		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
@@ -648,6 +649,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 			if (at_exit && ret <= 0)
 				continue;
 			n = at_exit ? 4 : next;
+			break;
+		case SB_ARG_ARRAY_OUT:
+			if (!at_exit || ret <= 0)
+				continue;
+			n = (__u64)ret * d->size[i];
 			break;
 		case SB_ARG_MSGHDR_OUT:
 			if (at_exit) {
@@ -734,6 +740,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
 			else if (args->ret > 0)
 				off = sb_put_clone_pidfd(buf, off, i, a);
+			break;
+		case SB_ARG_ARRAY_OUT:
+			if (at_exit && args->ret > 0)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, cap_for(kind, d, i)), a, len);
 			break;
 		case SB_ARG_ENVP:
 			if (!at_exit)

@@ -135,9 +135,11 @@ function genericArgs(n) {
 //     on both. arm64 also has sa_restorer: its uapi asm/signal.h defines
 //     SA_RESTORER (for AArch32), so asm-generic/signal.h defines
 //     __ARCH_HAS_SA_RESTORER.
+//   EPOLL_EVENT: struct epoll_event, u32 events and u64 data: packed on x86_64
+//     (include/uapi/linux/eventpoll.h, EPOLL_PACKED) = 12 bytes; 16 on arm64.
 const ARCH_SIZES = {
-  x86_64: { STAT: 144, SIGACTION: 32 },
-  arm64: { STAT: 128, SIGACTION: 32 },
+  x86_64: { STAT: 144, SIGACTION: 32, EPOLL_EVENT: 12 },
+  arm64: { STAT: 128, SIGACTION: 32, EPOLL_EVENT: 16 },
 };
 
 // "syscall.argument" (table name) -> capture. Everything not listed follows
@@ -206,6 +208,14 @@ const OVERRIDES = {
   'statfs.buf': 'MEM_OUT:88', // struct statfs up to f_flags (64-bit words on x86_64 and arm64)
   'fstatfs.buf': 'MEM_OUT:88',
   'sysinfo.info': 'MEM_OUT:112', // struct sysinfo of a 64-bit process
+  // epoll: the event given, and the events the call returned (as many as its return value)
+  'epoll_ctl.event': 'MEM_IN:EPOLL_EVENT',
+  'epoll_wait.events': 'ARRAY_OUT:EPOLL_EVENT',
+  'epoll_pwait.events': 'ARRAY_OUT:EPOLL_EVENT',
+  'epoll_pwait2.events': 'ARRAY_OUT:EPOLL_EVENT',
+  'epoll_pwait.sigmask': 'MEM_IN:8', // sigset_t
+  'epoll_pwait2.sigmask': 'MEM_IN:8',
+  'epoll_pwait2.timeout': 'MEM_IN:16', // struct __kernel_timespec
   // the socklen_t passed in, next to a SOCKADDR_OUT: strace shows it when it
   // differs from the length written back ([110 => 2]) and when the call failed
   'accept.upeer_addrlen': 'MEM_IN:4',
@@ -244,7 +254,7 @@ const OVERRIDES = {
 
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
-  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS',
+  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT',
 ];
 const SB_ITEM_MAX = 4096;
 

@@ -594,6 +594,42 @@ test('arm64: clone argument order, stat layout, open flags', (t) => {
   );
 });
 
+test('epoll: the event given, the events returned (x86_64 packs them in 12 bytes, arm64 pads to 16)', (t) => {
+  const x86 = (events: number, data: bigint) => {
+    const buf = Buffer.alloc(12);
+    buf.writeUInt32LE(events, 0);
+    buf.writeBigUInt64LE(data, 4);
+    return buf;
+  };
+  const ev = x86(0x80000001, 0x1234567890n);
+  t.is(
+    line(call('epoll_ctl', [7, 1, 3, 0x1000], 0, [item(3, CaptureKind.MEM_IN, ev)])),
+    'epoll_ctl(7, EPOLL_CTL_ADD, 3, {events=EPOLLIN|EPOLLET, data={u32=878082192, u64=78187493520}}) = 0',
+  );
+  t.is(line(call('epoll_ctl', [7, 2, 5, 0], -2)), 'epoll_ctl(7, EPOLL_CTL_DEL, 5, NULL) = -1 ENOENT (No such file or directory)');
+  const three = Buffer.concat([x86(1, 4n), x86(4 | 0x2000, 5n), x86(0x18, 6n)]);
+  t.is(
+    line(call('epoll_wait', [7, 0x2000, 64, -1], 3, [item(1, CaptureKind.MEM_OUT, three)])),
+    'epoll_wait(7, [{events=EPOLLIN, data={u32=4, u64=4}}, {events=EPOLLOUT|EPOLLRDHUP, data={u32=5, u64=5}}, {events=EPOLLERR|EPOLLHUP, data={u32=6, u64=6}}], 64, -1) = 3',
+  );
+  // At most -s of them, then ...; none returned: []; a failed call: the pointer.
+  t.is(line(call('epoll_wait', [7, 0x2000, 64, -1], 3, [item(1, CaptureKind.MEM_OUT, three)]), 2), 'epoll_wait(7, [{events=EPOLLIN, data={u32=4, u64=4}}, {events=EPOLLOUT|EPOLLRDHUP, data={u32=5, u64=5}}, ...], 64, -1) = 3');
+  t.is(line(call('epoll_wait', [7, 0x2000, 64, 0], 0)), 'epoll_wait(7, [], 64, 0) = 0');
+  t.is(line(call('epoll_wait', [7, 0x2000, 0, 0], -22)), 'epoll_wait(7, 0x2000, 0, 0) = -1 EINVAL (Invalid argument)');
+  const mask = item(4, CaptureKind.MEM_IN, u64le(1n << 12n)); // SIGPIPE (13)
+  t.is(line(call('epoll_pwait', [7, 0x2000, 8, 0, 0x3000, 8], 0, [mask])), 'epoll_pwait(7, [], 8, 0, [PIPE], 8) = 0');
+
+  const arm = syscallTable('arm64');
+  const padded = Buffer.alloc(16);
+  padded.writeUInt32LE(1, 0);
+  padded.writeBigUInt64LE(9n, 8);
+  const pwait = arm.byName.get('epoll_pwait')!;
+  t.is(pwait.args[1].size, 16);
+  t.is(table.byName.get('epoll_wait')!.args[1].size, 12);
+  const armEv = { ...call('epoll_pwait', [7, 0x2000, 8, 0, 0, 8], 1, [item(1, CaptureKind.MEM_OUT, padded)]), nr: pwait.nr };
+  t.is(renderArgs(armEv, pwait, 32, 'arm64'), '7, [{events=EPOLLIN, data={u32=9, u64=9}}], 8, 0, NULL, 8');
+});
+
 // --- returns, unfinished and resumed calls ------------------------------------------------------
 
 test('return values: errors, restarts, hex, octal', (t) => {

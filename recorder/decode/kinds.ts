@@ -30,6 +30,8 @@ import {
   printRusage,
   printSigaction,
   printStack,
+  printEpollEvent,
+  printEpollEvents,
   printStatfs,
   printSysinfo,
   printStatx,
@@ -558,6 +560,20 @@ const K_: Record<string, Kind> = {
   in_mask: { print: flagsOf(K.INOTIFY_MASK, 'IN_???') },
   epoll_flags: { print: flagsOf(K.EPOLL_CREATE_FLAGS, 'EPOLL_???') },
   epoll_op: { print: valueOf(K.EPOLL_CTL_OPS, 'EPOLL_CTL_???') },
+  epoll_event: { print: struct((d, c) => printEpollEvent(d, c.arch), false) },
+  /** The events epoll_wait stored: as many as it returned. */
+  epoll_events: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      if (!c.done || c.failed) return ptr(v);
+      const n = Number(c.ret);
+      if (n === 0) return '[]';
+      const it = data(c, i);
+      return (it && printEpollEvents(it.data, n, c.limit, c.arch)) ?? ptr(v);
+    },
+  },
   stat_out: { exit: true, print: struct((d, c) => printStat(d, c.arch), true) },
   pipe_fds: { exit: true, print: struct((d) => printIntPair(d), true) },
   fcntl_cmd: { print: (c, i) => xval(K.FCNTL_CMDS, u32(arg(c, i)), 'F_???') },

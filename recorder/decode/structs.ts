@@ -3,7 +3,7 @@
  * as strace prints them by default (abbreviated where strace abbreviates).
  */
 import type { Arch } from '../syscalls/types';
-import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, FILE_TYPES, FS_MAGIC, STATFS_FLAGS, STATX_MASK, S_IFMT } from './consts';
+import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, EPOLL_EVENTS, FILE_TYPES, FS_MAGIC, STATFS_FLAGS, STATX_MASK, S_IFMT } from './consts';
 import { printSignal, printSigset } from './signals';
 import { quoteBytes, quoteHex } from './strings';
 import { Xlat64, flags, flags64, flagsWide, hexU, mode03o, valueNames, xval } from './xlat';
@@ -111,6 +111,39 @@ export function printSysinfo(data: Uint8Array): string | undefined {
     `sharedram=${w(6)}, bufferram=${w(7)}, totalswap=${w(8)}, freeswap=${w(9)}, procs=${v.getUint16(80, true)}, ` +
     `totalhigh=${w(11)}, freehigh=${w(12)}, mem_unit=${v.getUint32(104, true)}}`
   );
+}
+
+/** sizeof(struct epoll_event): packed on x86_64 (u32 events, u64 data), padded on arm64. */
+export function epollEventSize(arch: Arch): number {
+  return arch === 'x86_64' ? 12 : 16;
+}
+
+function epollEventAt(v: DataView, off: number, arch: Arch): string {
+  const data = v.getBigUint64(off + (arch === 'x86_64' ? 4 : 8), true);
+  return `{events=${flags(EPOLL_EVENTS, v.getUint32(off, true), 'EPOLL???')}, data={u32=${data & 0xffffffffn}, u64=${data}}}`;
+}
+
+/** One struct epoll_event (epoll_ctl): {events=EPOLLIN|EPOLLET, data={u32=4, u64=4}}. */
+export function printEpollEvent(data: Uint8Array, arch: Arch): string | undefined {
+  if (data.length < epollEventSize(arch)) return undefined;
+  return epollEventAt(dv(data), 0, arch);
+}
+
+/** The events epoll_wait returned (count of them), at most limit, then `...` as strace cuts arrays. */
+export function printEpollEvents(data: Uint8Array, count: number, limit: number, arch: Arch): string | undefined {
+  const size = epollEventSize(arch);
+  const have = Math.floor(data.length / size);
+  if (count > 0 && have === 0) return undefined;
+  const v = dv(data);
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i >= limit || i >= have) {
+      parts.push('...');
+      break;
+    }
+    parts.push(epollEventAt(v, i * size, arch));
+  }
+  return '[' + parts.join(', ') + ']';
 }
 
 /** struct timespec (two 64-bit fields): {tv_sec=1, tv_nsec=0}. */

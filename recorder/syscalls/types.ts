@@ -47,6 +47,8 @@ export const CaptureKind = {
    * (4 bytes) when the flags have CLONE_PIDFD.
    */
   CLONE_ARGS: 15,
+  /** (return value) elements of SyscallArg.size bytes at exit, if the call returned > 0 (epoll_wait's events): a MEM_OUT item. */
+  ARRAY_OUT: 16,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -77,6 +79,7 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARRAY_INOUT,
   CaptureKind.MSGHDR_OUT,
   CaptureKind.CLONE_ARGS,
+  CaptureKind.ARRAY_OUT,
 ]);
 
 /**
@@ -99,6 +102,7 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.MEM_INOUT,
   CaptureKind.ARRAY_INOUT,
   CaptureKind.CLONE_ARGS,
+  CaptureKind.ARRAY_OUT,
 ]);
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */
@@ -126,7 +130,7 @@ export interface SyscallArg {
   type: string;
   /** CaptureKind value. */
   capture: number;
-  /** Bytes captured (MEM_IN, MEM_OUT, MEM_INOUT), bytes per element (ARRAY_INOUT), most bytes (CLONE_ARGS). */
+  /** Bytes captured (MEM_IN, MEM_OUT, MEM_INOUT), bytes per element (ARRAY_INOUT, ARRAY_OUT), most bytes (CLONE_ARGS). */
   size?: number;
 }
 

@@ -250,6 +250,7 @@ static void files(void)
 
 static void fds(void)
 {
+    struct epoll_event ev, evs[8];
     int p[2], q[2];
     char buf[64];
     long in, out, mfd, efd, tfd, ifd, wd, ep;
@@ -283,6 +284,19 @@ static void fds(void)
     wd = ok(syscall(SYS_inotify_add_watch, ifd, dir, IN_CREATE | IN_DELETE), "inotify_add_watch");
     ok(syscall(SYS_inotify_rm_watch, ifd, wd), "inotify_rm_watch");
     ep = ok(syscall(SYS_epoll_create1, EPOLL_CLOEXEC), "epoll_create1");
+    /* the eventfd holds 3: readable and writable */
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLET;
+    ev.data.u64 = 0x1234567890ULL;
+    ok(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, efd, &ev), "epoll_ctl ADD");
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLONESHOT;
+    ev.data.fd = (int)efd;
+    ok(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_MOD, efd, &ev), "epoll_ctl MOD");
+    fails(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_DEL, tfd, NULL), ENOENT, "epoll_ctl DEL ENOENT");
+    ok(syscall(SYS_epoll_wait, ep, evs, 8, 0), "epoll_wait 1");
+    ok(syscall(SYS_epoll_wait, ep, evs, 8, 0), "epoll_wait 0 (one shot)");
+    ok(syscall(SYS_epoll_pwait, ep, evs, 8, 0, NULL, 8), "epoll_pwait");
+    fails(syscall(SYS_epoll_wait, ep, evs, 0, 0), EINVAL, "epoll_wait EINVAL");
     ok(syscall(SYS_close, ep), "close");
     ok(syscall(SYS_close, ifd), "close");
     ok(syscall(SYS_close, tfd), "close");
