@@ -214,6 +214,11 @@ const OVERRIDES = {
   'epoll_pwait.events': 'ARRAY_OUT:EPOLL_EVENT',
   'epoll_pwait2.events': 'ARRAY_OUT:EPOLL_EVENT',
   'epoll_pwait.sigmask': 'MEM_IN:8', // sigset_t
+  // capabilities: the header (version, pid), and the data: two structs of three u32 sets for versions 2 and 3
+  'capget.header': 'MEM_IN:8',
+  'capget.dataptr': 'MEM_OUT:24',
+  'capset.header': 'MEM_IN:8',
+  'capset.data': 'MEM_IN:24',
   'epoll_pwait2.sigmask': 'MEM_IN:8',
   'epoll_pwait2.timeout': 'MEM_IN:16', // struct __kernel_timespec
   // the socklen_t passed in, next to a SOCKADDR_OUT: strace shows it when it
@@ -251,6 +256,9 @@ const OVERRIDES = {
   // const char * that is message data, not a string
   'mq_timedsend.u_msg_ptr': 'NONE',
 };
+
+/** Kernel typedefs that are pointers (linux/capability.h). */
+const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
@@ -499,7 +507,7 @@ function checkArgs(arch, call, args) {
     const next = args[i + 1];
     const where = `${arch} ${call}.${a.name} (${kind})`;
     if ((kind === 'STR' || kind === 'ARGV' || kind === 'STR_OUT') && !a.type.includes('char')) die(`${where}: type ${a.type}`);
-    if (kind !== 'NONE' && !a.type.includes('*')) die(`${where}: not a pointer`);
+    if (kind !== 'NONE' && !a.type.includes('*') && !POINTER_TYPEDEFS.test(a.type)) die(`${where}: not a pointer`);
     if (kind === 'BUF_IN' || kind === 'SOCKADDR_IN') {
       if (!next || next.type.includes('*') || !/len|count|size/i.test(next.name)) die(`${where}: next argument is not its length`);
     }

@@ -515,6 +515,31 @@ test('what the call wrote back: old action and mask, pending set, alternate stac
     line(call('sysinfo', [0x2000], 0, [out(0, si)])),
     'sysinfo({uptime=76699, loads=[54400, 34560, 19168], totalram=25276157952, freeram=24868868096, sharedram=10481664, bufferram=2129920, totalswap=0, freeswap=0, procs=93, totalhigh=0, freehigh=0, mem_unit=1}) = 0',
   );
+  const caph = (version: number, pid: number) => {
+    const buf = Buffer.alloc(8);
+    buf.writeUInt32LE(version, 0);
+    buf.writeInt32LE(pid, 4);
+    return buf;
+  };
+  const capd = (...words: number[]) => {
+    const buf = Buffer.alloc(4 * words.length);
+    words.forEach((w, k) => buf.writeUInt32LE(w >>> 0, 4 * k));
+    return buf;
+  };
+  t.is(
+    line(call('capset', [0x1000, 0x2000], 0, [item(0, CaptureKind.MEM_IN, caph(0x20080522, 0)), item(1, CaptureKind.MEM_IN, capd(1 | (1 << 21), 1 | (1 << 5), 0, 1 << 7, 0x80000080, 0))])),
+    'capset({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN|1<<CAP_SYS_ADMIN|1<<CAP_BPF, permitted=1<<CAP_CHOWN|1<<CAP_KILL|1<<CAP_BPF|0x80000000, inheritable=0}) = 0',
+  );
+  // Version 1: one 32-bit word per set.
+  t.is(
+    line(call('capget', [0x1000, 0x2000], 0, [item(0, CaptureKind.MEM_IN, caph(0x19980330, 7)), out(1, capd(1 << 21, 1 << 21, 0, 0xffffffff, 0xffffffff, 0xffffffff))])),
+    'capget({version=_LINUX_CAPABILITY_VERSION_1, pid=7}, {effective=1<<CAP_SYS_ADMIN, permitted=1<<CAP_SYS_ADMIN, inheritable=0}) = 0',
+  );
+  t.is(line(call('capget', [0x1000, 0], 0, [item(0, CaptureKind.MEM_IN, caph(0, 0))])), 'capget({version=0 /* _LINUX_CAPABILITY_VERSION_??? */, pid=0}, NULL) = 0');
+  t.is(
+    line(call('capget', [0x1000, 0x2000], -22, [item(0, CaptureKind.MEM_IN, caph(0x1234, 0))])),
+    'capget({version=0x1234 /* _LINUX_CAPABILITY_VERSION_??? */, pid=0}, 0x2000) = -1 EINVAL (Invalid argument)',
+  );
   // A capture cut short prints as the pointer, not as half a struct.
   t.is(line(call('getrusage', [0, 0x2000], 0, [out(1, u64le(0n, 1n))])), 'getrusage(RUSAGE_SELF, 0x2000) = 0');
 });

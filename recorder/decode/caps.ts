@@ -55,6 +55,55 @@ export function capabilityName(cap: number): string {
   return cap >= 0 && cap <= CAP_LAST_CAP ? NAMES[cap] : `CAP_${cap}`;
 }
 
+/** Versions of struct __user_cap_header_struct (linux/capability.h). */
+const CAP_VERSIONS = new Map<number, string>([
+  [0x19980330, '_LINUX_CAPABILITY_VERSION_1'],
+  [0x20071026, '_LINUX_CAPABILITY_VERSION_2'],
+  [0x20080522, '_LINUX_CAPABILITY_VERSION_3'],
+]);
+
+/** capget/capset's header: {version=_LINUX_CAPABILITY_VERSION_3, pid=0}. */
+export function printCapHeader(data: Uint8Array): string | undefined {
+  if (data.length < 8) return undefined;
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const version = v.getUint32(0, true);
+  const name = CAP_VERSIONS.get(version) ?? `${version === 0 ? '0' : '0x' + version.toString(16)} /* _LINUX_CAPABILITY_VERSION_??? */`;
+  return `{version=${name}, pid=${v.getInt32(4, true)}}`;
+}
+
+/** One capability set from its 32-bit words, low first, as strace prints it: 1<<CAP_CHOWN|1<<CAP_KILL, 0 when empty. */
+function printCapSet(words: readonly number[]): string {
+  const parts: string[] = [];
+  const rest: number[] = [];
+  words.forEach((w, j) => {
+    let left = w >>> 0;
+    for (let bit = 0; bit < 32; bit++) {
+      const cap = 32 * j + bit;
+      if (left & (1 << bit) && cap <= CAP_LAST_CAP) {
+        parts.push('1<<' + NAMES[cap]);
+        left = (left & ~(1 << bit)) >>> 0;
+      }
+    }
+    if (left) rest.push(left);
+  });
+  // Bits past the names: each word's rest in hex, as strace 6.1 shows them.
+  for (const r of rest) parts.push('0x' + r.toString(16));
+  return parts.length ? parts.join('|') : '0';
+}
+
+/**
+ * capget/capset's data: {effective=..., permitted=..., inheritable=...};
+ * version 1 has one struct of three 32-bit sets, versions 2 and 3 two (the high words second).
+ */
+export function printCapData(data: Uint8Array, header: Uint8Array | undefined): string | undefined {
+  const version = header && header.length >= 8 ? new DataView(header.buffer, header.byteOffset, 8).getUint32(0, true) : 0x20080522;
+  const n = version === 0x19980330 ? 1 : 2;
+  if (data.length < 12 * n) return undefined;
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const set = (field: number) => printCapSet(Array.from({ length: n }, (_, k) => v.getUint32(12 * k + 4 * field, true)));
+  return `{effective=${set(0)}, permitted=${set(1)}, inheritable=${set(2)}}`;
+}
+
 /** 21 for CAP_SYS_ADMIN, undefined for a name the table does not have. */
 export function capabilityNumber(name: string): number | undefined {
   const i = (NAMES as readonly string[]).indexOf(name);

@@ -13,6 +13,7 @@
  */
 import type { RawItem } from '../records';
 import { CaptureKind, ENVP_ITEM, type Arch } from '../syscalls/types';
+import { CAP_LAST_CAP, capabilityName, printCapData, printCapHeader } from './caps';
 import * as K from './consts';
 import { msghdrNamelen, msghdrPieces, printMsghdr } from './msghdr';
 import { printSignal, printSigset } from './signals';
@@ -244,15 +245,6 @@ export function printIoctlRequest(req: number): string {
   return `_IOC(${dirs[dir]}, ${hexU(type)}, ${hexU(nr)}, ${hexU(size)})`;
 }
 
-const CAPS = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
-  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
-  'CHECKPOINT_RESTORE',
-];
-
 /** prctl's arguments after the option, as strace shows them for that option. */
 function prctlRest(c: DecodeCtx): string | null {
   const option = u32(arg(c, 0));
@@ -296,7 +288,7 @@ function prctlRest(c: DecodeCtx): string | null {
     case 24: {
       // PR_CAPBSET_DROP
       const n = Number(BigInt.asUintN(32, a2));
-      return n < CAPS.length && BigInt.asUintN(64, a2) < 0x100000000n ? 'CAP_' + CAPS[n] : `${hexU(BigInt.asUintN(64, a2))} /* CAP_??? */`;
+      return n <= CAP_LAST_CAP && BigInt.asUintN(64, a2) < 0x100000000n ? capabilityName(n) : `${hexU(BigInt.asUintN(64, a2))} /* CAP_??? */`;
     }
     case 15: // PR_SET_NAME
       return stringAt(c, 1);
@@ -698,6 +690,11 @@ const K_: Record<string, Kind> = {
   rlimit_in: { print: struct((d) => printRlimit(d), false) },
   rlimit_out: { exit: true, print: struct((d) => printRlimit(d), true) },
   rusage_who: { print: valueOf(K.RUSAGE_WHO, 'RUSAGE_???') },
+  cap_header: { print: struct((d) => printCapHeader(d), false) },
+  /** capset's sets, read at entry; their layout by the header's version. */
+  cap_data_in: { print: struct((d, c) => printCapData(d, data(c, 0)?.data), false) },
+  /** capget's sets, written by the call. */
+  cap_data_out: { exit: true, print: struct((d, c) => printCapData(d, data(c, 0)?.data), true) },
   rusage_out: { exit: true, print: struct((d) => printRusage(d), true) },
   prctl_option: { print: (c, i) => xval(K.PRCTL_OPTIONS, u32(arg(c, i)), 'PR_???') },
   prctl_rest: { print: (c) => prctlRest(c) },

@@ -161,6 +161,8 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   setrlimit: ['rlimit_resource', 'rlimit_in'],
   getrusage: ['rusage_who', 'rusage_out'],
   sysinfo: ['sysinfo_out'],
+  capget: ['cap_header', 'cap_data_out'],
+  capset: ['cap_header', 'cap_data_in'],
   unshare: ['unshare_flags'],
   setns: ['fd', 'unshare_flags'],
   getrandom: ['buf_out_hex', 'size', 'getrandom_flags'],

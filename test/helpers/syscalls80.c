@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
@@ -693,6 +694,8 @@ static void process(void)
     unsigned int ids[3];
     struct rusage ru;
     struct sysinfo si;
+    struct __user_cap_header_struct caph;
+    struct __user_cap_data_struct capd[2];
 
     syscall(SYS_getppid);
     syscall(SYS_gettid);
@@ -725,6 +728,15 @@ static void process(void)
     fails(syscall(SYS_getresgid, &ids[0], NULL, &ids[2]), EFAULT, "getresgid EFAULT");
     ok(syscall(SYS_getrusage, RUSAGE_SELF, &ru), "getrusage");
     ok(syscall(SYS_sysinfo, &si), "sysinfo");
+    memset(&caph, 0, sizeof(caph));
+    ok(syscall(SYS_capget, &caph, NULL), "capget version probe");
+    caph.version = _LINUX_CAPABILITY_VERSION_3;
+    ok(syscall(SYS_capget, &caph, capd), "capget");
+    ok(syscall(SYS_capset, &caph, capd), "capset (the same sets)");
+    caph.version = _LINUX_CAPABILITY_VERSION_1;
+    ok(syscall(SYS_capget, &caph, capd), "capget v1");
+    caph.version = 0x1234;
+    fails(syscall(SYS_capget, &caph, capd), EINVAL, "capget bad version");
     ok(syscall(SYS_uname, name), "uname");
 
     /* clone: the child exits with 7 */
