@@ -199,8 +199,10 @@ enum sb_arg_kind {
 	SB_ARG_MSGHDR_OUT = 14,	/* its header at entry; all of it at exit if the call succeeded */
 	SB_ARG_CLONE_ARGS = 15,	/* (next argument) bytes at entry, at most desc.size[i]; at exit the pidfd */
 	SB_ARG_ARRAY_OUT = 16,	/* (return value) x desc.size[i] bytes at exit, if it returned > 0 (epoll_wait's events) */
+	SB_ARG_IOV_IN = 17,	/* struct iovec[next argument] and each one's data, at entry (writev): SB_PART_MSG_IOV, _DATA */
+	SB_ARG_IOV_OUT = 18,	/* the array at entry (no data); at exit the array and data up to the return value (readv) */
 };
-#define SB_ARG_KINDS 17
+#define SB_ARG_KINDS 19
 
 #define SB_SOCKADDR_MAX 128
 

@@ -479,15 +479,53 @@ __attribute__((noinline)) int sb_put_envp(struct sb_scratch_buf *buf, __u32 off,
 }
 
 /*
+ * An iovec array as items of one argument, by part: the array (at most
+ * SB_MSG_IOV_MAX; one more entry read says there were more) and each of those
+ * iovecs' data, data_max bytes in all (readv, recvmsg: the return value).
+ * spec: the items' kind (MEM_IN at entry, MEM_OUT at exit), the argument, and
+ * in place of the cap the iovec count (IOV_CNT: up to 0xffff; IOV_MAX is 1024).
+ */
+#define IOV_CNT(n) ((n) > 0xffff ? 0xffff : (n))
+__attribute__((noinline)) int sb_put_iovecs(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
+					    __u64 iovp, __u64 data_max)
+{
+	__u32 kind = spec & 0xff, arg = (spec >> 8) & 0xf, iov = off, k, n, iovlen = spec >> 16;
+	struct sb_item *it;
+
+	if (!buf || off > SB_ITEM_ROOM || !iovp || !iovlen)
+		return off;
+	n = iovlen > SB_MSG_IOV_MAX ? SB_MSG_IOV_MAX : iovlen;
+	off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_IOV << SB_ITEM_PART_SHIFT), SB_MSG_IOV_MAX * 16),
+			 iovp, iovlen > SB_MSG_IOV_MAX ? (SB_MSG_IOV_MAX + 1) * 16 : iovlen * 16);
+	it = (void *)(buf->b + iov);
+	if (it->len != n * 16)
+		n = 0;
+	for (k = 0; k < SB_MSG_IOV_MAX && k < n; k++) {
+		__u64 base = *(__u64 *)(buf->b + iov + 4 + k * 16);
+		__u64 len = *(__u64 *)(buf->b + iov + 4 + k * 16 + 8);
+
+		if (off > SB_ITEM_ROOM) {
+			((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
+			return off;
+		}
+		if (len > data_max)
+			len = data_max;
+		data_max -= len;
+		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_DATA << SB_ITEM_PART_SHIFT), sb_buf_max),
+				 base, base ? len : 0);
+	}
+	return off;
+}
+
+/*
  * struct user_msghdr as items of one argument, by part: the header, the
- * name, the iovec array (at most SB_MSG_IOV_MAX), each of those iovecs'
- * data (data_max bytes in all: recvmsg's return value) and the control data.
+ * name, the iovecs with their data (sb_put_iovecs) and the control data.
  * kind is the items' kind (MEM_IN at entry, MEM_OUT at exit).
  */
 __attribute__((noinline)) int sb_put_msghdr(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
 					    __u64 umsg, __u64 data_max)
 {
-	__u32 kind = spec & 0xff, arg = (spec >> 8) & 0xf, hdr = off, iov, k, n;
+	__u32 kind = spec & 0xff, arg = (spec >> 8) & 0xf, hdr = off;
 	__u64 name, iovp, iovlen, control, controllen;
 	__s32 namelen;
 	struct sb_item *it;
@@ -508,31 +546,7 @@ __attribute__((noinline)) int sb_put_msghdr(struct sb_scratch_buf *buf, __u32 of
 	if (name && namelen > 0)
 		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_NAME << SB_ITEM_PART_SHIFT), SB_SOCKADDR_MAX),
 				 name, namelen);
-	if (iovp && iovlen) {
-		iov = off;
-		n = iovlen > SB_MSG_IOV_MAX ? SB_MSG_IOV_MAX : iovlen;
-		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_IOV << SB_ITEM_PART_SHIFT), SB_MSG_IOV_MAX * 16),
-				 iovp, iovlen > SB_MSG_IOV_MAX ? (SB_MSG_IOV_MAX + 1) * 16 : iovlen * 16);
-		if (iov > SB_ITEM_ROOM)
-			return off;
-		it = (void *)(buf->b + iov);
-		if (it->len != n * 16)
-			n = 0;
-		for (k = 0; k < SB_MSG_IOV_MAX && k < n; k++) {
-			__u64 base = *(__u64 *)(buf->b + iov + 4 + k * 16);
-			__u64 len = *(__u64 *)(buf->b + iov + 4 + k * 16 + 8);
-
-			if (off > SB_ITEM_ROOM) {
-				((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
-				return off;
-			}
-			if (len > data_max)
-				len = data_max;
-			data_max -= len;
-			off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_DATA << SB_ITEM_PART_SHIFT), sb_buf_max),
-					 base, base ? len : 0);
-		}
-	}
+	off = sb_put_iovecs(buf, off, SPEC(kind, arg, IOV_CNT(iovlen)), iovp, data_max);
 	if (control && controllen)
 		off = sb_put_mem(buf, off, SPEC(kind, arg | (SB_PART_MSG_CONTROL << SB_ITEM_PART_SHIFT), SB_MSG_CONTROL_MAX),
 				 control, controllen);
@@ -576,6 +590,8 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_ARRAY_INOUT:
 	case SB_ARG_ARRAY_OUT:
 		return SB_ITEM_MAX;
+	case SB_ARG_IOV_OUT:
+		return SB_MSG_IOV_MAX * 16;
 	default:
 		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
 	}
@@ -664,9 +680,18 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 			break;
 		case SB_ARG_ENVP:
 		case SB_ARG_MSGHDR_IN:
+		case SB_ARG_IOV_IN:
 			if (!at_exit)
 				variable = 1;
 			continue;
+		case SB_ARG_IOV_OUT:
+			if (at_exit) {
+				variable = 1;
+				continue;
+			}
+			/* at entry the array alone, one entry more than kept saying there were more */
+			n = next > SB_MSG_IOV_MAX ? (SB_MSG_IOV_MAX + 1) * 16 : next * 16;
+			break;
 		default: /* STR, ARGV, STR_OUT */
 			if ((kind == SB_ARG_STR_OUT) == !!at_exit)
 				variable = 1;
@@ -744,6 +769,17 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_ARRAY_OUT:
 			if (at_exit && args->ret > 0)
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_IOV_IN:
+			if (!at_exit && i < 5)
+				off = sb_put_iovecs(buf, off, SPEC(SB_ARG_MEM_IN, i, IOV_CNT(args->a[i + 1])), a, ~0ULL);
+			break;
+		case SB_ARG_IOV_OUT:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i | (SB_PART_MSG_IOV << SB_ITEM_PART_SHIFT),
+							   cap_for(kind, d, i)), a, len);
+			else if (i < 5)
+				off = sb_put_iovecs(buf, off, SPEC(SB_ARG_MEM_OUT, i, IOV_CNT(args->a[i + 1])), a, args->ret);
 			break;
 		case SB_ARG_ENVP:
 			if (!at_exit)

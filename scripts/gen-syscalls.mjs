@@ -246,6 +246,13 @@ const OVERRIDES = {
   // struct user_msghdr with its name, iovecs and their data, control data
   'sendmsg.msg': 'MSGHDR_IN',
   'recvmsg.msg': 'MSGHDR_OUT',
+  // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
+  'writev.vec': 'IOV_IN',
+  'pwritev.vec': 'IOV_IN',
+  'pwritev2.vec': 'IOV_IN',
+  'readv.vec': 'IOV_OUT',
+  'preadv.vec': 'IOV_OUT',
+  'preadv2.vec': 'IOV_OUT',
   // strings the kernel declares as plain char *
   'mount.dev_name': 'STR',
   'mount.dir_name': 'STR',
@@ -262,7 +269,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
-  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT',
+  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT',
 ];
 const SB_ITEM_MAX = 4096;
 
@@ -514,7 +521,7 @@ function checkArgs(arch, call, args) {
     if (kind === 'SOCKADDR_OUT') {
       if (!next || !next.type.includes('*') || !/len/i.test(next.name)) die(`${where}: next argument is not a length pointer`);
     }
-    if (kind === 'ARRAY_INOUT' || kind === 'CLONE_ARGS') {
+    if (kind === 'ARRAY_INOUT' || kind === 'CLONE_ARGS' || kind === 'IOV_IN' || kind === 'IOV_OUT') {
       if (!next || next.type.includes('*') || !/n|len|count|size/i.test(next.name)) die(`${where}: next argument is not its count or size`);
     }
     if (kind === 'ENVP' && a.type !== 'const char *const *') die(`${where}: type ${a.type}`);

@@ -15,7 +15,7 @@ import type { RawItem } from '../records';
 import { CaptureKind, ENVP_ITEM, type Arch } from '../syscalls/types';
 import { CAP_LAST_CAP, capabilityName, printCapData, printCapHeader } from './caps';
 import * as K from './consts';
-import { msghdrNamelen, msghdrPieces, printMsghdr } from './msghdr';
+import { msghdrNamelen, msghdrPieces, printIovecs, printMsghdr } from './msghdr';
 import { printSignal, printSigset } from './signals';
 import { printSockaddr } from './sockaddr';
 import { printGetsockopt, printSetsockopt } from './sockopt';
@@ -852,6 +852,20 @@ const K_: Record<string, Kind> = {
     },
   },
   /** sendmsg's struct msghdr, with its iovecs' data and control messages. */
+  /** writev's iovecs with their data, as given. */
+  iov_in: {
+    print: (c, i) => printIovecs(msghdrPieces(c.items, i, CaptureKind.MEM_IN), arg(c, i), BigInt.asUintN(64, arg(c, i + 1)), undefined, c.limit),
+  },
+  /** readv's iovecs after the call, their data up to the bytes read; if it failed, the array given (bases as pointers). */
+  iov_out: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      const n = BigInt.asUintN(64, arg(c, i + 1));
+      if (c.failed) return printIovecs(msghdrPieces(c.items, i, CaptureKind.MEM_IN), v, n, 0n, c.limit, true);
+      return printIovecs(msghdrPieces(c.items, i, CaptureKind.MEM_OUT), v, n, c.ret, c.limit);
+    },
+  },
   msghdr_in: {
     print: (c, i) => {
       const v = arg(c, i);

@@ -67,18 +67,19 @@ export function msghdrNamelen(header: Uint8Array): number | undefined {
   return header.length >= MSGHDR_SIZE ? view(header).getInt32(8, true) : undefined;
 }
 
-/** An iovec's data as strace's printstrn shows len bytes of it. */
-function iovBase(base: bigint, len: bigint, data: RawItem | undefined, limit: number): string {
+/** An iovec's data as strace's printstrn shows len bytes of it (noData: the address, as for a call that failed). */
+function iovBase(base: bigint, len: bigint, data: RawItem | undefined, limit: number, noData = false): string {
   if (base === 0n) return 'NULL';
-  if (!data || data.fault) return ptr(base);
+  if (noData || !data || data.fault) return ptr(base);
   return quoteBytes(data.data, limit, data.truncated || BigInt(data.data.length) < len);
 }
 
 /**
  * The iovec array: iovlen entries, each with up to dataSize bytes of data in
- * all (recvmsg: the bytes received; sendmsg: no bound).
+ * all (recvmsg: the bytes received; sendmsg: no bound); noData: the bases as
+ * addresses (readv that failed).
  */
-function printIovecs(p: MsghdrPieces, addr: bigint, iovlen: bigint, dataSize: bigint | undefined, limit: number): string {
+export function printIovecs(p: MsghdrPieces, addr: bigint, iovlen: bigint, dataSize: bigint | undefined, limit: number, noData = false): string {
   if (addr === 0n) return 'NULL';
   if (iovlen === 0n) return '[]';
   const iov = p.iov;
@@ -100,7 +101,7 @@ function printIovecs(p: MsghdrPieces, addr: bigint, iovlen: bigint, dataSize: bi
       if (shown > left) shown = left;
       left -= shown;
     }
-    out += `{iov_base=${iovBase(base, shown, p.data[k], limit)}, iov_len=${len}}`;
+    out += `{iov_base=${iovBase(base, shown, p.data[k], limit, noData)}, iov_len=${len}}`;
   }
   return out + ']';
 }

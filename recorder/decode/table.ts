@@ -12,6 +12,10 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   // --- files: open, read, write ----------------------------------------------
   read: ['fd', 'buf_out', 'size'],
   write: ['fd', 'buf_in', 'size'],
+  readv: ['fd', 'iov_out', 'ulong'],
+  writev: ['fd', 'iov_in', 'ulong'],
+  preadv: ['fd', 'iov_out', 'ulong', 'long'],
+  pwritev: ['fd', 'iov_in', 'ulong', 'long'],
   pread64: ['fd', 'buf_out', 'size', 'long'],
   pwrite64: ['fd', 'buf_in', 'size', 'long'],
   open: ['path', 'open_flags', 'open_mode'],

@@ -49,6 +49,10 @@ export const CaptureKind = {
   CLONE_ARGS: 15,
   /** (return value) elements of SyscallArg.size bytes at exit, if the call returned > 0 (epoll_wait's events): a MEM_OUT item. */
   ARRAY_OUT: 16,
+  /** struct iovec[next argument] and each one's data, at entry (writev): MEM_IN items, MSGHDR_PART.IOV and DATA. */
+  IOV_IN: 17,
+  /** At entry the array alone (MEM_IN, MSGHDR_PART.IOV); at exit the array and the data up to the return value (readv): MEM_OUT items. */
+  IOV_OUT: 18,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -67,6 +71,8 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.MSGHDR_IN,
   CaptureKind.MSGHDR_OUT,
   CaptureKind.CLONE_ARGS,
+  CaptureKind.IOV_IN,
+  CaptureKind.IOV_OUT,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -80,6 +86,7 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.MSGHDR_OUT,
   CaptureKind.CLONE_ARGS,
   CaptureKind.ARRAY_OUT,
+  CaptureKind.IOV_OUT,
 ]);
 
 /**
@@ -92,8 +99,9 @@ export const VARIABLE_AT_ENTRY: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARGV,
   CaptureKind.ENVP,
   CaptureKind.MSGHDR_IN,
+  CaptureKind.IOV_IN,
 ]);
-export const VARIABLE_AT_EXIT: ReadonlySet<number> = new Set<number>([CaptureKind.STR_OUT, CaptureKind.MSGHDR_OUT]);
+export const VARIABLE_AT_EXIT: ReadonlySet<number> = new Set<number>([CaptureKind.STR_OUT, CaptureKind.MSGHDR_OUT, CaptureKind.IOV_OUT]);
 
 /** Kinds that take a byte count (' @KIND:bytes'). */
 export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([

@@ -121,6 +121,7 @@ static void files(void)
     char buf[256];
     struct stat st;
     struct statx stx;
+    struct iovec iov[3];
     struct statfs sfs;
     struct termios tio;
     long fd, fd2, dfd;
@@ -145,6 +146,14 @@ static void files(void)
     ok(syscall(SYS_write, fd, hello, sizeof(hello) - 1), "write hello");
     ok(syscall(SYS_write, fd, bin, sizeof(bin)), "write bin");
     ok(syscall(SYS_write, fd, bin + 44, 2), "write \\0 1");
+    iov[0].iov_base = (void *)hello;
+    iov[0].iov_len = 6;
+    iov[1].iov_base = bin + 40;
+    iov[1].iov_len = 6;
+    iov[2].iov_base = NULL;
+    iov[2].iov_len = 0;
+    ok(syscall(SYS_writev, fd, iov, 3), "writev");
+    ok(syscall(SYS_pwritev, fd, iov, 1, 300, 0), "pwritev");
     ok(syscall(SYS_pwrite64, fd, "XY", 2, 100), "pwrite64");
     ok(syscall(SYS_fsync, fd), "fsync");
     ok(syscall(SYS_fdatasync, fd), "fdatasync");
@@ -168,6 +177,13 @@ static void files(void)
     ok(syscall(SYS_lseek, fd, 0, SEEK_SET), "lseek SET");
     ok(syscall(SYS_lseek, fd, 10, SEEK_CUR), "lseek CUR");
     ok(syscall(SYS_pread64, fd, buf, 16, 17), "pread64");
+    iov[0].iov_base = buf;
+    iov[0].iov_len = 5;
+    iov[1].iov_base = buf + 5;
+    iov[1].iov_len = 100;
+    ok(syscall(SYS_preadv, fd, iov, 2, 0, 0), "preadv");
+    ok(syscall(SYS_readv, fd, iov, 2), "readv");
+    fails(syscall(SYS_readv, 999, iov, 2), EBADF, "readv EBADF");
     ok(syscall(SYS_lseek, fd, 0, SEEK_END), "lseek END");
     ok(syscall(SYS_read, fd, buf, 64), "read at EOF");
     fails(syscall(SYS_read, 999, buf, 10), EBADF, "read bad fd");
