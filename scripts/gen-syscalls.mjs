@@ -246,6 +246,15 @@ const OVERRIDES = {
   // struct user_msghdr with its name, iovecs and their data, control data
   'sendmsg.msg': 'MSGHDR_IN',
   'recvmsg.msg': 'MSGHDR_OUT',
+  // extended attribute values: set at entry (length: size), got at exit (length: the return value)
+  'setxattr.value': 'BUF_IN',
+  'lsetxattr.value': 'BUF_IN',
+  'fsetxattr.value': 'BUF_IN',
+  'getxattr.value': 'BUF_OUT',
+  'lgetxattr.value': 'BUF_OUT',
+  'fgetxattr.value': 'BUF_OUT',
+  // the CPU set the call wrote: as many bytes as it returned
+  'sched_getaffinity.user_mask_ptr': 'BUF_OUT',
   // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
   'writev.vec': 'IOV_IN',
   'pwritev.vec': 'IOV_IN',

@@ -174,6 +174,12 @@ export const STATFS_FLAGS: Xlat = [
   [0x2000, 'ST_NOSYMFOLLOW'],
 ];
 
+/** setxattr's flags (linux/xattr.h). */
+export const XATTR_FLAGS: Xlat = [
+  [1, 'XATTR_CREATE'],
+  [2, 'XATTR_REPLACE'],
+];
+
 export const STATX_MASK: Xlat = [
   [0x00000fff, 'STATX_ALL'],
   [0x000007ff, 'STATX_BASIC_STATS'],

@@ -485,6 +485,20 @@ const K_: Record<string, Kind> = {
       return it ? quoteBytes(it.data, c.limit, it.truncated) : ptr(arg(c, i));
     },
   },
+  /** A CPU set the call wrote, as many bytes as it returned: [0 1]. */
+  cpu_set_out: {
+    exit: true,
+    print: (c, i) => {
+      const it = arg(c, i) === 0n ? undefined : outData(c, i);
+      if (!it) return ptr(arg(c, i));
+      const cpus: number[] = [];
+      it.data.forEach((byte, k) => {
+        for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) cpus.push(8 * k + bit);
+      });
+      return '[' + cpus.join(' ') + ']';
+    },
+  },
+  xattr_flags: { print: flagsOf(K.XATTR_FLAGS, 'XATTR_???') },
   /** The same, every byte in hex (getrandom's, as strace shows them). */
   buf_out_hex: {
     exit: true,

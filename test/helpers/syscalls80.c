@@ -40,6 +40,7 @@
 #include <stdint.h>
 #include <sys/sysinfo.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,12 @@ static void files(void)
     ok(syscall(SYS_fdatasync, fd), "fdatasync");
     ok(syscall(SYS_ftruncate, fd, 200), "ftruncate");
     ok(syscall(SYS_fstat, fd, &st), "fstat");
+    /* user xattrs: whatever this file system answers, both tools see the same call */
+    syscall(SYS_fsetxattr, fd, "user.sb80", "value", 5, XATTR_CREATE);
+    syscall(SYS_fgetxattr, fd, "user.sb80", buf, sizeof(buf));
+    syscall(SYS_getxattr, "a.txt", "user.sb80", NULL, 0);
+    syscall(SYS_lgetxattr, "a.txt", "user.none", buf, sizeof(buf));
+    syscall(SYS_lsetxattr, "a.txt", "user.sb80", "v2", 2, XATTR_REPLACE);
     ok(syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx), "statx fd");
     ok(syscall(SYS_statx, AT_FDCWD, "/", 0, STATX_ALL, &stx), "statx /");
     ok(syscall(SYS_statx, AT_FDCWD, "/dev/null", AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx), "statx /dev/null");
@@ -710,6 +717,7 @@ static void process(void)
     unsigned int ids[3];
     struct rusage ru;
     struct sysinfo si;
+    cpu_set_t cpus;
     struct __user_cap_header_struct caph;
     struct __user_cap_data_struct capd[2];
 
@@ -744,6 +752,7 @@ static void process(void)
     fails(syscall(SYS_getresgid, &ids[0], NULL, &ids[2]), EFAULT, "getresgid EFAULT");
     ok(syscall(SYS_getrusage, RUSAGE_SELF, &ru), "getrusage");
     ok(syscall(SYS_sysinfo, &si), "sysinfo");
+    ok(syscall(SYS_sched_getaffinity, 0, sizeof(cpus), &cpus), "sched_getaffinity");
     memset(&caph, 0, sizeof(caph));
     ok(syscall(SYS_capget, &caph, NULL), "capget version probe");
     caph.version = _LINUX_CAPABILITY_VERSION_3;
