@@ -201,8 +201,12 @@ enum sb_arg_kind {
 	SB_ARG_ARRAY_OUT = 16,	/* (return value) x desc.size[i] bytes at exit, if it returned > 0 (epoll_wait's events) */
 	SB_ARG_IOV_IN = 17,	/* struct iovec[next argument] and each one's data, at entry (writev): SB_PART_MSG_IOV, _DATA */
 	SB_ARG_IOV_OUT = 18,	/* the array at entry (no data); at exit the array and data up to the return value (readv) */
+	SB_ARG_PRCTL_NAME = 19,	/* prctl's second argument: PR_SET_NAME's string at entry, PR_GET_NAME's 16 bytes at exit */
 };
-#define SB_ARG_KINDS 19
+#define SB_ARG_KINDS 20
+#define SB_PR_SET_NAME 15
+#define SB_PR_GET_NAME 16
+#define SB_TASK_COMM_LEN 16
 
 #define SB_SOCKADDR_MAX 128
 

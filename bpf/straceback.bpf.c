@@ -592,6 +592,8 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 		return SB_ITEM_MAX;
 	case SB_ARG_IOV_OUT:
 		return SB_MSG_IOV_MAX * 16;
+	case SB_ARG_PRCTL_NAME:
+		return SB_TASK_COMM_LEN;
 	default:
 		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
 	}
@@ -684,6 +686,13 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 			if (!at_exit)
 				variable = 1;
 			continue;
+		case SB_ARG_PRCTL_NAME:
+			if (!at_exit && (__u32)args->a[0] == SB_PR_SET_NAME)
+				variable = 1;
+			if (!at_exit || (__u32)args->a[0] != SB_PR_GET_NAME || ret != 0)
+				continue;
+			n = SB_TASK_COMM_LEN;
+			break;
 		case SB_ARG_IOV_OUT:
 			if (at_exit) {
 				variable = 1;
@@ -703,6 +712,22 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 		total += sizeof(struct sb_item) + ((n + 3) & ~3U);
 	}
 	return variable ? SB_SCRATCH : total;
+}
+
+/*
+ * A string argument at entry; one that could not be read (its page not
+ * touched yet) is marked in args->faulted for sys_exit to read it again.
+ */
+static __always_inline __u32 put_entry_str(struct sb_scratch_buf *buf, __u32 off, __u32 spec, __u64 a,
+					   struct sb_args *args, __u32 i)
+{
+	__u32 at = off;
+
+	off = sb_put_str(buf, off, spec, a);
+	/* The item's type byte (masked: the verifier's bound, the same offset). */
+	if (buf->b[(at + offsetof(struct sb_item, type)) & (SB_SCRATCH - 1)] & SB_ITEM_FAULT)
+		args->faulted |= 1U << i;
+	return off;
 }
 
 /*
@@ -731,14 +756,8 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		}
 		switch (kind) {
 		case SB_ARG_STR:
-			if (!at_exit) {
-				__u32 at = off;
-
-				off = sb_put_str(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a);
-				/* The item's type byte (masked: the verifier's bound, the same offset). */
-				if (buf->b[(at + offsetof(struct sb_item, type)) & (SB_SCRATCH - 1)] & SB_ITEM_FAULT)
-					args->faulted |= 1U << i;
-			}
+			if (!at_exit)
+				off = put_entry_str(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a, args, i);
 			break;
 		case SB_ARG_ARGV:
 			if (!at_exit)
@@ -769,6 +788,12 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_ARRAY_OUT:
 			if (at_exit && args->ret > 0)
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_PRCTL_NAME:
+			if (!at_exit && (__u32)args->a[0] == SB_PR_SET_NAME)
+				off = put_entry_str(buf, off, SPEC(SB_ARG_STR, i, SB_TASK_COMM_LEN), a, args, i);
+			else if (at_exit && (__u32)args->a[0] == SB_PR_GET_NAME && args->ret == 0)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, SB_TASK_COMM_LEN), a, len);
 			break;
 		case SB_ARG_IOV_IN:
 			if (!at_exit && i < 5)

@@ -255,6 +255,8 @@ const OVERRIDES = {
   'fgetxattr.value': 'BUF_OUT',
   // the CPU set the call wrote: as many bytes as it returned
   'sched_getaffinity.user_mask_ptr': 'BUF_OUT',
+  // the thread name PR_SET_NAME gives and PR_GET_NAME gets (other options: nothing)
+  'prctl.arg2': 'PRCTL_NAME',
   // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
   'writev.vec': 'IOV_IN',
   'pwritev.vec': 'IOV_IN',
@@ -278,7 +280,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
-  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT',
+  'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
 ];
 const SB_ITEM_MAX = 4096;
 
@@ -523,7 +525,8 @@ function checkArgs(arch, call, args) {
     const next = args[i + 1];
     const where = `${arch} ${call}.${a.name} (${kind})`;
     if ((kind === 'STR' || kind === 'ARGV' || kind === 'STR_OUT') && !a.type.includes('char')) die(`${where}: type ${a.type}`);
-    if (kind !== 'NONE' && !a.type.includes('*') && !POINTER_TYPEDEFS.test(a.type)) die(`${where}: not a pointer`);
+    // PRCTL_NAME: prctl's unsigned long, a pointer for the two options the BPF side checks.
+    if (kind !== 'NONE' && kind !== 'PRCTL_NAME' && !a.type.includes('*') && !POINTER_TYPEDEFS.test(a.type)) die(`${where}: not a pointer`);
     if (kind === 'BUF_IN' || kind === 'SOCKADDR_IN') {
       if (!next || next.type.includes('*') || !/len|count|size/i.test(next.name)) die(`${where}: next argument is not its length`);
     }

@@ -269,7 +269,13 @@ function prctlRest(c: DecodeCtx): string | null {
     case 19: // PR_GET_ENDIAN
     case 9: // PR_GET_FPEMU
     case 11: // PR_GET_FPEXC
-    case 16: // PR_GET_NAME
+    case 16: {
+      // PR_GET_NAME: the name the call wrote, up to its NUL
+      const it = outData(c, 1);
+      if (!it) return ptr(a2);
+      const end = it.data.indexOf(0);
+      return quoteBytes(end < 0 ? it.data : it.data.subarray(0, end), c.limit, false);
+    }
     case 2: // PR_GET_PDEATHSIG
     case 40: // PR_GET_TID_ADDRESS
     case 25: // PR_GET_TSC
@@ -290,8 +296,13 @@ function prctlRest(c: DecodeCtx): string | null {
       const n = Number(BigInt.asUintN(32, a2));
       return n <= CAP_LAST_CAP && BigInt.asUintN(64, a2) < 0x100000000n ? capabilityName(n) : `${hexU(BigInt.asUintN(64, a2))} /* CAP_??? */`;
     }
-    case 15: // PR_SET_NAME
-      return stringAt(c, 1);
+    case 15: {
+      // PR_SET_NAME: what the kernel keeps, TASK_COMM_LEN - 1 bytes; strace shows as much and "..." past it
+      const it = data(c, 1);
+      if (a2 === 0n || !it) return stringAt(c, 1);
+      const cut = it.truncated || it.data.length > 15;
+      return quoteBytes(cut ? it.data.subarray(0, 15) : it.data, c.limit, cut);
+    }
     case 1: // PR_SET_PDEATHSIG
       return BigInt.asUintN(64, a2) > 128n ? u64(a2) : printSignal(Number(a2));
     case 29: // PR_SET_TIMERSLACK

@@ -174,7 +174,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [164, 'setrlimit', 'unsigned int resource', 'struct rlimit * rlim @MEM_IN:16'],
   [165, 'getrusage', 'int who', 'struct rusage * ru @MEM_OUT:32'],
   [166, 'umask', 'int mask'],
-  [167, 'prctl', 'int option', 'unsigned long arg2', 'unsigned long arg3', 'unsigned long arg4', 'unsigned long arg5'],
+  [167, 'prctl', 'int option', 'unsigned long arg2 @PRCTL_NAME', 'unsigned long arg3', 'unsigned long arg4', 'unsigned long arg5'],
   [168, 'getcpu', 'unsigned * cpup', 'unsigned * nodep', 'struct getcpu_cache * unused'],
   [169, 'gettimeofday', 'struct __kernel_old_timeval * tv', 'struct timezone * tz'],
   [170, 'settimeofday', 'struct __kernel_old_timeval * tv', 'struct timezone * tz'],

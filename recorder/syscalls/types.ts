@@ -53,6 +53,8 @@ export const CaptureKind = {
   IOV_IN: 17,
   /** At entry the array alone (MEM_IN, MSGHDR_PART.IOV); at exit the array and the data up to the return value (readv): MEM_OUT items. */
   IOV_OUT: 18,
+  /** prctl's second argument: PR_SET_NAME's string at entry (a STR item), PR_GET_NAME's 16 bytes at exit (MEM_OUT). */
+  PRCTL_NAME: 19,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -73,6 +75,7 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.CLONE_ARGS,
   CaptureKind.IOV_IN,
   CaptureKind.IOV_OUT,
+  CaptureKind.PRCTL_NAME,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -87,6 +90,7 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.CLONE_ARGS,
   CaptureKind.ARRAY_OUT,
   CaptureKind.IOV_OUT,
+  CaptureKind.PRCTL_NAME,
 ]);
 
 /**
@@ -100,6 +104,7 @@ export const VARIABLE_AT_ENTRY: ReadonlySet<number> = new Set<number>([
   CaptureKind.ENVP,
   CaptureKind.MSGHDR_IN,
   CaptureKind.IOV_IN,
+  CaptureKind.PRCTL_NAME,
 ]);
 export const VARIABLE_AT_EXIT: ReadonlySet<number> = new Set<number>([CaptureKind.STR_OUT, CaptureKind.MSGHDR_OUT, CaptureKind.IOV_OUT]);
 

@@ -164,7 +164,7 @@ export const X86_64_SYSCALLS: readonly SyscallRow[] = [
   [154, 'modify_ldt', 'int func', 'void * ptr', 'unsigned long bytecount'],
   [155, 'pivot_root', 'const char * new_root @STR', 'const char * put_old @STR'],
   [156, '_sysctl', 'struct __sysctl_args * args'], // not from tracefs: kernel/sysctl_binary.c, removed in 5.5
-  [157, 'prctl', 'int option', 'unsigned long arg2', 'unsigned long arg3', 'unsigned long arg4', 'unsigned long arg5'],
+  [157, 'prctl', 'int option', 'unsigned long arg2 @PRCTL_NAME', 'unsigned long arg3', 'unsigned long arg4', 'unsigned long arg5'],
   [158, 'arch_prctl', 'int option', 'unsigned long arg2'],
   [159, 'adjtimex', 'struct __kernel_timex * txc_p'],
   [160, 'setrlimit', 'unsigned int resource', 'struct rlimit * rlim @MEM_IN:16'],

@@ -739,6 +739,11 @@ static void process(void)
     ok(syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "PR_SET_PDEATHSIG");
     ok(syscall(SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0), "PR_GET_DUMPABLE");
     ok(syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0), "PR_SET_DUMPABLE");
+    ok(syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0), "PR_GET_NAME");
+    ok(syscall(SYS_prctl, PR_SET_NAME, "sb80-a-name-longer-than-15", 0, 0, 0), "PR_SET_NAME long");
+    ok(syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0), "PR_GET_NAME again");
+    ok(syscall(SYS_prctl, PR_SET_NAME, "syscalls80", 0, 0, 0), "PR_SET_NAME");
+    fails(syscall(SYS_prctl, PR_SET_NAME, (char *)8, 0, 0, 0), EFAULT, "PR_SET_NAME EFAULT");
     syscall(SYS_alarm, 0);
     ok(syscall(SYS_nanosleep, &ts, NULL), "nanosleep");
     ts.tv_nsec = 1000;
