@@ -928,10 +928,10 @@ int sb_sys_enter(__u64 *ctx)
  * items of their own in the exit record. Not after an execve that worked:
  * its pointers were into the memory the process left.
  */
-__attribute__((noinline)) int sb_put_refetched(struct sb_scratch_buf *buf, __u32 off, __u32 nr_refetch,
+__attribute__((noinline)) int sb_put_refetched(struct sb_scratch_buf *buf, __u32 off, __u32 refetch,
 					       struct sb_args *args)
 {
-	__u32 refetch = nr_refetch >> 16, i;
+	__u32 i;
 
 	if (!buf || !args)
 		return off;
@@ -1035,7 +1035,7 @@ static __noinline int record_exit(__u64 *ctx)
 			size = sb_put_items(buf, size, nr | (1U << 16), &args) & (SB_SCRATCH - 1);
 		}
 		if (refetch)
-			size = sb_put_refetched(buf, size, nr | (refetch << 16), &args) & (SB_SCRATCH - 1);
+			size = sb_put_refetched(buf, size, refetch, &args) & (SB_SCRATCH - 1);
 		x->h.size = size;
 		SB_COPY_IN(m, buf->b, size);
 	}

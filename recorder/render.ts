@@ -14,7 +14,7 @@ import { printSignal } from './decode/signals';
 import { quoteBytes } from './decode/strings';
 import { decodeExitStatus, endingText } from './decode/status';
 import { RawItem } from './records';
-import { Arch, CaptureKind, SyscallInfo, SyscallTable } from './syscalls/types';
+import { Arch, CaptureKind, SyscallInfo, SyscallTable, isPointerType } from './syscalls/types';
 import { hostArch, syscallName } from './syscalls/table';
 
 export interface RenderOptions {
@@ -34,8 +34,7 @@ function hex(v: bigint): string {
 
 function formatInt(v: bigint, type: string): string {
   const t = type.replace(/\s+/g, ' ');
-  // cap_user_header_t and cap_user_data_t are pointers too.
-  if (t.includes('*') || /cap_user_(header|data)_t$/.test(t)) return v === 0n ? 'NULL' : hex(v);
+  if (isPointerType(t)) return v === 0n ? 'NULL' : hex(v);
   if (/^(unsigned|u32|u64|size_t|umode_t|key_serial_t|aio_context_t|qid_t|uid_t|gid_t|old_uid_t|old_gid_t|unsigned long|unsigned int|__u32|__u64)/.test(t)) {
     if (/mode/.test(t)) return '0' + BigInt.asUintN(32, v).toString(8);
     return BigInt.asUintN(/long|64|size_t/.test(t) ? 64 : 32, v).toString();

@@ -21,7 +21,7 @@ import {
   syscallName,
   syscallTable,
 } from '../recorder/syscalls/table';
-import { Arch, CaptureKind, SIZED_KINDS, SyscallInfo, SyscallTable } from '../recorder/syscalls/types';
+import { Arch, CaptureKind, SIZED_KINDS, SyscallInfo, SyscallTable, isPointerType } from '../recorder/syscalls/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARCHES: Arch[] = ['x86_64', 'arm64'];
@@ -125,11 +125,8 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
       info.args.forEach((arg, i) => {
         const where = `${arch} ${info.name}.${arg.name}`;
         const next = info.args[i + 1];
-        // cap_user_header_t and cap_user_data_t are pointer typedefs (linux/capability.h); prctl's
-        // unsigned long arg2 is a pointer for the two options PRCTL_NAME captures.
-        if (arg.capture !== CaptureKind.NONE && arg.capture !== CaptureKind.PRCTL_NAME) {
-          t.true(arg.type.includes('*') || /^(const )?cap_user_(header|data)_t$/.test(arg.type), `${where} is a pointer`);
-        }
+        // prctl's unsigned long arg2 is a pointer for the two options PRCTL_NAME captures.
+        if (arg.capture !== CaptureKind.NONE && arg.capture !== CaptureKind.PRCTL_NAME) t.true(isPointerType(arg.type), `${where} is a pointer`);
         if (arg.capture === CaptureKind.STR || arg.capture === CaptureKind.ARGV || arg.capture === CaptureKind.STR_OUT) {
           t.true(arg.type.includes('char'), `${where}: ${arg.type}`);
         }

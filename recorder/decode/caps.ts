@@ -2,6 +2,7 @@
  * Capability numbers by name (linux/capability.h), for the capability a
  * failed call was refused: `= -1 EPERM (Operation not permitted) [CAP_SYS_ADMIN]`.
  */
+import { valueNames, xval } from './xlat';
 
 const NAMES = [
   'CAP_CHOWN',
@@ -56,7 +57,7 @@ export function capabilityName(cap: number): string {
 }
 
 /** Versions of struct __user_cap_header_struct (linux/capability.h). */
-const CAP_VERSIONS = new Map<number, string>([
+const CAP_VERSIONS = valueNames([
   [0x19980330, '_LINUX_CAPABILITY_VERSION_1'],
   [0x20071026, '_LINUX_CAPABILITY_VERSION_2'],
   [0x20080522, '_LINUX_CAPABILITY_VERSION_3'],
@@ -66,9 +67,7 @@ const CAP_VERSIONS = new Map<number, string>([
 export function printCapHeader(data: Uint8Array): string | undefined {
   if (data.length < 8) return undefined;
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const version = v.getUint32(0, true);
-  const name = CAP_VERSIONS.get(version) ?? `${version === 0 ? '0' : '0x' + version.toString(16)} /* _LINUX_CAPABILITY_VERSION_??? */`;
-  return `{version=${name}, pid=${v.getInt32(4, true)}}`;
+  return `{version=${xval(CAP_VERSIONS, v.getUint32(0, true), '_LINUX_CAPABILITY_VERSION_???')}, pid=${v.getInt32(4, true)}}`;
 }
 
 /** One capability set from its 32-bit words, low first, as strace prints it: 1<<CAP_CHOWN|1<<CAP_KILL, 0 when empty. */

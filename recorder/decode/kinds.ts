@@ -876,7 +876,6 @@ const K_: Record<string, Kind> = {
       return `[${ulen} => ${rlen}]`;
     },
   },
-  /** sendmsg's struct msghdr, with its iovecs' data and control messages. */
   /** writev's iovecs with their data, as given. */
   iov_in: {
     print: (c, i) => printIovecs(msghdrPieces(c.items, i, CaptureKind.MEM_IN), arg(c, i), BigInt.asUintN(64, arg(c, i + 1)), undefined, c.limit),
@@ -891,6 +890,7 @@ const K_: Record<string, Kind> = {
       return printIovecs(msghdrPieces(c.items, i, CaptureKind.MEM_OUT), v, n, c.ret, c.limit);
     },
   },
+  /** sendmsg's struct msghdr, with its iovecs' data and control messages. */
   msghdr_in: {
     print: (c, i) => {
       const v = arg(c, i);

@@ -90,10 +90,7 @@ export function printStatfs(data: Uint8Array): string | undefined {
   if (data.length < STATFS_SHOWN_BYTES) return undefined;
   const v = dv(data);
   const w = (i: number) => v.getBigUint64(8 * i, true);
-  const fsid = (off: number) => {
-    const x = v.getUint32(off, true);
-    return x === 0 ? '0' : '0x' + x.toString(16);
-  };
+  const fsid = (off: number) => hexU(v.getUint32(off, true));
   return (
     `{f_type=${xval(FS_MAGIC, Number(w(0) & 0xffffffffn), '???_MAGIC')}, f_bsize=${w(1)}, f_blocks=${w(2)}, f_bfree=${w(3)}, ` +
     `f_bavail=${w(4)}, f_files=${w(5)}, f_ffree=${w(6)}, f_fsid={val=[${fsid(56)}, ${fsid(60)}]}, f_namelen=${w(8)}, ` +
@@ -176,7 +173,7 @@ export function printStack(data: Uint8Array): string | undefined {
   if (data.length < 24) return undefined;
   const v = dv(data);
   const sp = v.getBigUint64(0, true);
-  return `{ss_sp=${sp === 0n ? 'NULL' : '0x' + sp.toString(16)}, ss_flags=${flags(SS_FLAGS, v.getUint32(8, true), 'SS_???')}, ss_size=${v.getBigUint64(16, true)}}`;
+  return `{ss_sp=${addr64(sp)}, ss_flags=${flags(SS_FLAGS, v.getUint32(8, true), 'SS_???')}, ss_size=${v.getBigUint64(16, true)}}`;
 }
 
 export const SA_RESTORER = 0x04000000;

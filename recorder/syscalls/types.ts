@@ -108,6 +108,14 @@ export const VARIABLE_AT_ENTRY: ReadonlySet<number> = new Set<number>([
 ]);
 export const VARIABLE_AT_EXIT: ReadonlySet<number> = new Set<number>([CaptureKind.STR_OUT, CaptureKind.MSGHDR_OUT, CaptureKind.IOV_OUT]);
 
+/**
+ * Whether an argument's C type is a pointer: a '*', or one of the kernel's
+ * pointer typedefs cap_user_header_t and cap_user_data_t (linux/capability.h).
+ */
+export function isPointerType(type: string): boolean {
+  return type.includes('*') || /^(const )?cap_user_(header|data)_t$/.test(type);
+}
+
 /** Kinds that take a byte count (' @KIND:bytes'). */
 export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.MEM_IN,
