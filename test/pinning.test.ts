@@ -13,38 +13,12 @@ import path from 'node:path';
 import { SyscallEvent } from '../recorder/events';
 import { native } from '../recorder/native';
 import { mntnsIdOfPid, Recorder, releasePins } from '../recorder/recorder';
-import { BPFTOOL, bpfMapCount, repoRoot, startWorkload, Workload } from './lib/procs';
+import { BPFTOOL, mapCensus, repoRoot, startWorkload, strayMaps, Workload } from './lib/procs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tempPinDir(): string {
   return `/sys/fs/bpf/straceback-test-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-}
-
-/**
- * The host's BPF map count once it is back to `want`: maps are freed by the
- * kernel a little after their last reference goes, and other tests running
- * at the same time move the count too, so this polls for a while.
- */
-async function mapCountBackTo(want: number, ms = 15_000): Promise<number> {
-  const until = Date.now() + ms;
-  let now = await bpfMapCount();
-  while (now !== want && Date.now() < until) {
-    await sleep(200);
-    now = await bpfMapCount();
-  }
-  return now;
-}
-
-async function settledMapCount(): Promise<number> {
-  let last = await bpfMapCount();
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    const now = await bpfMapCount();
-    if (now === last) return now;
-    last = now;
-  }
-  return last;
 }
 
 /** Whether a BPF program with this id is still loaded. */
@@ -151,7 +125,7 @@ test.serial('a pinned ring outlives its SIGKILLed recorder and is adopted with n
   const pinDir = tempPinDir();
   cleanupPins(t, pinDir);
   const ringBytes = 8 << 20;
-  const mapsBefore = await settledMapCount();
+  const mapsBefore = await mapCensus();
 
   const w = await startPacedWriter();
   t.teardown(() => w.kill());
@@ -212,9 +186,7 @@ test.serial('a pinned ring outlives its SIGKILLed recorder and is adopted with n
   rec.removeContainer(h);
   rec.close({ release: true });
   t.false(fs.existsSync(pinDir), 'close({ release: true }) left the pin dir');
-  const mapsAfter = await mapCountBackTo(mapsBefore);
-  t.log(`host BPF maps ${mapsBefore} -> ${mapsAfter}`);
-  t.is(mapsAfter, mapsBefore);
+  t.deepEqual(await strayMaps(mapsBefore, undefined, 15_000), [], 'maps made by the test and still there');
 });
 
 test.serial('a restart hands over: close() keeps the pins, the next recorder reuses the programs', async (t) => {
@@ -328,7 +300,7 @@ const stat = (xs: number[]) => {
 };
 
 test.serial('addContainer takes spare rings: many containers in a row, each recorded whole, within the budget', async (t) => {
-  const mapsBefore = await settledMapCount();
+  const mapsBefore = await mapCensus();
   const ringBytes = 256 << 10;
   const budgetBytes = 4 << 20;
   const rec = new Recorder({ ringBytes, budgetBytes });
@@ -398,9 +370,7 @@ test.serial('addContainer takes spare rings: many containers in a row, each reco
   t.is(rec.hostStats().spareRings, 4);
 
   rec.close();
-  const mapsAfter = await mapCountBackTo(mapsBefore);
-  t.log(`host BPF maps ${mapsBefore} -> ${mapsAfter}`);
-  t.is(mapsAfter, mapsBefore);
+  t.deepEqual(await strayMaps(mapsBefore, undefined, 15_000), [], 'maps made by the test and still there');
 });
 
 test.serial('without spares every add waits for the kernel (for comparison)', async (t) => {

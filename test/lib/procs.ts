@@ -2,7 +2,7 @@
  * Process utilities for straceback's tests: start the C helper programs of
  * test/helpers (built by `make -C test/helpers` into test/helpers/bin/) behind
  * their ready/go handshake, and read a few numbers about processes and the
- * host (mount namespace inode, open fds, RSS, BPF map count).
+ * host (mount namespace inode, open fds, RSS, the BPF maps and which a process holds).
  *
  * The helpers print `ready <pid>\n`, then block reading one byte from stdin:
  * a harness starts a program, registers its pid / mount namespace with the
@@ -13,7 +13,7 @@
  *   w.go();
  *   const r = await w.done;   // { code: 0, signal: null, stdout: 'done\n', ... }
  */
-import { ChildProcessWithoutNullStreams, spawn, execFile } from 'node:child_process';
+import { ChildProcessWithoutNullStreams, spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../recorder/paths';
@@ -87,8 +87,8 @@ export function rssBytes(pid?: number): number {
 /** Path of bpftool used by bpfMapCount (Debian installs it in /usr/sbin). */
 export const BPFTOOL = '/usr/sbin/bpftool';
 
-/** Number of BPF maps on the host, from `bpftool -j map show` (needs root). */
-export function bpfMapCount(): Promise<number> {
+/** The BPF maps on the host, from `bpftool -j map show` (needs root). */
+export function bpfMaps(): Promise<Array<{ id: number; type: string; name: string }>> {
   return new Promise((resolve, reject) => {
     execFile(BPFTOOL, ['-j', 'map', 'show'], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
@@ -97,18 +97,82 @@ export function bpfMapCount(): Promise<number> {
       }
       const text = stdout.trim();
       if (text === '') {
-        resolve(0);
+        resolve([]);
         return;
       }
       try {
         const maps: unknown = JSON.parse(text);
         if (!Array.isArray(maps)) throw new Error('not a JSON array');
-        resolve(maps.length);
+        resolve(maps.map((m: { id: number; type: string; name?: string }) => ({ id: m.id, type: m.type, name: m.name ?? '' })));
       } catch (e) {
         reject(new Error(`cannot parse bpftool output: ${(e as Error).message}`));
       }
     });
   });
+}
+
+/** Number of BPF maps on the host. */
+export async function bpfMapCount(): Promise<number> {
+  return (await bpfMaps()).length;
+}
+
+/** The BPF maps on the host and those a process holds file descriptors of. */
+export interface MapCensus {
+  /** Every map on the host: id → name (`bpftool -j map show`). */
+  host: Map<number, string>;
+  /**
+   * Ids of the maps the process holds: those it has an fd of (`map_id:` in
+   * /proc/PID/fdinfo) and the maps in the slots of those that are maps of
+   * maps (the recorder's rings live there, held by the slot and a mapping).
+   */
+  held: Set<number>;
+}
+
+/** Ids of the BPF maps process `pid` (this one by default) holds file descriptors of. */
+export function heldMapIds(pid?: number): Set<number> {
+  const dir = `/proc/${pid ?? 'self'}/fdinfo`;
+  const ids = new Set<number>();
+  for (const fd of fs.readdirSync(dir)) {
+    let info: string;
+    try {
+      info = fs.readFileSync(path.join(dir, fd), 'utf8');
+    } catch {
+      continue; // closed meanwhile (the readdir's own fd among them)
+    }
+    const m = /^map_id:\s+(\d+)$/m.exec(info);
+    if (m) ids.add(Number(m[1]));
+  }
+  return ids;
+}
+
+/** The host's maps and those `pid` (this process by default) holds. */
+export async function mapCensus(pid?: number): Promise<MapCensus> {
+  const maps = await bpfMaps();
+  const held = heldMapIds(pid);
+  for (const m of maps) {
+    if (!held.has(m.id) || !m.type.endsWith('_of_maps')) continue;
+    // Each slot's value is the inner map's id, little-endian bytes.
+    const slots = JSON.parse(execFileSync(BPFTOOL, ['-j', 'map', 'dump', 'id', String(m.id)], { encoding: 'utf8' }) || '[]') as Array<{ value: string[] }>;
+    for (const { value } of slots) held.add(Buffer.from(value.map((b) => parseInt(b, 16))).readUInt32LE(0));
+  }
+  return { host: new Map(maps.map((m) => [m.id, m.name])), held };
+}
+
+/**
+ * What a leak leaves, compared with `before`: maps created since then that
+ * `pid` does not hold (see MapCensus), as "ID NAME".
+ * The kernel frees a map a little after its last reference goes, so this
+ * polls for up to `ms`. Maps of other processes that go away meanwhile
+ * (recorders closed by earlier tests) do not matter, unlike with a count.
+ */
+export async function strayMaps(before: MapCensus, pid?: number, ms = 10_000): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const now = await mapCensus(pid);
+    const stray = [...now.host].filter(([id]) => !before.host.has(id) && !now.held.has(id)).map(([id, name]) => `${id} ${name}`);
+    if (stray.length === 0 || Date.now() > until) return stray;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**
