@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectTracerManager, TracerManagerClient } from '../recorder/daemon/grpc-client';
 import { curl, DaemonProcess, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
-import { startWorkload } from './lib/procs';
+import { spawnGatedShell, startWorkload } from './lib/procs';
 
 interface Ctx {
   daemon: DaemonProcess;
@@ -339,6 +339,33 @@ test.serial('a reused mount namespace inode archives the container that had it, 
   }
   t.log('the kernel did not reuse an inode in 10 attempts; nothing to check');
   t.pass();
+});
+
+test.serial('a live watch shows a call that blocked while other processes made calls, once it returns', async (t) => {
+  // The shell's wait4 enters first and returns last: sleep's calls in between are sent before it.
+  const sh = await spawnGatedShell('echo ready; read go; /bin/sleep 0.5; echo done');
+  const id = uniqueId('blocked');
+  await ctx.client.addContainer({ id, pid: sh.child.pid! });
+  const stop = new AbortController();
+  const names: string[] = [];
+  const watched = (async () => {
+    for await (const ev of ctx.client.watchEvents({ id, syscalls: ['wait4', 'clock_nanosleep', 'execve'], signal: stop.signal })) {
+      names.push(`${ev.pid} ${ev.name} = ${ev.ret}`);
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  sh.child.stdin.end('go\n');
+  t.is(await sh.closed, 0);
+  // The daemon finds the shell gone and archives the container: the watch sends the rest and ends.
+  const timer = setTimeout(() => stop.abort(), 10_000);
+  await watched;
+  clearTimeout(timer);
+  t.false(stop.signal.aborted, 'the watch did not end with the container');
+  const sleeper = names.find((n) => n.endsWith('execve = 0'))?.split(' ')[0];
+  t.truthy(sleeper, names.join('\n'));
+  t.true(names.includes(`${sleeper} clock_nanosleep = 0`), names.join('\n'));
+  t.true(names.includes(`${sh.child.pid} wait4 = ${sleeper}`), names.join('\n'));
+  t.is(new Set(names).size, names.length, `a call sent twice:\n${names.join('\n')}`);
 });
 
 test.serial('CLI: list, dump, show (file and live) and tail against the daemon', async (t) => {

@@ -694,17 +694,28 @@ export class Registry implements RegistryApi {
   async *watch(ref: string, filter: EventFilter, signal: AbortSignal): AsyncIterable<EventRow> {
     const e = this.resolve(ref);
     const names = filter.syscalls?.length ? new Set(filter.syscalls) : null;
-    // Cursor: the newest finished call sent; calls still blocked are sent when they return.
+    // Cursor: the newest finished call sent. A call still blocked is sent when it returns, though calls
+    // entered after it (on other threads) moved the cursor past its entry meanwhile: pending keeps it.
     let cursor = filter.since ?? 0n;
     const seen = new Set<string>();
+    let pending = new Map<string, bigint>();
     let sent = 0;
     while (!signal.aborted) {
       const live = e.handle !== null;
       const rows = this.rowsOf(e);
       let next = cursor;
+      // The blocked calls of the last pass that are still held (those overwritten meanwhile are forgotten).
+      const stillPending = new Map<string, bigint>();
+      let oldestPending = cursor;
+      for (const ts of pending.values()) if (ts < oldestPending) oldestPending = ts;
       for (const r of rows) {
-        if (r.tsNs < cursor || (live && r.unfinished)) continue;
+        if (r.tsNs < oldestPending) continue;
         const key = `${r.tsNs}/${r.tid}/${r.nr}`;
+        if (r.tsNs < cursor && !pending.has(key)) continue;
+        if (live && r.unfinished) {
+          stillPending.set(key, r.tsNs);
+          continue;
+        }
         if (seen.has(key)) continue;
         seen.add(key);
         if (r.tsNs > next) next = r.tsNs;
@@ -712,6 +723,7 @@ export class Registry implements RegistryApi {
         yield r;
         if (filter.limit !== undefined && ++sent >= filter.limit) return;
       }
+      pending = stillPending;
       // Forget keys older than the cursor; keep those at it (same-ns calls on other threads).
       if (next > cursor) {
         for (const k of seen) if (BigInt(k.slice(0, k.indexOf('/'))) < next) seen.delete(k);
