@@ -48,6 +48,15 @@ function withFilters<T>(y: Argv<T>) {
     .option('failed', { type: 'boolean', default: false, describe: 'only calls that failed' });
 }
 
+/** tail's --lines: a count, or "all" (undefined: the whole held history). */
+function lineCount(value: unknown): number | undefined {
+  const s = String(value);
+  if (s === 'all') return undefined;
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || n > 0xffffffff) throw new UsageError(`--lines: not a count or "all": ${s}`);
+  return n;
+}
+
 function withInstallRoot<T>(y: Argv<T>) {
   return y
     .option('root', { type: 'string', default: '/', describe: 'prefix every target path with DIR (tests, image builds)' })
@@ -147,8 +156,20 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'tail <ref>',
       "Follow a container's syscalls live (Ctrl-C to stop)",
-      (y) => withFilters(withRunDir(y)).positional('ref', { type: 'string', demandOption: true, describe: 'container id, unique id prefix, or name' }),
-      (a) => set(import('./commands').then((c) => c.tailCommand({ runDir: a['run-dir'], ref: a.ref, syscall: a.syscall, tid: a.tid, failed: a.failed }))),
+      (y) =>
+        withFilters(withRunDir(y))
+          .positional('ref', { type: 'string', demandOption: true, describe: 'container id, unique id prefix, or name' })
+          .option('lines', {
+            alias: 'n',
+            type: 'string',
+            default: '10',
+            describe: 'first print the last N calls held (after the filters), 0 for none, "all" for all of them',
+            coerce: lineCount,
+          })
+          .example('$0 tail web -n 0 --syscall openat', "web's openat calls from now on")
+          .example('$0 tail web -n all --failed', 'every failed call the ring holds, then the new ones'),
+      (a) =>
+        set(import('./commands').then((c) => c.tailCommand({ runDir: a['run-dir'], ref: a.ref, syscall: a.syscall, tid: a.tid, failed: a.failed, last: a.lines }))),
     )
     .command(
       'run [command..]',

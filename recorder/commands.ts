@@ -184,7 +184,7 @@ export async function showCommand(a: ShowArgs): Promise<number> {
   return 0;
 }
 
-export async function tailCommand(a: { runDir: string; ref: string; syscall?: string[]; tid?: number; failed: boolean }): Promise<number> {
+export async function tailCommand(a: { runDir: string; ref: string; syscall?: string[]; tid?: number; failed: boolean; last?: number }): Promise<number> {
   // Ctrl-C or SIGTERM ends the watch cleanly, also while the client is still
   // loading or connecting: the signal cancels the call even while it waits.
   const stop = new AbortController();
@@ -202,7 +202,7 @@ export async function tailCommand(a: { runDir: string; ref: string; syscall?: st
       throw new ApiClientError(`cannot reach the straceback daemon at ${path.join(a.runDir, MANAGER_SOCKET)}: ${err.message}`);
     });
     if (!client || stop.signal.aborted) return 0;
-    const stream = client.watchEvents({ id: a.ref, syscalls: a.syscall ?? [], tid: a.tid, failedOnly: a.failed, signal: stop.signal });
+    const stream = client.watchEvents({ id: a.ref, syscalls: a.syscall ?? [], tid: a.tid, failedOnly: a.failed, last: a.last, signal: stop.signal });
     for await (const row of stream) {
       for (const line of textLines([row], {})) process.stdout.write(line);
     }

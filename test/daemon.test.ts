@@ -368,6 +368,51 @@ test.serial('a live watch shows a call that blocked while other processes made c
   t.is(new Set(names).size, names.length, `a call sent twice:\n${names.join('\n')}`);
 });
 
+test.serial('a live watch with last: the last N held calls first, then the new ones (tail -n)', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { cli } = await import('./lib/daemon');
+  const sh = await spawnGatedShell('echo ready; read go; for i in 1 2 3 4 5; do echo $i >/dev/null; done; read go; echo 6 >/dev/null; read go');
+  const id = uniqueId('last');
+  await ctx.client.addContainer({ id, pid: sh.child.pid! });
+  sh.child.stdin.write('go\n');
+  const held = async () => (await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?syscall=write`])).body.toString();
+  for (let i = 0; i < 50 && !(await held()).includes('5\\n'); i++) await new Promise((r) => setTimeout(r, 100));
+
+  const stop = new AbortController();
+  const watch = (last: number | undefined) => {
+    const got: string[] = [];
+    const done = (async () => {
+      for await (const ev of ctx.client.watchEvents({ id, syscalls: ['write'], last, signal: stop.signal })) got.push(/"(\d)\\n"/.exec(ev.args)?.[1] ?? ev.args);
+    })();
+    return { got, done };
+  };
+  const two = watch(2);
+  const none = watch(0);
+  const all = watch(undefined);
+  const tail = spawn(cli(), ['tail', id, '-n', '1', '--syscall', 'write', '--run-dir', ctx.daemon.runDir]);
+  let tailed = '';
+  tail.stdout.on('data', (d: Buffer) => (tailed += d.toString()));
+  const tailExit = new Promise<number | null>((r) => tail.once('close', (code) => r(code)));
+  await new Promise((r) => setTimeout(r, 1000));
+  t.deepEqual(two.got, ['4', '5']);
+  t.deepEqual(none.got, []);
+  t.deepEqual(all.got, ['1', '2', '3', '4', '5']);
+  t.regex(tailed, /^[^\n]* write\(1, "5\\n", 2\) = 2 <[^\n]*\n$/);
+  sh.child.stdin.write('go\n');
+  for (let i = 0; i < 50 && !all.got.includes('6'); i++) await new Promise((r) => setTimeout(r, 100));
+  tail.kill('SIGINT');
+  t.is(await tailExit, 0);
+  stop.abort();
+  await Promise.all([two.done, none.done, all.done]);
+  t.deepEqual(two.got, ['4', '5', '6']);
+  t.deepEqual(none.got, ['6']);
+  t.deepEqual(all.got, ['1', '2', '3', '4', '5', '6']);
+  t.is(tailed.split('\n').filter((l) => l.includes(' write(1, "6\\n", 2) = 2 <')).length, 1, tailed);
+  sh.child.stdin.end('go\n');
+  await sh.closed;
+  await ctx.client.removeContainer({ id });
+});
+
 test.serial('CLI: list, dump, show (file and live) and tail against the daemon', async (t) => {
   const { spawn, spawnSync } = await import('node:child_process');
   const { cli } = await import('./lib/daemon');

@@ -57,6 +57,8 @@ export interface EventFilter {
   /** Unix epoch ns, exclusive. */
   until?: bigint;
   limit?: number;
+  /** A live watch: of the held history, only the last N events (then the new ones). */
+  last?: number;
   syscalls?: string[];
   tid?: number;
   failedOnly?: boolean;

@@ -36,6 +36,8 @@ export interface WatchEventsRequest {
   syscalls?: string[];
   tid?: number;
   failedOnly?: boolean;
+  /** Of the held history, only the last N events before the new ones (0: new ones only); all when unset. */
+  last?: number;
   /** Aborting it cancels the call; the loop then ends without an error. */
   signal?: AbortSignal;
 }
@@ -166,6 +168,7 @@ export async function connectTracerManager(socketPath: string, opts: TracerManag
       syscalls: req.syscalls ?? [],
       tid: req.tid ?? null,
       failedOnly: req.failedOnly ?? false,
+      last: req.last ?? null,
     };
     const signal = req.signal;
     if (signal?.aborted) return;

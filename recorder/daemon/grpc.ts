@@ -107,6 +107,7 @@ export interface WireWatchEventsRequest {
   syscalls: string[];
   tid?: number | null;
   failedOnly: boolean;
+  last?: number | null;
 }
 
 export interface WireEvent {
@@ -237,6 +238,7 @@ export function watchRequestFromWire(w: WireWatchEventsRequest): { ref: string; 
     filter.tid = w.tid;
   }
   if (w.failedOnly) filter.failedOnly = true;
+  if (w.last !== undefined && w.last !== null) filter.last = w.last;
   return { ref, filter };
 }
 

@@ -700,9 +700,12 @@ export class Registry implements RegistryApi {
     const seen = new Set<string>();
     let pending = new Map<string, bigint>();
     let sent = 0;
+    // The first pass sends only the last `filter.last` of what matched.
+    let keepLast = filter.last;
     while (!signal.aborted) {
       const live = e.handle !== null;
       const rows = this.rowsOf(e);
+      const batch: EventRow[] = [];
       let next = cursor;
       // The blocked calls of the last pass that are still held (those overwritten meanwhile are forgotten).
       const stillPending = new Map<string, bigint>();
@@ -719,9 +722,7 @@ export class Registry implements RegistryApi {
         if (seen.has(key)) continue;
         seen.add(key);
         if (r.tsNs > next) next = r.tsNs;
-        if (!matchesFilter(r, filter, names)) continue;
-        yield r;
-        if (filter.limit !== undefined && ++sent >= filter.limit) return;
+        if (matchesFilter(r, filter, names)) batch.push(r);
       }
       pending = stillPending;
       // Forget keys older than the cursor; keep those at it (same-ns calls on other threads).
@@ -729,6 +730,12 @@ export class Registry implements RegistryApi {
         for (const k of seen) if (BigInt(k.slice(0, k.indexOf('/'))) < next) seen.delete(k);
         cursor = next;
       }
+      for (const r of keepLast === undefined ? batch : batch.slice(batch.length - Math.min(keepLast, batch.length))) {
+        if (signal.aborted) return;
+        yield r;
+        if (filter.limit !== undefined && ++sent >= filter.limit) return;
+      }
+      keepLast = undefined;
       if (!live) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.opts.watchIntervalMs ?? 100);
