@@ -509,6 +509,27 @@ export class Registry implements RegistryApi {
     return this.historyOfSnapshot(e, this.opts.recorder.snapshot(e.handle!));
   }
 
+  /**
+   * A running container's calls from the first one entered at or after
+   * `sinceNs` (Unix epoch ns) on, as rows numbered as in the whole ring:
+   * a live watch decodes only what it has not seen.
+   */
+  private ringRowsFrom(e: Entry, sinceNs: bigint): Iterable<EventRow> {
+    const snap = this.opts.recorder.snapshot(e.handle!);
+    const calls = e.beforeExec ? this.fromEntrypoint(e, snap.calls, snap.stats.overwritten > 0) : snap.calls;
+    const offset = bootToWallOffsetNs();
+    // Calls are in time order (of entry; of exit for resumed ones): the first at or after sinceNs, by bisection.
+    const since = sinceNs - offset;
+    let lo = 0;
+    for (let hi = calls.length; lo < hi; ) {
+      const mid = (lo + hi) >>> 1;
+      if (calls.bootNs(mid) < since) lo = mid + 1;
+      else hi = mid;
+    }
+    const from = lo === 0 ? calls : calls.pick(Uint32Array.from({ length: calls.length - lo }, (_, k) => lo + k));
+    return lazyRows(from, this.opts.recorder.table, { wallOffsetNs: offset, firstSeq: lo + 1 });
+  }
+
   /** ringHistory() that gives the event loop back while it pairs a big ring. */
   private async ringHistoryAsync(e: Entry): Promise<RingHistory> {
     return this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!));
@@ -704,13 +725,14 @@ export class Registry implements RegistryApi {
     let keepLast = filter.last;
     while (!signal.aborted) {
       const live = e.handle !== null;
-      const rows = this.rowsOf(e);
+      let oldestPending = cursor;
+      for (const ts of pending.values()) if (ts < oldestPending) oldestPending = ts;
+      // Of a running container's ring only the calls not sent yet are made into rows.
+      const rows = live ? this.ringRowsFrom(e, oldestPending) : this.rowsOf(e);
       const batch: EventRow[] = [];
       let next = cursor;
       // The blocked calls of the last pass that are still held (those overwritten meanwhile are forgotten).
       const stillPending = new Map<string, bigint>();
-      let oldestPending = cursor;
-      for (const ts of pending.values()) if (ts < oldestPending) oldestPending = ts;
       for (const r of rows) {
         if (r.tsNs < oldestPending) continue;
         const key = `${r.tsNs}/${r.tid}/${r.nr}`;
