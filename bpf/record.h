@@ -202,8 +202,12 @@ enum sb_arg_kind {
 	SB_ARG_IOV_IN = 17,	/* struct iovec[next argument] and each one's data, at entry (writev): SB_PART_MSG_IOV, _DATA */
 	SB_ARG_IOV_OUT = 18,	/* the array at entry (no data); at exit the array and data up to the return value (readv) */
 	SB_ARG_PRCTL_NAME = 19,	/* prctl's second argument: PR_SET_NAME's string at entry, PR_GET_NAME's 16 bytes at exit */
+	SB_ARG_FUTEX_TIME = 20,	/* futex's timeout: desc.size bytes at entry, for the operations that wait (SB_FUTEX_WAITS) */
 };
-#define SB_ARG_KINDS 20
+#define SB_ARG_KINDS 21
+/* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */
+#define SB_FUTEX_WAITS ((1U << 0) | (1U << 6) | (1U << 9) | (1U << 11) | (1U << 13))
+#define SB_FUTEX_WAITS_OP(op) (((SB_FUTEX_WAITS >> ((op) & 31)) & 1) & !((op) & 96))
 #define SB_PR_SET_NAME 15
 #define SB_PR_GET_NAME 16
 #define SB_TASK_COMM_LEN 16

@@ -586,6 +586,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_MEM_OUT:
 	case SB_ARG_MEM_INOUT:
 	case SB_ARG_CLONE_ARGS:
+	case SB_ARG_FUTEX_TIME:
 		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
 	case SB_ARG_ARRAY_INOUT:
 	case SB_ARG_ARRAY_OUT:
@@ -693,6 +694,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 				continue;
 			n = SB_TASK_COMM_LEN;
 			break;
+		case SB_ARG_FUTEX_TIME:
+			if (at_exit || !SB_FUTEX_WAITS_OP((__u32)args->a[1]))
+				continue;
+			n = d->size[i];
+			break;
 		case SB_ARG_IOV_OUT:
 			if (at_exit) {
 				variable = 1;
@@ -794,6 +800,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 				off = put_entry_str(buf, off, SPEC(SB_ARG_STR, i, SB_TASK_COMM_LEN), a, args, i);
 			else if (at_exit && (__u32)args->a[0] == SB_PR_GET_NAME && args->ret == 0)
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, SB_TASK_COMM_LEN), a, len);
+			break;
+		case SB_ARG_FUTEX_TIME:
+			if (!at_exit && SB_FUTEX_WAITS_OP((__u32)args->a[1]))
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
 			break;
 		case SB_ARG_IOV_IN:
 			if (!at_exit && i < 5)

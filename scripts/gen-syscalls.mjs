@@ -257,6 +257,8 @@ const OVERRIDES = {
   'sched_getaffinity.user_mask_ptr': 'BUF_OUT',
   // the thread name PR_SET_NAME gives and PR_GET_NAME gets (other options: nothing)
   'prctl.arg2': 'PRCTL_NAME',
+  // futex's timeout, read only for the operations that wait (others put val2 there)
+  'futex.utime': 'FUTEX_TIME:16', // struct __kernel_timespec
   // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
   'writev.vec': 'IOV_IN',
   'pwritev.vec': 'IOV_IN',
@@ -281,6 +283,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
+  'FUTEX_TIME',
 ];
 const SB_ITEM_MAX = 4096;
 

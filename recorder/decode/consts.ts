@@ -784,6 +784,23 @@ export const FUTEX_OPS = valueNames([
   [13, 'FUTEX_LOCK_PI2'],
 ]);
 
+/** FUTEX_WAKE_OP's operation (val3 >> 28, less FUTEX_OP_OPARG_SHIFT) and comparison (val3 >> 24 & 15). */
+export const FUTEX_WAKE_OPS = valueNames([
+  [0, 'FUTEX_OP_SET'],
+  [1, 'FUTEX_OP_ADD'],
+  [2, 'FUTEX_OP_OR'],
+  [3, 'FUTEX_OP_ANDN'],
+  [4, 'FUTEX_OP_XOR'],
+]);
+export const FUTEX_WAKE_CMPS = valueNames([
+  [0, 'FUTEX_OP_CMP_EQ'],
+  [1, 'FUTEX_OP_CMP_NE'],
+  [2, 'FUTEX_OP_CMP_LT'],
+  [3, 'FUTEX_OP_CMP_LE'],
+  [4, 'FUTEX_OP_CMP_GT'],
+  [5, 'FUTEX_OP_CMP_GE'],
+]);
+
 export const SIGPROCMASK_HOW = valueNames([
   [0, 'SIG_BLOCK'],
   [1, 'SIG_UNBLOCK'],

@@ -398,11 +398,28 @@ function futexOp(v: number): string {
   return rest ? `${s}|0x${rest.toString(16)}` : s;
 }
 
+/** FUTEX_WAKE_OP's encoded operation, as strace shows it: FUTEX_OP_ADD<<28|0x3<<12|FUTEX_OP_CMP_GT<<24|0x5. */
+function futexWakeOp(v3: number): string {
+  const num = (n: number) => (n ? hexU(n) : '0');
+  // An unknown value is shifted, then named: 0x7<<28 /* FUTEX_OP_??? */
+  const field = (names: ReadonlyMap<number, string>, n: number, shift: number, unknown: string) =>
+    names.get(n) !== undefined ? `${names.get(n)}<<${shift}` : `${hexU(n)}<<${shift} /* ${unknown} */`;
+  const shift = (v3 >>> 28) & 8 ? 'FUTEX_OP_OPARG_SHIFT<<28|' : '';
+  return (
+    `${shift}${field(K.FUTEX_WAKE_OPS, (v3 >>> 28) & 7, 28, 'FUTEX_OP_???')}|${num((v3 >>> 12) & 0xfff)}<<12|` +
+    `${field(K.FUTEX_WAKE_CMPS, (v3 >>> 24) & 15, 24, 'FUTEX_OP_CMP_???')}|${num(v3 & 0xfff)}`
+  );
+}
+
+/** A struct timespec given at entry: {tv_sec=1, tv_nsec=0}, NULL, or the address where it was not captured. */
+const timespecIn = struct((d) => printTimespec(d), false);
+
 /** futex's arguments after the operation, as strace shows them for that operation. */
 function futexRest(c: DecodeCtx): string | null {
   const op = u32(arg(c, 1));
   const val = String(u32(arg(c, 2)));
-  const timeout = ptr(arg(c, 3));
+  // Captured for the operations that wait (FUTEX_TIME); a pointer where it was not readable.
+  const timeout = timespecIn(c, 3);
   const val2 = String(u32(arg(c, 3)));
   const uaddr2 = ptr(arg(c, 4));
   const v3 = u32(arg(c, 5));
@@ -419,6 +436,8 @@ function futexRest(c: DecodeCtx): string | null {
       return `${val}, ${bitset}`;
     case 3: // FUTEX_REQUEUE
       return `${val}, ${val2}, ${uaddr2}`;
+    case 5: // FUTEX_WAKE_OP
+      return `${val}, ${val2}, ${uaddr2}, ${futexWakeOp(v3)}`;
     case 4: // FUTEX_CMP_REQUEUE
     case 12: // FUTEX_CMP_REQUEUE_PI
       return `${val}, ${val2}, ${uaddr2}, ${v3}`;
@@ -747,7 +766,7 @@ const K_: Record<string, Kind> = {
   clockid: { print: valueOf(K.CLOCKS, 'CLOCK_???') },
   timer_flags: { print: flagsOf(K.TIMER_FLAGS, 'TIMER_???') },
   itimer_which: { print: valueOf(K.ITIMERS, 'ITIMER_???') },
-  timespec_in: { print: struct((d) => printTimespec(d), false) },
+  timespec_in: { print: timespecIn },
   timespec_out: { exit: true, print: struct((d) => printTimespec(d), true) },
 
   /** poll's array of struct pollfd, nfds (the next argument) long. */

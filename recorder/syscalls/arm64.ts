@@ -105,7 +105,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [95, 'waitid', 'int which', 'pid_t upid', 'struct siginfo * infop', 'int options', 'struct rusage * ru'],
   [96, 'set_tid_address', 'int * tidptr'],
   [97, 'unshare', 'unsigned long unshare_flags'],
-  [98, 'futex', 'u32 * uaddr', 'int op', 'u32 val', 'const struct __kernel_timespec * utime', 'u32 * uaddr2', 'u32 val3'],
+  [98, 'futex', 'u32 * uaddr', 'int op', 'u32 val', 'const struct __kernel_timespec * utime @FUTEX_TIME:16', 'u32 * uaddr2', 'u32 val3'],
   [99, 'set_robust_list', 'struct robust_list_head * head', 'size_t len'],
   [100, 'get_robust_list', 'int pid', 'struct robust_list_head * * head_ptr', 'size_t * len_ptr'],
   [101, 'nanosleep', 'struct __kernel_timespec * rqtp @MEM_IN:16', 'struct __kernel_timespec * rmtp'],

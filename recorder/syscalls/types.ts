@@ -55,6 +55,8 @@ export const CaptureKind = {
   IOV_OUT: 18,
   /** prctl's second argument: PR_SET_NAME's string at entry (a STR item), PR_GET_NAME's 16 bytes at exit (MEM_OUT). */
   PRCTL_NAME: 19,
+  /** futex's timeout (size bytes, a MEM_IN item at entry), for the operations that wait only; other operations put a number there. */
+  FUTEX_TIME: 20,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -76,6 +78,7 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.IOV_IN,
   CaptureKind.IOV_OUT,
   CaptureKind.PRCTL_NAME,
+  CaptureKind.FUTEX_TIME,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -124,6 +127,7 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARRAY_INOUT,
   CaptureKind.CLONE_ARGS,
   CaptureKind.ARRAY_OUT,
+  CaptureKind.FUTEX_TIME,
 ]);
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */

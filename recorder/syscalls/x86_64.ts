@@ -209,7 +209,7 @@ export const X86_64_SYSCALLS: readonly SyscallRow[] = [
   [199, 'fremovexattr', 'int fd', 'const char * name @STR'],
   [200, 'tkill', 'pid_t pid', 'int sig'],
   [201, 'time', '__kernel_old_time_t * tloc'],
-  [202, 'futex', 'u32 * uaddr', 'int op', 'u32 val', 'const struct __kernel_timespec * utime', 'u32 * uaddr2', 'u32 val3'],
+  [202, 'futex', 'u32 * uaddr', 'int op', 'u32 val', 'const struct __kernel_timespec * utime @FUTEX_TIME:16', 'u32 * uaddr2', 'u32 val3'],
   [203, 'sched_setaffinity', 'pid_t pid', 'unsigned int len', 'unsigned long * user_mask_ptr'],
   [204, 'sched_getaffinity', 'pid_t pid', 'unsigned int len', 'unsigned long * user_mask_ptr @BUF_OUT'],
   [205, 'set_thread_area', 'struct user_desc * u_info'], // not from tracefs: arch/x86/kernel/tls.c, 32-bit only

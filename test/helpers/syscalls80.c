@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
@@ -748,6 +749,24 @@ static void process(void)
     ok(syscall(SYS_nanosleep, &ts, NULL), "nanosleep");
     ts.tv_nsec = 1000;
     ok(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL), "clock_nanosleep");
+    {
+        /* futex timeouts: relative for FUTEX_WAIT, absolute for FUTEX_WAIT_BITSET (1970: already past) */
+        static uint32_t word;
+        struct timespec rel = { 0, 1000 }, past = { 1, 0 };
+
+        fails(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 1, &rel, NULL, 0), EAGAIN, "FUTEX_WAIT EAGAIN");
+        fails(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &rel, NULL, 0), ETIMEDOUT, "FUTEX_WAIT ETIMEDOUT");
+        fails(syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &past, NULL, FUTEX_BITSET_MATCH_ANY),
+              ETIMEDOUT, "FUTEX_WAIT_BITSET");
+        fails(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0), EAGAIN, "FUTEX_WAIT no timeout");
+        fails(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, (void *)8, NULL, 0), EFAULT, "FUTEX_WAIT EFAULT");
+        ok(syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), "FUTEX_WAKE");
+        ok(syscall(SYS_futex, &word, FUTEX_WAKE_OP_PRIVATE, 1, (void *)1, &word, FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0)), "FUTEX_WAKE_OP");
+        ok(syscall(SYS_futex, &word, FUTEX_WAKE_OP_PRIVATE, 0, (void *)2, &word,
+                   FUTEX_OP((FUTEX_OP_ADD | FUTEX_OP_OPARG_SHIFT), 3, FUTEX_OP_CMP_GT, 5)), "FUTEX_WAKE_OP shift");
+        fails(syscall(SYS_futex, &word, FUTEX_WAKE_OP_PRIVATE, 0, (void *)0, &word, FUTEX_OP(7, 0xfff, 9, 1)), ENOSYS,
+              "FUTEX_WAKE_OP unknown");
+    }
     ok(syscall(SYS_clock_getres, CLOCK_MONOTONIC, NULL), "clock_getres");
     ok(syscall(SYS_clock_getres, CLOCK_REALTIME, &ts), "clock_getres REALTIME");
     ok(syscall(SYS_clock_gettime, CLOCK_BOOTTIME, &ts), "clock_gettime");
