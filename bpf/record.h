@@ -203,8 +203,9 @@ enum sb_arg_kind {
 	SB_ARG_IOV_OUT = 18,	/* the array at entry (no data); at exit the array and data up to the return value (readv) */
 	SB_ARG_PRCTL_NAME = 19,	/* prctl's second argument: PR_SET_NAME's string at entry, PR_GET_NAME's 16 bytes at exit */
 	SB_ARG_FUTEX_TIME = 20,	/* futex's timeout: desc.size bytes at entry, for the operations that wait (SB_FUTEX_WAITS) */
+	SB_ARG_DIRENTS = 21,	/* at exit, how many directory entries the call returned (> 0 bytes): {u32 count, u32 SB_DIRENTS_*} */
 };
-#define SB_ARG_KINDS 21
+#define SB_ARG_KINDS 22
 /* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */
 #define SB_FUTEX_WAITS ((1U << 0) | (1U << 6) | (1U << 9) | (1U << 11) | (1U << 13))
 #define SB_FUTEX_WAITS_OP(op) (((SB_FUTEX_WAITS >> ((op) & 31)) & 1) & !((op) & 96))
@@ -223,6 +224,13 @@ enum sb_arg_kind {
 #define SB_ENVP_TERMINATED 0	/* the NULL was found */
 #define SB_ENVP_UNTERMINATED 1	/* memory could not be read past count pointers */
 #define SB_ENVP_CAPPED 2	/* SB_ENVP_MAX pointers or more, no NULL among them */
+
+/* DIRENTS: entries counted by following d_reclen (at offset 16 in linux_dirent and linux_dirent64). */
+#define SB_DIRENTS_MAX 8192
+#define SB_DIRENTS_COMPLETE 0	/* every byte returned was walked */
+#define SB_DIRENTS_BAD 1	/* a d_reclen could not be read, or was 0: count is what came before */
+#define SB_DIRENTS_CAPPED 2	/* SB_DIRENTS_MAX entries, and more bytes after them */
+#define SB_DIRENT_RECLEN_OFF 16
 
 #define SB_CLONE_PIDFD 0x1000ULL	/* CLONE_PIDFD: clone3 writes a pidfd back through clone_args.pidfd */
 

@@ -478,6 +478,69 @@ __attribute__((noinline)) int sb_put_envp(struct sb_scratch_buf *buf, __u32 off,
 	return item_end(off, 8);
 }
 
+/* Where sb_put_dirents's walk is (bpf_loop's context). */
+struct sb_dirent_walk {
+	__u64 addr;	/* the buffer */
+	__u64 end;	/* bytes the call returned */
+	__u64 off;	/* the next entry */
+	__u32 count;
+	__u32 state;	/* SB_DIRENTS_* */
+};
+
+/* One entry: returns 1 when the walk is over. */
+static __always_inline long dirent_next(struct sb_dirent_walk *w)
+{
+	__u16 reclen = 0;
+
+	if (w->off >= w->end) {
+		w->state = SB_DIRENTS_COMPLETE;
+		return 1;
+	}
+	if (bpf_probe_read_user(&reclen, sizeof(reclen), (void *)(w->addr + w->off + SB_DIRENT_RECLEN_OFF)) || !reclen) {
+		w->state = SB_DIRENTS_BAD;
+		return 1;
+	}
+	w->off += reclen;
+	w->count++;
+	return 0;
+}
+
+static long dirent_step(__u64 index, void *ctx)
+{
+	return dirent_next(ctx);
+}
+
+/*
+ * getdents/getdents64 at exit: how many entries the ret bytes at udirent
+ * hold (strace shows the count), as {u32 count, u32 SB_DIRENTS_*}.
+ */
+__attribute__((noinline)) int sb_put_dirents(struct sb_scratch_buf *buf, __u32 off, __u32 arg, __u64 udirent, __u64 ret)
+{
+	struct sb_dirent_walk w = { .addr = udirent, .end = ret, .state = SB_DIRENTS_CAPPED };
+	struct sb_item *it;
+	__u32 k;
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		bpf_loop(SB_DIRENTS_MAX, dirent_step, &w, 0);
+	} else {
+		for (k = 0; k < 256; k++)
+			if (dirent_next(&w))
+				break;
+	}
+	if (w.state == SB_DIRENTS_CAPPED && w.off >= w.end)
+		w.state = SB_DIRENTS_COMPLETE;
+	it = (void *)(buf->b + off);
+	it->arg = arg;
+	it->type = SB_ARG_MEM_OUT;
+	it->len = 8;
+	((struct sb_rec *)buf->b)->nitems++;
+	((__u32 *)(it + 1))[0] = w.count;
+	((__u32 *)(it + 1))[1] = w.state;
+	return item_end(off, 8);
+}
+
 /*
  * An iovec array as items of one argument, by part: the array (at most
  * SB_MSG_IOV_MAX; one more entry read says there were more) and each of those
@@ -595,6 +658,8 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 		return SB_MSG_IOV_MAX * 16;
 	case SB_ARG_PRCTL_NAME:
 		return SB_TASK_COMM_LEN;
+	case SB_ARG_DIRENTS:
+		return 8;
 	default:
 		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
 	}
@@ -698,6 +763,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 			if (at_exit || !SB_FUTEX_WAITS_OP((__u32)args->a[1]))
 				continue;
 			n = d->size[i];
+			break;
+		case SB_ARG_DIRENTS:
+			if (!at_exit || ret <= 0)
+				continue;
+			n = 8;
 			break;
 		case SB_ARG_IOV_OUT:
 			if (at_exit) {
@@ -804,6 +874,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_FUTEX_TIME:
 			if (!at_exit && SB_FUTEX_WAITS_OP((__u32)args->a[1]))
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_DIRENTS:
+			if (at_exit && args->ret > 0)
+				off = sb_put_dirents(buf, off, i, a, args->ret);
 			break;
 		case SB_ARG_IOV_IN:
 			if (!at_exit && i < 5)

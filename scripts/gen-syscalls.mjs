@@ -259,6 +259,9 @@ const OVERRIDES = {
   'prctl.arg2': 'PRCTL_NAME',
   // futex's timeout, read only for the operations that wait (others put val2 there)
   'futex.utime': 'FUTEX_TIME:16', // struct __kernel_timespec
+  // how many directory entries the call returned (strace shows the count)
+  'getdents.dirent': 'DIRENTS',
+  'getdents64.dirent': 'DIRENTS',
   // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
   'writev.vec': 'IOV_IN',
   'pwritev.vec': 'IOV_IN',
@@ -283,7 +286,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
-  'FUTEX_TIME',
+  'FUTEX_TIME', 'DIRENTS',
 ];
 const SB_ITEM_MAX = 4096;
 

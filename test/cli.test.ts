@@ -31,6 +31,21 @@ test('run -o writes the history to a file', (t) => {
   t.notRegex(r.stderr, /execve/);
 });
 
+test('run: getdents64 counts the entries of a big directory, as many as ls lists', (t) => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'sb-dents-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(dir, `file-with-a-longish-name-${i}`), '');
+  const r = run(['run', '--', '/bin/ls', '-f', dir]);
+  t.is(r.status, 0, r.stderr);
+  const listed = r.stdout.split('\n').filter(Boolean).length;
+  t.is(listed, 3002);
+  const counts = [...r.stderr.matchAll(/ getdents64\(3, 0x[0-9a-f]+ \/\* (\d+) entries \*\/, \d+\) = (\d+) </g)];
+  t.true(counts.length >= 2, r.stderr.slice(-2000));
+  t.is(Number(counts[counts.length - 1][2]), 0, 'the last getdents64 returns 0');
+  t.is(counts.reduce((sum, m) => sum + Number(m[1]), 0), listed);
+});
+
 test('usage errors exit 2 with a message; a missing command exits 1', (t) => {
   const none = run(['run']);
   t.is(none.status, 2);

@@ -12,7 +12,7 @@
  * pointer, as strace shows it.
  */
 import type { RawItem } from '../records';
-import { CaptureKind, ENVP_ITEM, type Arch } from '../syscalls/types';
+import { CaptureKind, DIRENTS_ITEM, ENVP_ITEM, type Arch } from '../syscalls/types';
 import { CAP_LAST_CAP, capabilityName, printCapData, printCapHeader } from './caps';
 import * as K from './consts';
 import { msghdrNamelen, msghdrPieces, printIovecs, printMsghdr } from './msghdr';
@@ -699,6 +699,23 @@ const K_: Record<string, Kind> = {
       const end = it.data.readUInt32LE(4);
       if (end === ENVP_ITEM.CAPPED) return `${ptr(v)} /* ${n}+ vars */`;
       return `${ptr(v)} /* ${n} var${n === 1 ? '' : 's'}${end === ENVP_ITEM.UNTERMINATED ? ', unterminated' : ''} */`;
+    },
+  },
+  /**
+   * getdents64's buffer at return: 0x55d0c0a5c2d0 /* 12 entries *\/, the
+   * count the BPF side walked (DIRENTS_ITEM); the address alone on failure.
+   */
+  dirents: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (!c.done || c.failed) return ptr(v);
+      if (c.ret === 0n) return `${ptr(v)} /* 0 entries */`;
+      const it = data(c, i);
+      if (!it || it.data.length < 8) return ptr(v);
+      const n = it.data.readUInt32LE(0);
+      const end = it.data.readUInt32LE(4);
+      return `${ptr(v)} /* ${n}${end === DIRENTS_ITEM.CAPPED ? '+' : ''} entries${end === DIRENTS_ITEM.BAD ? ', unreadable after them' : ''} */`;
     },
   },
   /** clone3's struct clone_args, and at return what the kernel wrote back through it: => {pidfd=[5], parent_tid=[42]}. */

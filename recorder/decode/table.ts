@@ -46,8 +46,8 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   splice: ['fd', 'ptr', 'fd', 'ptr', 'size', 'splice_flags'],
   tee: ['fd', 'fd', 'size', 'splice_flags'],
   memfd_create: ['string', 'memfd_flags'],
-  getdents64: ['fd', 'ptr_out', 'uint'],
-  getdents: ['fd', 'ptr_out', 'uint'],
+  getdents64: ['fd', 'dirents', 'uint'],
+  getdents: ['fd', 'dirents', 'uint'],
 
   // --- files: metadata and names ------------------------------------------------
   stat: ['path', 'stat_out'],

@@ -68,7 +68,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [58, 'vhangup'],
   [59, 'pipe2', 'int * fildes @MEM_OUT:8', 'int flags'],
   [60, 'quotactl', 'unsigned int cmd', 'const char * special @STR', 'qid_t id', 'void * addr'],
-  [61, 'getdents64', 'unsigned int fd', 'struct linux_dirent64 * dirent', 'unsigned int count'],
+  [61, 'getdents64', 'unsigned int fd', 'struct linux_dirent64 * dirent @DIRENTS', 'unsigned int count'],
   [62, 'lseek', 'unsigned int fd', 'off_t offset', 'unsigned int whence'],
   [63, 'read', 'unsigned int fd', 'char * buf @BUF_OUT', 'size_t count'],
   [64, 'write', 'unsigned int fd', 'const char * buf @BUF_IN', 'size_t count'],

@@ -57,6 +57,8 @@ export const CaptureKind = {
   PRCTL_NAME: 19,
   /** futex's timeout (size bytes, a MEM_IN item at entry), for the operations that wait only; other operations put a number there. */
   FUTEX_TIME: 20,
+  /** At exit, when the call returned bytes: how many directory entries they hold (getdents64), a MEM_OUT item: DIRENTS_ITEM. */
+  DIRENTS: 21,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -94,6 +96,7 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARRAY_OUT,
   CaptureKind.IOV_OUT,
   CaptureKind.PRCTL_NAME,
+  CaptureKind.DIRENTS,
 ]);
 
 /**
@@ -143,6 +146,10 @@ export const MSGHDR_CONTROL_MAX = 256;
  */
 export const ENVP_ITEM = { TERMINATED: 0, UNTERMINATED: 1, CAPPED: 2 } as const;
 export const ENVP_MAX = 4096;
+
+/** A DIRENTS item: {u32 count, u32 how the walk ended}; at most DIRENTS_MAX entries are counted. */
+export const DIRENTS_ITEM = { COMPLETE: 0, BAD: 1, CAPPED: 2 } as const;
+export const DIRENTS_MAX = 8192;
 
 export type Arch = 'x86_64' | 'arm64';
 

@@ -85,7 +85,7 @@ export const X86_64_SYSCALLS: readonly SyscallRow[] = [
   [75, 'fdatasync', 'unsigned int fd'],
   [76, 'truncate', 'const char * path @STR', 'long length'],
   [77, 'ftruncate', 'unsigned int fd', 'off_t length'],
-  [78, 'getdents', 'unsigned int fd', 'struct linux_dirent * dirent', 'unsigned int count'],
+  [78, 'getdents', 'unsigned int fd', 'struct linux_dirent * dirent @DIRENTS', 'unsigned int count'],
   [79, 'getcwd', 'char * buf @STR_OUT', 'unsigned long size'],
   [80, 'chdir', 'const char * filename @STR'],
   [81, 'fchdir', 'unsigned int fd'],
@@ -224,7 +224,7 @@ export const X86_64_SYSCALLS: readonly SyscallRow[] = [
   [214, 'epoll_ctl_old', 'int epfd', 'int op', 'int fd', 'struct epoll_event * event'], // not from tracefs: never implemented; as epoll_ctl
   [215, 'epoll_wait_old', 'int epfd', 'struct epoll_event * events', 'int maxevents', 'int timeout'], // not from tracefs: never implemented; as epoll_wait
   [216, 'remap_file_pages', 'unsigned long start', 'unsigned long size', 'unsigned long prot', 'unsigned long pgoff', 'unsigned long flags'],
-  [217, 'getdents64', 'unsigned int fd', 'struct linux_dirent64 * dirent', 'unsigned int count'],
+  [217, 'getdents64', 'unsigned int fd', 'struct linux_dirent64 * dirent @DIRENTS', 'unsigned int count'],
   [218, 'set_tid_address', 'int * tidptr'],
   [219, 'restart_syscall'],
   [220, 'semtimedop', 'int semid', 'struct sembuf * tsops', 'unsigned int nsops', 'const struct __kernel_timespec * timeout'],

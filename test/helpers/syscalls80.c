@@ -258,6 +258,21 @@ static void files(void)
     ok(syscall(SYS_fchdir, dfd), "fchdir");
     fd = ok(syscall(SYS_creat, "d.txt", 0600), "creat");
     ok(syscall(SYS_close, fd), "close");
+    {
+        /* sub holds ., .. and d.txt: all three, then the end, then one entry (24 bytes) in a 40-byte buffer */
+        static char dents[4096];
+
+        ok(syscall(SYS_getdents64, dfd, dents, sizeof(dents)), "getdents64");
+        ok(syscall(SYS_getdents64, dfd, dents, sizeof(dents)), "getdents64 at the end");
+        ok(syscall(SYS_lseek, dfd, 0, SEEK_SET), "lseek dir");
+        ok(syscall(SYS_getdents64, dfd, dents, 40), "getdents64 small");
+        fails(syscall(SYS_getdents64, dfd, dents, 8), EINVAL, "getdents64 EINVAL");
+        fails(syscall(SYS_getdents64, 99, dents, sizeof(dents)), EBADF, "getdents64 EBADF");
+#ifdef SYS_getdents
+        ok(syscall(SYS_lseek, dfd, 0, SEEK_SET), "lseek dir");
+        ok(syscall(SYS_getdents, dfd, dents, sizeof(dents)), "getdents");
+#endif
+    }
     fd = ok(syscall(SYS_openat, dfd, "e.txt", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0666), "openat dfd");
     ok(syscall(SYS_unlinkat, dfd, "e.txt", 0), "unlinkat dfd");
     ok(syscall(SYS_close, fd), "close");
