@@ -653,6 +653,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
 	case SB_ARG_ARRAY_INOUT:
 	case SB_ARG_ARRAY_OUT:
+	case SB_ARG_ARRAY_IN:
 		return SB_ITEM_MAX;
 	case SB_ARG_IOV_OUT:
 		return SB_MSG_IOV_MAX * 16;
@@ -769,6 +770,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 				continue;
 			n = 8;
 			break;
+		case SB_ARG_ARRAY_IN:
+			if (at_exit || i == 0)
+				continue;
+			n = (__u64)(__u32)args->a[(i - 1) & 7] * d->size[i];
+			break;
 		case SB_ARG_IOV_OUT:
 			if (at_exit) {
 				variable = 1;
@@ -878,6 +884,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_DIRENTS:
 			if (at_exit && args->ret > 0)
 				off = sb_put_dirents(buf, off, i, a, args->ret);
+			break;
+		case SB_ARG_ARRAY_IN:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
 			break;
 		case SB_ARG_IOV_IN:
 			if (!at_exit && i < 5)

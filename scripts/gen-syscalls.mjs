@@ -262,6 +262,9 @@ const OVERRIDES = {
   // how many directory entries the call returned (strace shows the count)
   'getdents.dirent': 'DIRENTS',
   'getdents64.dirent': 'DIRENTS',
+  // group lists: setgroups' (as many as its first argument says), the ones getgroups wrote (its return value)
+  'setgroups.grouplist': 'ARRAY_IN:4', // gid_t
+  'getgroups.grouplist': 'ARRAY_OUT:4',
   // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
   'writev.vec': 'IOV_IN',
   'pwritev.vec': 'IOV_IN',
@@ -286,7 +289,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
-  'FUTEX_TIME', 'DIRENTS',
+  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN',
 ];
 const SB_ITEM_MAX = 4096;
 
@@ -541,6 +544,10 @@ function checkArgs(arch, call, args) {
     }
     if (kind === 'ARRAY_INOUT' || kind === 'CLONE_ARGS' || kind === 'IOV_IN' || kind === 'IOV_OUT') {
       if (!next || next.type.includes('*') || !/n|len|count|size/i.test(next.name)) die(`${where}: next argument is not its count or size`);
+    }
+    if (kind === 'ARRAY_IN') {
+      const prev = args[i - 1];
+      if (!prev || prev.type.includes('*') || !/size|count|len/i.test(prev.name)) die(`${where}: previous argument is not its count`);
     }
     if (kind === 'ENVP' && a.type !== 'const char *const *') die(`${where}: type ${a.type}`);
     if ((kind === 'MSGHDR_IN' || kind === 'MSGHDR_OUT') && !a.type.includes('msghdr')) die(`${where}: type ${a.type}`);

@@ -1151,3 +1151,15 @@ test('sendmsg and recvmsg: struct msghdr with its iovecs and control messages', 
   );
   t.is(line(call('sendmsg', [3, 8, 0], -14, [part(IN, P.HEADER, b(''), { fault: true })])), 'sendmsg(3, 0x8, 0) = -1 EFAULT (Bad address)');
 });
+
+test('setgroups and getgroups: the group lists, cut at -s entries; (gid_t)-1 as -1', (t) => {
+  const gids = (...g: number[]) => Buffer.from(new Uint32Array(g).buffer);
+  t.is(line(call('setgroups', [2, 0x1000], 0, [item(1, CaptureKind.MEM_IN, gids(0, 0xffffffff))])), 'setgroups(2, [0, -1]) = 0');
+  t.is(line(call('setgroups', [0, 0], 0)), 'setgroups(0, NULL) = 0');
+  t.is(line(call('setgroups', [2, 8], -14)), 'setgroups(2, 0x8) = -1 EFAULT (Bad address)');
+  t.is(line(call('getgroups', [64, 0x2000], 3, [item(1, CaptureKind.MEM_OUT, gids(4, 24, 27))])), 'getgroups(64, [4, 24, 27]) = 3');
+  t.is(line(call('getgroups', [64, 0x2000], 0)), 'getgroups(64, []) = 0');
+  t.is(line(call('getgroups', [1, 0x2000], -22)), 'getgroups(1, 0x2000) = -1 EINVAL (Invalid argument)');
+  const many = Array.from({ length: 5 }, (_, i) => 100 + i);
+  t.is(line(call('getgroups', [64, 0x2000], 5, [item(1, CaptureKind.MEM_OUT, gids(...many))]), 3), 'getgroups(64, [100, 101, 102, ...]) = 5');
+});

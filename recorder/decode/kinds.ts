@@ -33,6 +33,7 @@ import {
   printStack,
   printEpollEvent,
   printEpollEvents,
+  printGids,
   printStatfs,
   printSysinfo,
   printStatx,
@@ -608,6 +609,27 @@ const K_: Record<string, Kind> = {
       if (n === 0) return '[]';
       const it = data(c, i);
       return (it && printEpollEvents(it.data, n, c.limit, c.arch)) ?? ptr(v);
+    },
+  },
+  /** setgroups' list: as many gids as the previous argument says. */
+  gids_in: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const n = i32(arg(c, i - 1));
+      const it = data(c, i);
+      return (n >= 0 && it && printGids(it.data, n, c.limit)) || ptr(v);
+    },
+  },
+  /** getgroups' list: as many gids as it returned. */
+  gids_out: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      if (!c.done || c.failed) return ptr(v);
+      const it = data(c, i);
+      return (it && printGids(it.data, Number(c.ret), c.limit)) || (c.ret === 0n ? '[]' : ptr(v));
     },
   },
   stat_out: { exit: true, print: struct((d, c) => printStat(d, c.arch), true) },

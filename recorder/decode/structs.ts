@@ -143,6 +143,23 @@ export function printEpollEvents(data: Uint8Array, count: number, limit: number,
   return '[' + parts.join(', ') + ']';
 }
 
+/** count gid_t values (u32), as strace shows a group list: [0, 4, 27], "..." past limit entries or what was captured; (gid_t)-1 is -1. */
+export function printGids(data: Uint8Array, count: number, limit: number): string | undefined {
+  const have = Math.floor(data.length / 4);
+  if (count > 0 && have === 0) return undefined;
+  const v = dv(data);
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i >= limit || i >= have) {
+      parts.push('...');
+      break;
+    }
+    const gid = v.getUint32(i * 4, true);
+    parts.push(gid === 0xffffffff ? '-1' : String(gid));
+  }
+  return '[' + parts.join(', ') + ']';
+}
+
 /** struct timespec (two 64-bit fields): {tv_sec=1, tv_nsec=0}. */
 export function printTimespec(data: Uint8Array): string | undefined {
   if (data.length < 16) return undefined;

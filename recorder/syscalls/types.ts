@@ -59,6 +59,8 @@ export const CaptureKind = {
   FUTEX_TIME: 20,
   /** At exit, when the call returned bytes: how many directory entries they hold (getdents64), a MEM_OUT item: DIRENTS_ITEM. */
   DIRENTS: 21,
+  /** (previous argument) x size bytes at entry, a MEM_IN item (setgroups' list). */
+  ARRAY_IN: 22,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -81,6 +83,7 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.IOV_OUT,
   CaptureKind.PRCTL_NAME,
   CaptureKind.FUTEX_TIME,
+  CaptureKind.ARRAY_IN,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -131,6 +134,7 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.CLONE_ARGS,
   CaptureKind.ARRAY_OUT,
   CaptureKind.FUTEX_TIME,
+  CaptureKind.ARRAY_IN,
 ]);
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */

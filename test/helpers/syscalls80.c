@@ -745,6 +745,25 @@ static void process(void)
     syscall(SYS_getegid);
     syscall(SYS_getpgrp);
     ok(syscall(SYS_setpgid, 0, 0), "setpgid");
+    {
+        /* group lists: set, read back, more than strace shows (32), none; the original list put back */
+        static uint32_t original[65536], gids[40], got[64];
+        long n = ok(syscall(SYS_getgroups, 65536, original), "getgroups original");
+        int k;
+
+        for (k = 0; k < 40; k++)
+            gids[k] = 1000 + k;
+        ok(syscall(SYS_setgroups, 3, gids), "setgroups 3");
+        ok(syscall(SYS_getgroups, 0, NULL), "getgroups count");
+        ok(syscall(SYS_getgroups, 64, got), "getgroups 3");
+        fails(syscall(SYS_getgroups, 1, got), EINVAL, "getgroups EINVAL");
+        ok(syscall(SYS_setgroups, 40, gids), "setgroups 40");
+        ok(syscall(SYS_getgroups, 64, got), "getgroups 40");
+        fails(syscall(SYS_setgroups, 2, (void *)8), EFAULT, "setgroups EFAULT");
+        ok(syscall(SYS_setgroups, 0, NULL), "setgroups 0");
+        ok(syscall(SYS_getgroups, 64, got), "getgroups 0");
+        ok(syscall(SYS_setgroups, n, original), "setgroups original");
+    }
     syscall(SYS_getpgid, 0);
     syscall(SYS_getsid, 0);
     fails(syscall(SYS_setsid), EPERM, "setsid");
