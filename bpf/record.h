@@ -205,8 +205,10 @@ enum sb_arg_kind {
 	SB_ARG_FUTEX_TIME = 20,	/* futex's timeout: desc.size bytes at entry, for the operations that wait (SB_FUTEX_WAITS) */
 	SB_ARG_DIRENTS = 21,	/* at exit, how many directory entries the call returned (> 0 bytes): {u32 count, u32 SB_DIRENTS_*} */
 	SB_ARG_ARRAY_IN = 22,	/* (previous argument) x desc.size[i] bytes at entry (setgroups' list) */
+	SB_ARG_FDSET = 23,	/* an fd_set of (first argument) fds, in 64-bit words, at most desc.size[i] bytes: at entry,
+				   and again at exit if the call returned > 0 (select) */
 };
-#define SB_ARG_KINDS 23
+#define SB_ARG_KINDS 24
 /* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */
 #define SB_FUTEX_WAITS ((1U << 0) | (1U << 6) | (1U << 9) | (1U << 11) | (1U << 13))
 #define SB_FUTEX_WAITS_OP(op) (((SB_FUTEX_WAITS >> ((op) & 31)) & 1) & !((op) & 96))

@@ -650,6 +650,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_MEM_INOUT:
 	case SB_ARG_CLONE_ARGS:
 	case SB_ARG_FUTEX_TIME:
+	case SB_ARG_FDSET:
 		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
 	case SB_ARG_ARRAY_INOUT:
 	case SB_ARG_ARRAY_OUT:
@@ -775,6 +776,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 				continue;
 			n = (__u64)(__u32)args->a[(i - 1) & 7] * d->size[i];
 			break;
+		case SB_ARG_FDSET:
+			if ((at_exit && ret <= 0) || (__s32)args->a[0] <= 0)
+				continue;
+			n = ((__u64)(__u32)args->a[0] + 63) / 64 * 8;
+			break;
 		case SB_ARG_IOV_OUT:
 			if (at_exit) {
 				variable = 1;
@@ -888,6 +894,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_ARRAY_IN:
 			if (!at_exit)
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_FDSET:
+			if (len && (!at_exit || args->ret > 0))
+				off = sb_put_mem(buf, off, SPEC(at_exit ? SB_ARG_MEM_OUT : SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
 			break;
 		case SB_ARG_IOV_IN:
 			if (!at_exit && i < 5)

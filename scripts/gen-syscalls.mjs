@@ -265,6 +265,15 @@ const OVERRIDES = {
   // group lists: setgroups' (as many as its first argument says), the ones getgroups wrote (its return value)
   'setgroups.grouplist': 'ARRAY_IN:4', // gid_t
   'getgroups.grouplist': 'ARRAY_OUT:4',
+  // select's fd sets (up to FD_SETSIZE, 1024 fds), before and after; its timeout and the time left
+  'select.inp': 'FDSET:128',
+  'select.outp': 'FDSET:128',
+  'select.exp': 'FDSET:128',
+  'select.tvp': 'MEM_INOUT:16', // struct __kernel_old_timeval
+  'pselect6.inp': 'FDSET:128',
+  'pselect6.outp': 'FDSET:128',
+  'pselect6.exp': 'FDSET:128',
+  'pselect6.tsp': 'MEM_INOUT:16', // struct __kernel_timespec
   // iovec arrays and their data: written at entry, read at exit (up to the bytes read)
   'writev.vec': 'IOV_IN',
   'pwritev.vec': 'IOV_IN',
@@ -289,7 +298,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
-  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN',
+  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET',
 ];
 const SB_ITEM_MAX = 4096;
 

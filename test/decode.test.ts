@@ -1163,3 +1163,31 @@ test('setgroups and getgroups: the group lists, cut at -s entries; (gid_t)-1 as 
   const many = Array.from({ length: 5 }, (_, i) => 100 + i);
   t.is(line(call('getgroups', [64, 0x2000], 5, [item(1, CaptureKind.MEM_OUT, gids(...many))]), 3), 'getgroups(64, [100, 101, 102, ...]) = 5');
 });
+
+test('select and pselect6: the fd sets given, then the ready ones and the time left after the return value', (t) => {
+  const set = (...fds: number[]) => {
+    const b = Buffer.alloc(fds.some((fd) => fd >= 64) ? 16 : 8);
+    for (const fd of fds) b[fd >> 3] |= 1 << (fd & 7);
+    return b;
+  };
+  const tv = (s: number, us: number) => u64le(BigInt(s), BigInt(us));
+  const IN = CaptureKind.MEM_IN;
+  const OUT = CaptureKind.MEM_OUT;
+  const ready = call('select', [10, 0x1000, 0x2000, 0x3000, 0x4000], 3, [
+    item(1, IN, set(3, 4, 9)),
+    item(2, IN, set(5)),
+    item(3, IN, set(9)),
+    item(4, IN, tv(5, 0)),
+    item(1, OUT, set(4, 9)),
+    item(2, OUT, set()),
+    item(3, OUT, set(9)),
+    item(4, OUT, tv(4, 999000)),
+  ]);
+  t.is(line(ready), 'select(10, [3 4 9], [5], [9], {tv_sec=5, tv_usec=0}) = 3 (in [4 9], except [9], left {tv_sec=4, tv_usec=999000})');
+  // bits past nfds are not fds of the call; a set of a non-positive nfds is an address
+  t.is(line(call('select', [4, 0x1000, 0, 0, 0], 0, [item(1, IN, set(3, 7))])), 'select(4, [3], NULL, NULL, NULL) = 0 (Timeout)');
+  t.is(line(call('select', [0, 0x1000, 0, 0, 0], 0)), 'select(0, 0x1000, NULL, NULL, NULL) = 0 (Timeout)');
+  const ts = call('pselect6', [5, 0x1000, 0, 0, 0x4000, 0], 1, [item(1, IN, set(4)), item(4, IN, tv(1, 5)), item(1, OUT, set(4)), item(4, OUT, tv(0, 7))]);
+  t.is(line(ts), 'pselect6(5, [4], NULL, NULL, {tv_sec=1, tv_nsec=5}, NULL) = 1 (in [4], left {tv_sec=0, tv_nsec=7})');
+  t.is(line(call('pselect6', [91, 0x1000, 0, 0, 0, 0], -9, [item(1, IN, set(90))])), 'pselect6(91, [90], NULL, NULL, NULL, NULL) = -1 EBADF (Bad file descriptor)');
+});

@@ -10,7 +10,7 @@ import { signalName } from './signals';
 import { errnoInfo } from './errno';
 import { DecodeCtx, Kind, KINDS, printOpenFlags } from './kinds';
 import { SYSCALL_ARGS, SYSCALL_RETURNS } from './table';
-import { printRevents, printTimespec } from './structs';
+import { fdsetMembers, printRevents, printTimespec, printTimeval } from './structs';
 import { flags, hexU, octU } from './xlat';
 
 interface Step {
@@ -149,6 +149,7 @@ function errorReturn(n: number): string {
  * captured. Rows keep it (EventRow.retDetail), since they keep no items.
  */
 export function returnDetail(ev: SyscallEvent, d: Decoder | undefined, limit = 32): string | undefined {
+  if (d?.ret === 'select') return selectDetail(ev, d);
   if (!d || d.ret !== 'poll' || ev.ret === undefined || ev.ret <= 0n) return undefined;
   let revents: string | undefined;
   let left: string | undefined;
@@ -161,6 +162,32 @@ export function returnDetail(ev: SyscallEvent, d: Decoder | undefined, limit = 3
   if (left === undefined) return revents;
   return revents === undefined ? 'left ' + left : revents + ', left ' + left;
 }
+
+/**
+ * select's and pselect6's ready fds, as many as it returned, by set, and the
+ * time left of the timeout: in [3], out [4], left {tv_sec=0, tv_usec=999}.
+ */
+function selectDetail(ev: SyscallEvent, d: Decoder): string | undefined {
+  if (ev.ret === undefined || ev.ret <= 0n) return undefined;
+  const nfds = Number(BigInt.asIntN(32, ev.args[0] ?? 0n));
+  const parts: string[] = [];
+  let ready = Number(ev.ret);
+  let left: string | undefined;
+  for (const it of ev.items) {
+    if (it.kind !== CaptureKind.MEM_OUT || it.fault) continue;
+    if (it.arg >= 1 && it.arg <= 3 && ready > 0) {
+      const fds = fdsetMembers(it.data, nfds, ready);
+      ready -= fds.length;
+      if (fds.length) parts.push(`${SELECT_SETS[it.arg - 1]} [${fds.join(' ')}]`);
+    } else if (it.arg === 4 && (ev.args[4] ?? 0n) !== 0n) {
+      left = d.name === 'select' ? printTimeval(it.data) : printTimespec(it.data);
+    }
+  }
+  if (left !== undefined) parts.push('left ' + left);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+const SELECT_SETS = ['in', 'out', 'except'];
 
 /** The return value of a call that returned, as strace prints it ("= 3", "= -1 ENOENT (...)", "= 0x7f..."). */
 export function decodeReturn(
@@ -205,6 +232,7 @@ export function decodeReturn(
       const name = SCHED_POLICIES.get(Number(ret));
       return name ? `= ${ret} (${name})` : '= ' + ret.toString();
     }
+    case 'select':
     case 'poll': {
       if (ret === 0n) return '= 0 (Timeout)';
       const detail = returnDetail(ev, d, limit);

@@ -34,6 +34,8 @@ import {
   printEpollEvent,
   printEpollEvents,
   printGids,
+  printTimeval,
+  fdsetMembers,
   printStatfs,
   printSysinfo,
   printStatx,
@@ -609,6 +611,26 @@ const K_: Record<string, Kind> = {
       if (n === 0) return '[]';
       const it = data(c, i);
       return (it && printEpollEvents(it.data, n, c.limit, c.arch)) ?? ptr(v);
+    },
+  },
+  /** An fd_set given to select, of as many fds as its first argument says: [3 4]. */
+  fdset: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const nfds = i32(arg(c, 0));
+      const it = captured(c, i, CaptureKind.MEM_IN);
+      if (nfds <= 0 || !it || it.fault) return ptr(v);
+      return '[' + fdsetMembers(it.data, nfds).join(' ') + ']';
+    },
+  },
+  /** select's timeout at entry (the time left is shown after the return value). */
+  timeval_inout: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = captured(c, i, CaptureKind.MEM_IN);
+      return (it && !it.fault && printTimeval(it.data)) || ptr(v);
     },
   },
   /** setgroups' list: as many gids as the previous argument says. */

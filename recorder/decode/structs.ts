@@ -172,6 +172,19 @@ function timeval(v: DataView, off: number): string {
   return `{tv_sec=${v.getBigInt64(off, true)}, tv_usec=${v.getBigInt64(off + 8, true)}}`;
 }
 
+/** struct timeval of a 64-bit process: {tv_sec=1, tv_usec=0}. */
+export function printTimeval(data: Uint8Array): string | undefined {
+  return data.length < 16 ? undefined : timeval(dv(data), 0);
+}
+
+/** The fds set in an fd_set (64-bit words, little-endian), below nfds: at most max of them. */
+export function fdsetMembers(data: Uint8Array, nfds: number, max = Infinity): number[] {
+  const out: number[] = [];
+  const bits = Math.min(nfds, data.length * 8);
+  for (let fd = 0; fd < bits && out.length < max; fd++) if (data[fd >> 3] & (1 << (fd & 7))) out.push(fd);
+  return out;
+}
+
 /** struct rusage as strace shows it without -v: the two times, then `...`. */
 export function printRusage(data: Uint8Array): string | undefined {
   if (data.length < 32) return undefined;

@@ -114,6 +114,8 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   signalfd4: ['fd', 'ptr', 'size', 'sfd_flags'],
   poll: ['pollfds', 'uint', 'int'],
   ppoll: ['pollfds', 'uint', 'timespec_inout', 'sigmask_in', 'size'],
+  select: ['int', 'fdset', 'fdset', 'fdset', 'timeval_inout'],
+  pselect6: ['int', 'fdset', 'fdset', 'fdset', 'timespec_inout', 'ptr'],
 
   // --- processes ------------------------------------------------------------------------
   getpid: [],
@@ -252,4 +254,6 @@ export const SYSCALL_RETURNS: Readonly<Record<string, string>> = {
   sched_getscheduler: 'sched_policy',
   poll: 'poll',
   ppoll: 'poll',
+  select: 'select',
+  pselect6: 'select',
 };

@@ -61,6 +61,8 @@ export const CaptureKind = {
   DIRENTS: 21,
   /** (previous argument) x size bytes at entry, a MEM_IN item (setgroups' list). */
   ARRAY_IN: 22,
+  /** An fd_set of (first argument) fds, at most size bytes: MEM_IN at entry, MEM_OUT at exit if the call returned > 0 (select). */
+  FDSET: 23,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -84,6 +86,7 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.PRCTL_NAME,
   CaptureKind.FUTEX_TIME,
   CaptureKind.ARRAY_IN,
+  CaptureKind.FDSET,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -100,6 +103,7 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.IOV_OUT,
   CaptureKind.PRCTL_NAME,
   CaptureKind.DIRENTS,
+  CaptureKind.FDSET,
 ]);
 
 /**
@@ -135,6 +139,7 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARRAY_OUT,
   CaptureKind.FUTEX_TIME,
   CaptureKind.ARRAY_IN,
+  CaptureKind.FDSET,
 ]);
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */

@@ -53,6 +53,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -534,6 +535,43 @@ static void behind_pointers(void)
     ok(syscall(SYS_sendmsg, sv[0], &mh, 0), "sendmsg fds");
     ok(syscall(SYS_poll, pfd, 3, 0), "poll readable");
     ok(syscall(SYS_ppoll, pfd, 3, &tmo, &mask, sizeof(mask)), "ppoll readable");
+    {
+        /* select and pselect6 on the pair (sv[1] readable, both writable); nothing ready; none asked; a bad fd */
+        fd_set rd, wr, ex;
+        struct timeval tv0 = { 0, 0 };
+        struct timespec ts0 = { 0, 0 };
+        int n = (sv[0] > sv[1] ? sv[0] : sv[1]) + 1, round;
+
+        for (round = 0; round < 2; round++) {
+            FD_ZERO(&rd);
+            FD_ZERO(&wr);
+            FD_ZERO(&ex);
+            FD_SET(sv[0], &rd);
+            FD_SET(sv[1], &rd);
+            FD_SET(sv[0], &wr);
+            FD_SET(sv[1], &ex);
+#ifdef SYS_select
+            if (round == 0) {
+                ok(syscall(SYS_select, n, &rd, &wr, &ex, &tv0), "select ready");
+                continue;
+            }
+#endif
+            ok(syscall(SYS_pselect6, n, &rd, &wr, &ex, &ts0, NULL), "pselect6 ready");
+        }
+        FD_ZERO(&rd);
+        FD_SET(sv[0], &rd);
+#ifdef SYS_select
+        ok(syscall(SYS_select, n, &rd, NULL, NULL, &tv0), "select timeout");
+        ok(syscall(SYS_select, 0, NULL, NULL, NULL, &tv0), "select nothing");
+#endif
+        ok(syscall(SYS_pselect6, n, &rd, NULL, NULL, &ts0, NULL), "pselect6 timeout");
+        FD_ZERO(&rd);
+        FD_SET(sv[1], &rd);
+        ok(syscall(SYS_pselect6, n, &rd, NULL, NULL, NULL, NULL), "pselect6 no timeout");
+        FD_ZERO(&rd);
+        FD_SET(90, &rd);
+        fails(syscall(SYS_pselect6, 91, &rd, NULL, NULL, &ts0, NULL), EBADF, "pselect6 EBADF");
+    }
     iov[0].iov_base = small;
     iov[0].iov_len = sizeof(small);
     iov[1].iov_base = buf;
