@@ -207,8 +207,11 @@ enum sb_arg_kind {
 	SB_ARG_ARRAY_IN = 22,	/* (previous argument) x desc.size[i] bytes at entry (setgroups' list) */
 	SB_ARG_FDSET = 23,	/* an fd_set of (first argument) fds, in 64-bit words, at most desc.size[i] bytes: at entry,
 				   and again at exit if the call returned > 0 (select) */
+	SB_ARG_TIME_LEFT = 24,	/* desc.size bytes at exit, only when a signal cut the call short (SB_IS_RESTART): nanosleep's rmtp */
 };
-#define SB_ARG_KINDS 24
+#define SB_ARG_KINDS 25
+/* The kernel's restart codes (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK): a signal interrupted the call. */
+#define SB_IS_RESTART(ret) ((ret) <= -512 && (ret) >= -516)
 /* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */
 #define SB_FUTEX_WAITS ((1U << 0) | (1U << 6) | (1U << 9) | (1U << 11) | (1U << 13))
 #define SB_FUTEX_WAITS_OP(op) (((SB_FUTEX_WAITS >> ((op) & 31)) & 1) & !((op) & 96))

@@ -651,6 +651,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_CLONE_ARGS:
 	case SB_ARG_FUTEX_TIME:
 	case SB_ARG_FDSET:
+	case SB_ARG_TIME_LEFT:
 		return d->size[i] > SB_ITEM_MAX ? SB_ITEM_MAX : d->size[i];
 	case SB_ARG_ARRAY_INOUT:
 	case SB_ARG_ARRAY_OUT:
@@ -694,6 +695,8 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 
 		args->len[i] = 0;
 		if (i >= nargs || kind == SB_ARG_NONE || !args->a[i])
+			continue;
+		if (at_exit && ret < 0 && kind != SB_ARG_TIME_LEFT)
 			continue;
 		switch (kind) {
 		case SB_ARG_BUF_IN:
@@ -776,6 +779,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 				continue;
 			n = (__u64)(__u32)args->a[(i - 1) & 7] * d->size[i];
 			break;
+		case SB_ARG_TIME_LEFT:
+			if (!at_exit || !SB_IS_RESTART(ret))
+				continue;
+			n = d->size[i];
+			break;
 		case SB_ARG_FDSET:
 			if ((at_exit && ret <= 0) || (__s32)args->a[0] <= 0)
 				continue;
@@ -838,6 +846,8 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 
 		if (i >= nargs || kind == SB_ARG_NONE || !a)
 			continue;
+		if (at_exit && args->ret < 0 && kind != SB_ARG_TIME_LEFT)
+			continue;
 		if (off > SB_ITEM_ROOM) {
 			((struct sb_rec *)buf->b)->flags |= SB_REC_ITEMS_CUT;
 			break;
@@ -894,6 +904,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_ARRAY_IN:
 			if (!at_exit)
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_TIME_LEFT:
+			if (at_exit && SB_IS_RESTART(args->ret))
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, cap_for(kind, d, i)), a, len);
 			break;
 		case SB_ARG_FDSET:
 			if (len && (!at_exit || args->ret > 0))
@@ -1090,7 +1104,8 @@ static __noinline int record_exit(__u64 *ctx)
 			refetch = m->refetch & 0x3f;
 		m->refetch = 0;
 	}
-	items = nr < SB_NR_MAX && ret >= 0 && (d->flags & SB_DESC_EXIT_ITEMS);
+	/* A failed call writes nothing back, except the time left of a sleep a signal interrupted (TIME_LEFT). */
+	items = nr < SB_NR_MAX && (ret >= 0 || SB_IS_RESTART(ret)) && (d->flags & SB_DESC_EXIT_ITEMS);
 	if (items || refetch) {
 		for (i = 0; i < 6; i++)
 			args.a[i] = syscall_arg(regs, i);

@@ -173,6 +173,8 @@ const OVERRIDES = {
   // fixed-size structures
   'nanosleep.rqtp': 'MEM_IN:16', // struct __kernel_timespec
   'clock_nanosleep.rqtp': 'MEM_IN:16',
+  'nanosleep.rmtp': 'TIME_LEFT:16', // the time left, written when a signal interrupts the sleep
+  'clock_nanosleep.rmtp': 'TIME_LEFT:16',
   'pipe.fildes': 'MEM_OUT:8', // int[2]
   'pipe2.fildes': 'MEM_OUT:8',
   'stat.statbuf': 'MEM_OUT:STAT',
@@ -298,7 +300,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
-  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET',
+  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET', 'TIME_LEFT',
 ];
 const SB_ITEM_MAX = 4096;
 

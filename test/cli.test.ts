@@ -46,6 +46,16 @@ test('run: getdents64 counts the entries of a big directory, as many as ls lists
   t.is(counts.reduce((sum, m) => sum + Number(m[1]), 0), listed);
 });
 
+test('run: a sleep a signal cuts short shows the time it had left, as strace does', (t) => {
+  const r = run(['run', '--', 'timeout', '0.3', 'sleep', '5']);
+  t.is(r.status, 124, r.stderr);
+  t.regex(
+    r.stderr,
+    / sleep clock_nanosleep\(CLOCK_REALTIME, 0, \{tv_sec=5, tv_nsec=0\}, \{tv_sec=4, tv_nsec=\d+\}\) = \? ERESTART_RESTARTBLOCK \(Interrupted by signal\) </,
+  );
+  t.regex(r.stderr, / sleep \+\+\+ killed by SIGTERM \+\+\+/);
+});
+
 test('usage errors exit 2 with a message; a missing command exits 1', (t) => {
   const none = run(['run']);
   t.is(none.status, 2);

@@ -1191,3 +1191,23 @@ test('select and pselect6: the fd sets given, then the ready ones and the time l
   t.is(line(ts), 'pselect6(5, [4], NULL, NULL, {tv_sec=1, tv_nsec=5}, NULL) = 1 (in [4], left {tv_sec=0, tv_nsec=7})');
   t.is(line(call('pselect6', [91, 0x1000, 0, 0, 0, 0], -9, [item(1, IN, set(90))])), 'pselect6(91, [90], NULL, NULL, NULL, NULL) = -1 EBADF (Bad file descriptor)');
 });
+
+test('nanosleep and clock_nanosleep: the time left only when a signal cut the sleep short', (t) => {
+  const left = item(1, CaptureKind.MEM_OUT, u64le(3n, 250n));
+  const req = item(0, CaptureKind.MEM_IN, u64le(5n, 0n));
+  t.is(line(call('nanosleep', [0x1000, 0x2000], -516, [req, left])), 'nanosleep({tv_sec=5, tv_nsec=0}, {tv_sec=3, tv_nsec=250}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)');
+  t.is(line(call('nanosleep', [0x1000, 0x2000], 0, [req])), 'nanosleep({tv_sec=5, tv_nsec=0}, 0x2000) = 0');
+  t.is(line(call('nanosleep', [0x1000, 0x2000], -14, [req])), 'nanosleep({tv_sec=5, tv_nsec=0}, 0x2000) = -1 EFAULT (Bad address)');
+  t.is(line(call('nanosleep', [0x1000, 0], -516, [req])), 'nanosleep({tv_sec=5, tv_nsec=0}, NULL) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)');
+  const creq = item(2, CaptureKind.MEM_IN, u64le(5n, 0n));
+  const cleft = item(3, CaptureKind.MEM_OUT, u64le(1n, 2n));
+  t.is(
+    line(call('clock_nanosleep', [1, 0, 0x1000, 0x2000], -516, [creq, cleft])),
+    'clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=5, tv_nsec=0}, {tv_sec=1, tv_nsec=2}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)',
+  );
+  // TIMER_ABSTIME: the kernel writes no time left
+  t.is(
+    line(call('clock_nanosleep', [1, 1, 0x1000, 0x2000], -512, [creq, cleft])),
+    'clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=5, tv_nsec=0}, 0x2000) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)',
+  );
+});

@@ -7,7 +7,7 @@ import type { RawItem } from '../records';
 import { CaptureKind, type Arch } from '../syscalls/types';
 import { F_GETFD, F_GETFL, F_GETLEASE, F_GETSIG, F_GET_SEALS, FD_FLAGS, LEASE_TYPES, SCHED_POLICIES, SEAL_FLAGS, SUID_DUMP } from './consts';
 import { signalName } from './signals';
-import { errnoInfo } from './errno';
+import { errnoInfo, RESTART_ERRNOS } from './errno';
 import { DecodeCtx, Kind, KINDS, printOpenFlags } from './kinds';
 import { SYSCALL_ARGS, SYSCALL_RETURNS } from './table';
 import { fdsetMembers, printRevents, printTimespec, printTimeval } from './structs';
@@ -133,13 +133,12 @@ export function wasOpen(): boolean {
 /** "= 0" .. "= 4095", made once: most calls return small numbers. */
 const SMALL_RETURNS: string[] = Array.from({ length: 4096 }, (_, i) => '= ' + i);
 
-const RESTARTS: ReadonlySet<number> = new Set([512, 513, 514, 516]);
 
 /** " = ..." for an error return: -1 ENOENT (...), or ? ERESTARTSYS (...) for the restart codes. */
 function errorReturn(n: number): string {
   const e = errnoInfo(n);
   if (!e) return `= -1 ${n} (Unknown error ${n})`;
-  return RESTARTS.has(n) ? `= ? ${e.name} (${e.message})` : `= -1 ${e.name} (${e.message})`;
+  return RESTART_ERRNOS.has(n) ? `= ? ${e.name} (${e.message})` : `= -1 ${e.name} (${e.message})`;
 }
 
 /**

@@ -164,3 +164,6 @@ export function errnoInfo(n: number): { name: string; message: string } | undefi
 export function isErrorReturn(ret: bigint): boolean {
   return ret < 0n && ret >= -4095n;
 }
+
+/** The kernel's restart codes (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK): strace shows "= ? NAME". */
+export const RESTART_ERRNOS: ReadonlySet<number> = new Set([512, 513, 514, 516]);

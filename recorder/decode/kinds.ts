@@ -13,6 +13,7 @@
  */
 import type { RawItem } from '../records';
 import { CaptureKind, DIRENTS_ITEM, ENVP_ITEM, type Arch } from '../syscalls/types';
+import { RESTART_ERRNOS } from './errno';
 import { CAP_LAST_CAP, capabilityName, printCapData, printCapHeader } from './caps';
 import * as K from './consts';
 import { msghdrNamelen, msghdrPieces, printIovecs, printMsghdr } from './msghdr';
@@ -611,6 +612,21 @@ const K_: Record<string, Kind> = {
       if (n === 0) return '[]';
       const it = data(c, i);
       return (it && printEpollEvents(it.data, n, c.limit, c.arch)) ?? ptr(v);
+    },
+  },
+  /**
+   * nanosleep's and clock_nanosleep's rmtp: the time left when a signal
+   * interrupted the sleep (a restart code; clock_nanosleep without
+   * TIMER_ABSTIME), else the address (the kernel wrote nothing).
+   */
+  rmtp_out: {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const interrupted = c.done && c.ret < 0n && RESTART_ERRNOS.has(Number(-c.ret)) && (i === 1 || u32(arg(c, 1)) === 0);
+      const it = interrupted ? data(c, i) : undefined;
+      return (it && printTimespec(it.data)) || ptr(v);
     },
   },
   /** An fd_set given to select, of as many fds as its first argument says: [3 4]. */

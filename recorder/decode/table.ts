@@ -187,8 +187,8 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   futex: ['ptr', 'futex_op', 'futex_rest'],
 
   // --- time -------------------------------------------------------------------------------
-  nanosleep: ['timespec_in', 'ptr_out'],
-  clock_nanosleep: ['clockid', 'timer_flags', 'timespec_in', 'ptr_out'],
+  nanosleep: ['timespec_in', 'rmtp_out'],
+  clock_nanosleep: ['clockid', 'timer_flags', 'timespec_in', 'rmtp_out'],
   clock_gettime: ['clockid', 'timespec_out'],
   clock_getres: ['clockid', 'timespec_out'],
   getitimer: ['itimer_which', 'ptr_out'],

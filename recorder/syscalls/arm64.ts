@@ -108,7 +108,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [98, 'futex', 'u32 * uaddr', 'int op', 'u32 val', 'const struct __kernel_timespec * utime @FUTEX_TIME:16', 'u32 * uaddr2', 'u32 val3'],
   [99, 'set_robust_list', 'struct robust_list_head * head', 'size_t len'],
   [100, 'get_robust_list', 'int pid', 'struct robust_list_head * * head_ptr', 'size_t * len_ptr'],
-  [101, 'nanosleep', 'struct __kernel_timespec * rqtp @MEM_IN:16', 'struct __kernel_timespec * rmtp'],
+  [101, 'nanosleep', 'struct __kernel_timespec * rqtp @MEM_IN:16', 'struct __kernel_timespec * rmtp @TIME_LEFT:16'],
   [102, 'getitimer', 'int which', 'struct __kernel_old_itimerval * value'],
   [103, 'setitimer', 'int which', 'struct __kernel_old_itimerval * value', 'struct __kernel_old_itimerval * ovalue'],
   [104, 'kexec_load', 'unsigned long entry', 'unsigned long nr_segments', 'struct kexec_segment * segments', 'unsigned long flags'], // not from tracefs: kernel/kexec.c
@@ -122,7 +122,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [112, 'clock_settime', 'const clockid_t which_clock', 'const struct __kernel_timespec * tp'],
   [113, 'clock_gettime', 'const clockid_t which_clock', 'struct __kernel_timespec * tp @MEM_OUT:16'],
   [114, 'clock_getres', 'const clockid_t which_clock', 'struct __kernel_timespec * tp @MEM_OUT:16'],
-  [115, 'clock_nanosleep', 'const clockid_t which_clock', 'int flags', 'const struct __kernel_timespec * rqtp @MEM_IN:16', 'struct __kernel_timespec * rmtp'],
+  [115, 'clock_nanosleep', 'const clockid_t which_clock', 'int flags', 'const struct __kernel_timespec * rqtp @MEM_IN:16', 'struct __kernel_timespec * rmtp @TIME_LEFT:16'],
   [116, 'syslog', 'int type', 'char * buf', 'int len'],
   [117, 'ptrace', 'long request', 'long pid', 'unsigned long addr', 'unsigned long data'],
   [118, 'sched_setparam', 'pid_t pid', 'struct sched_param * param'],

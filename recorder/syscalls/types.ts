@@ -63,6 +63,8 @@ export const CaptureKind = {
   ARRAY_IN: 22,
   /** An fd_set of (first argument) fds, at most size bytes: MEM_IN at entry, MEM_OUT at exit if the call returned > 0 (select). */
   FDSET: 23,
+  /** size bytes at exit (MEM_OUT), only when a signal interrupted the call (a restart code): nanosleep's time left. */
+  TIME_LEFT: 24,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -104,6 +106,7 @@ export const EXIT_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.PRCTL_NAME,
   CaptureKind.DIRENTS,
   CaptureKind.FDSET,
+  CaptureKind.TIME_LEFT,
 ]);
 
 /**
@@ -140,6 +143,7 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.FUTEX_TIME,
   CaptureKind.ARRAY_IN,
   CaptureKind.FDSET,
+  CaptureKind.TIME_LEFT,
 ]);
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */
