@@ -145,6 +145,32 @@ function outData(c: DecodeCtx, i: number): RawItem | undefined {
   return c.done && !c.failed ? data(c, i) : undefined;
 }
 
+/** An array the call filled with as many elements as it returned (ARRAY_OUT): [] for none, the pointer on failure. */
+function returnedArray(print: (d: Uint8Array, n: number, c: DecodeCtx) => string | undefined): Kind {
+  return {
+    exit: true,
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      if (!c.done || c.failed) return ptr(v);
+      const n = Number(c.ret);
+      if (n === 0) return '[]';
+      const it = data(c, i);
+      return (it && print(it.data, n, c)) ?? ptr(v);
+    },
+  };
+}
+
+/** An in-out argument's value at entry (MEM_IN), else the pointer; what it became is shown elsewhere. */
+function given(print: (d: Uint8Array) => string | undefined): Printer {
+  return (c, i) => {
+    const v = arg(c, i);
+    if (v === 0n) return 'NULL';
+    const it = captured(c, i, CaptureKind.MEM_IN);
+    return (it && !it.fault && print(it.data)) || ptr(v);
+  };
+}
+
 /** Struct printer over captured data, else the pointer. */
 function struct(print: (d: Uint8Array, c: DecodeCtx) => string | undefined, out: boolean): Printer {
   return (c, i) => {
@@ -602,18 +628,7 @@ const K_: Record<string, Kind> = {
   epoll_op: { print: valueOf(K.EPOLL_CTL_OPS, 'EPOLL_CTL_???') },
   epoll_event: { print: struct((d, c) => printEpollEvent(d, c.arch), false) },
   /** The events epoll_wait stored: as many as it returned. */
-  epoll_events: {
-    exit: true,
-    print: (c, i) => {
-      const v = arg(c, i);
-      if (v === 0n) return 'NULL';
-      if (!c.done || c.failed) return ptr(v);
-      const n = Number(c.ret);
-      if (n === 0) return '[]';
-      const it = data(c, i);
-      return (it && printEpollEvents(it.data, n, c.limit, c.arch)) ?? ptr(v);
-    },
-  },
+  epoll_events: returnedArray((d, n, c) => printEpollEvents(d, n, c.limit, c.arch)),
   /**
    * nanosleep's and clock_nanosleep's rmtp: the time left when a signal
    * interrupted the sleep (a restart code; clock_nanosleep without
@@ -641,14 +656,7 @@ const K_: Record<string, Kind> = {
     },
   },
   /** select's timeout at entry (the time left is shown after the return value). */
-  timeval_inout: {
-    print: (c, i) => {
-      const v = arg(c, i);
-      if (v === 0n) return 'NULL';
-      const it = captured(c, i, CaptureKind.MEM_IN);
-      return (it && !it.fault && printTimeval(it.data)) || ptr(v);
-    },
-  },
+  timeval_inout: { print: given(printTimeval) },
   /** setgroups' list: as many gids as the previous argument says. */
   gids_in: {
     print: (c, i) => {
@@ -660,16 +668,7 @@ const K_: Record<string, Kind> = {
     },
   },
   /** getgroups' list: as many gids as it returned. */
-  gids_out: {
-    exit: true,
-    print: (c, i) => {
-      const v = arg(c, i);
-      if (v === 0n) return 'NULL';
-      if (!c.done || c.failed) return ptr(v);
-      const it = data(c, i);
-      return (it && printGids(it.data, Number(c.ret), c.limit)) || (c.ret === 0n ? '[]' : ptr(v));
-    },
-  },
+  gids_out: returnedArray((d, n, c) => printGids(d, n, c.limit)),
   stat_out: { exit: true, print: struct((d, c) => printStat(d, c.arch), true) },
   pipe_fds: { exit: true, print: struct((d) => printIntPair(d), true) },
   fcntl_cmd: { print: (c, i) => xval(K.FCNTL_CMDS, u32(arg(c, i)), 'F_???') },
@@ -859,14 +858,7 @@ const K_: Record<string, Kind> = {
   },
 
   /** A timespec given at entry that the kernel updates (ppoll's timeout): the value given. */
-  timespec_inout: {
-    print: (c, i) => {
-      const v = arg(c, i);
-      if (v === 0n) return 'NULL';
-      const it = captured(c, i, CaptureKind.MEM_IN);
-      return (it && !it.fault && printTimespec(it.data)) || ptr(v);
-    },
-  },
+  timespec_inout: { print: given(printTimespec) },
 
   // signals
   /** rt_sigprocmask's set, its size the fourth argument. */

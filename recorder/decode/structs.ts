@@ -126,9 +126,12 @@ export function printEpollEvent(data: Uint8Array, arch: Arch): string | undefine
   return epollEventAt(dv(data), 0, arch);
 }
 
-/** The events epoll_wait returned (count of them), at most limit, then `...` as strace cuts arrays. */
-export function printEpollEvents(data: Uint8Array, count: number, limit: number, arch: Arch): string | undefined {
-  const size = epollEventSize(arch);
+/**
+ * count elements of size bytes, each printed by one(view, offset), as strace
+ * prints an array: at most limit of them, then `...` (also where the capture
+ * ends). Undefined when nothing was captured of a non-empty array.
+ */
+function printArray(data: Uint8Array, count: number, limit: number, size: number, one: (v: DataView, off: number) => string): string | undefined {
   const have = Math.floor(data.length / size);
   if (count > 0 && have === 0) return undefined;
   const v = dv(data);
@@ -138,26 +141,22 @@ export function printEpollEvents(data: Uint8Array, count: number, limit: number,
       parts.push('...');
       break;
     }
-    parts.push(epollEventAt(v, i * size, arch));
+    parts.push(one(v, i * size));
   }
   return '[' + parts.join(', ') + ']';
 }
 
-/** count gid_t values (u32), as strace shows a group list: [0, 4, 27], "..." past limit entries or what was captured; (gid_t)-1 is -1. */
+/** The events epoll_wait returned (count of them), at most limit, then `...` as strace cuts arrays. */
+export function printEpollEvents(data: Uint8Array, count: number, limit: number, arch: Arch): string | undefined {
+  return printArray(data, count, limit, epollEventSize(arch), (v, off) => epollEventAt(v, off, arch));
+}
+
+/** count gid_t values (u32), as strace shows a group list: [0, 4, 27]; (gid_t)-1 is -1. */
 export function printGids(data: Uint8Array, count: number, limit: number): string | undefined {
-  const have = Math.floor(data.length / 4);
-  if (count > 0 && have === 0) return undefined;
-  const v = dv(data);
-  const parts: string[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i >= limit || i >= have) {
-      parts.push('...');
-      break;
-    }
-    const gid = v.getUint32(i * 4, true);
-    parts.push(gid === 0xffffffff ? '-1' : String(gid));
-  }
-  return '[' + parts.join(', ') + ']';
+  return printArray(data, count, limit, 4, (v, off) => {
+    const gid = v.getUint32(off, true);
+    return gid === 0xffffffff ? '-1' : String(gid);
+  });
 }
 
 /** struct timespec (two 64-bit fields): {tv_sec=1, tv_nsec=0}. */
