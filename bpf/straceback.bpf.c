@@ -1105,7 +1105,7 @@ static __noinline int record_exit(__u64 *ctx)
 		m->refetch = 0;
 	}
 	/* A failed call writes nothing back, except the time left of a sleep a signal interrupted (TIME_LEFT). */
-	items = nr < SB_NR_MAX && (ret >= 0 || SB_IS_RESTART(ret)) && (d->flags & SB_DESC_EXIT_ITEMS);
+	items = nr < SB_NR_MAX && (d->flags & SB_DESC_EXIT_ITEMS) && (ret >= 0 || SB_IS_RESTART(ret));
 	if (items || refetch) {
 		for (i = 0; i < 6; i++)
 			args.a[i] = syscall_arg(regs, i);
