@@ -17,7 +17,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile struct sb_sc_desc sb_desc[SB_NR_MAX] = {};
 const volatile __u32 sb_str_max = 4096;		/* paths and strings */
 const volatile __u32 sb_buf_max = 128;		/* read/write buffer prefixes */
-const volatile __u32 sb_argv_max = 16;		/* execve argv entries */
+const volatile __u32 sb_argv_max = SB_ARGV_MAX;	/* execve argv entries: 32, as many as strace shows */
 const volatile __u32 sb_argv_str_max = 256;	/* bytes per argv entry */
 
 /* mntns inode & (SB_FILTER_SIZE - 1) -> filter entry (record.h). */
@@ -366,7 +366,8 @@ __attribute__((noinline)) int sb_put_argv(struct sb_scratch_buf *buf, __u32 off,
 
 	if (!buf)
 		return off;
-	for (j = 0; j < SB_ARGV_MAX; j++) {
+	/* One entry past the most kept: read to tell whether there were more. */
+	for (j = 0; j <= SB_ARGV_MAX; j++) {
 		if (bpf_probe_read_user(&p, sizeof(p), (void *)(uargv + j * 8)) || !p)
 			break;
 		if (j >= sb_argv_max || off > SB_ITEM_ROOM) {

@@ -659,6 +659,21 @@ static void behind_pointers(void)
     }
     envp[100] = NULL;
     fails(syscall(SYS_execve, "/nonexistent/sb80-env", argv, envp), ENOENT, "execve 100 vars");
+    {
+        /* long argument lists: 20 entries, then 40 (strace shows 32, then ...) */
+        static char abuf[40][8];
+        char *many[41];
+
+        for (i = 0; i < 40; i++) {
+            snprintf(abuf[i], sizeof(abuf[i]), "a%d", i);
+            many[i] = abuf[i];
+        }
+        many[20] = NULL;
+        fails(syscall(SYS_execve, "/nonexistent/sb80-args", many, envp), ENOENT, "execve 20 args");
+        many[20] = abuf[20];
+        many[40] = NULL;
+        fails(syscall(SYS_execve, "/nonexistent/sb80-args", many, envp), ENOENT, "execve 40 args");
+    }
 }
 
 static void memory(void)
