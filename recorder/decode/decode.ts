@@ -133,7 +133,6 @@ export function wasOpen(): boolean {
 /** "= 0" .. "= 4095", made once: most calls return small numbers. */
 const SMALL_RETURNS: string[] = Array.from({ length: 4096 }, (_, i) => '= ' + i);
 
-
 /** " = ..." for an error return: -1 ENOENT (...), or ? ERESTARTSYS (...) for the restart codes. */
 function errorReturn(n: number): string {
   const e = errnoInfo(n);
