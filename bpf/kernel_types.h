@@ -78,8 +78,10 @@ struct pt_regs {
 	unsigned long si;
 	unsigned long di;
 	unsigned long orig_ax;
+	unsigned long sp;
 };
 #define SB_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define SB_USER_SP(regs) ((regs)->sp)
 /* unshare and setns, also as numbered for 32-bit (ia32) tasks: the calls that move a task to another mount namespace. */
 #define SB_SWITCHES_NS(nr) ((nr) == 272 || (nr) == 308 || (nr) == 310 || (nr) == 346)
 /* execve, execveat */
@@ -93,11 +95,13 @@ struct pt_regs {
 #elif defined(__TARGET_ARCH_arm64)
 struct pt_regs {
 	unsigned long regs[31];
+	unsigned long sp;
 	unsigned long orig_x0;
 	int syscallno;
 };
 /* x0 holds the return value at exit; the first argument survives in orig_x0. */
 #define SB_SYSCALL_NR(regs) ((regs)->syscallno)
+#define SB_USER_SP(regs) ((regs)->sp)
 /* unshare and setns, also as numbered for 32-bit (arm) tasks: the calls that move a task to another mount namespace. */
 #define SB_SWITCHES_NS(nr) ((nr) == 97 || (nr) == 268 || (nr) == 337 || (nr) == 375)
 /* execve, execveat */

@@ -208,8 +208,10 @@ enum sb_arg_kind {
 	SB_ARG_FDSET = 23,	/* an fd_set of (first argument) fds, in 64-bit words, at most desc.size[i] bytes: at entry,
 				   and again at exit if the call returned > 0 (select) */
 	SB_ARG_TIME_LEFT = 24,	/* desc.size bytes at exit, only when a signal cut the call short (SB_IS_RESTART): nanosleep's rmtp */
+	SB_ARG_SIGFRAME = 25,	/* rt_sigreturn (SB_DESC_SIGFRAME): at entry, the 8-byte signal mask the frame restores, at the
+				   user stack pointer + desc.size[0] (as argument 0, which the call does not have) */
 };
-#define SB_ARG_KINDS 25
+#define SB_ARG_KINDS 26
 /* The kernel's restart codes (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK): a signal interrupted the call. */
 #define SB_IS_RESTART(ret) ((ret) <= -512 && (ret) >= -516)
 /* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */
@@ -245,6 +247,7 @@ enum sb_arg_kind {
 #define SB_DESC_EXIT_ITEMS 0x02		/* some argument is captured at exit */
 #define SB_DESC_ENTER_STRINGS 0x04	/* ...and at entry some has a length known only by reading it */
 #define SB_DESC_EXIT_STRINGS 0x08	/* the same at exit */
+#define SB_DESC_SIGFRAME 0x10		/* rt_sigreturn: argument 0 is the address of the frame's signal mask (SB_ARG_SIGFRAME) */
 
 /* One per syscall number, filled by user space from recorder/syscalls. */
 struct sb_sc_desc {

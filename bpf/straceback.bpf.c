@@ -663,6 +663,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_PRCTL_NAME:
 		return SB_TASK_COMM_LEN;
 	case SB_ARG_DIRENTS:
+	case SB_ARG_SIGFRAME:
 		return 8;
 	default:
 		return sb_str_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_str_max;
@@ -688,6 +689,8 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 		return SB_SCRATCH;
 	ret = args->ret;
 	nargs = d->nargs > 6 ? 6 : d->nargs;
+	if (d->flags & SB_DESC_SIGFRAME)
+		nargs = 1;
 
 	for (i = 0; i < 6; i++) {
 		__u8 kind = d->kind[i];
@@ -785,6 +788,11 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 				continue;
 			n = d->size[i];
 			break;
+		case SB_ARG_SIGFRAME:
+			if (at_exit)
+				continue;
+			n = 8;
+			break;
 		case SB_ARG_FDSET:
 			if ((at_exit && ret <= 0) || (__s32)args->a[0] <= 0)
 				continue;
@@ -841,6 +849,8 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 	if (!buf || !args)
 		return off;
 	nargs = d->nargs > 6 ? 6 : d->nargs;
+	if (d->flags & SB_DESC_SIGFRAME)
+		nargs = 1;
 	for (i = 0; i < 6; i++) {
 		__u8 kind = d->kind[i];
 		__u64 a = args->a[i], len = args->len[i];
@@ -909,6 +919,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_TIME_LEFT:
 			if (at_exit && SB_IS_RESTART(args->ret))
 				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_OUT, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_SIGFRAME:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, 8), a, len);
 			break;
 		case SB_ARG_FDSET:
 			if (len && (!at_exit || args->ret > 0))
@@ -984,6 +998,9 @@ int sb_sys_enter(__u64 *ctx)
 		nargs = 6;
 	for (i = 0; i < 6; i++)
 		args.a[i] = syscall_arg(regs, i);
+	/* rt_sigreturn has no argument: its frame's signal mask is captured as argument 0. */
+	if (nr < SB_NR_MAX && (d->flags & SB_DESC_SIGFRAME))
+		args.a[0] = SB_USER_SP(regs) + d->size[0];
 	args.ret = 0;
 	args.faulted = 0;
 	base = sizeof(struct sb_enter) + nargs * 8;

@@ -24,7 +24,7 @@ import { flags, flags64, hexU, mode03o, octU, valueNames, xval } from '../record
 import { SyscallEvent } from '../recorder/events';
 import { RawItem } from '../recorder/records';
 import { renderArgs, renderEvent } from '../recorder/render';
-import { syscallTable } from '../recorder/syscalls/table';
+import { decodeDesc, encodeDescTable, syscallTable } from '../recorder/syscalls/table';
 import { CaptureKind, DIRENTS_ITEM } from '../recorder/syscalls/types';
 
 const table = syscallTable('x86_64');
@@ -1210,4 +1210,23 @@ test('nanosleep and clock_nanosleep: the time left only when a signal cut the sl
     line(call('clock_nanosleep', [1, 1, 0x1000, 0x2000], -512, [creq, cleft])),
     'clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=5, tv_nsec=0}, 0x2000) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)',
   );
+});
+
+test('rt_sigreturn: the mask its signal frame restores, as strace shows it', (t) => {
+  const mask = u64le(1n << 11n); // SIGUSR2 (12)
+  t.is(line(call('rt_sigreturn', [], 0, [item(0, CaptureKind.MEM_IN, mask)])), 'rt_sigreturn({mask=[USR2]}) = 0');
+  t.is(line(call('rt_sigreturn', [], 0, [item(0, CaptureKind.MEM_IN, u64le(0n))])), 'rt_sigreturn({mask=[]}) = 0');
+  // not captured (an older recording, an unreadable stack): nothing between the parentheses
+  t.is(line(call('rt_sigreturn', [], 0)), 'rt_sigreturn() = 0');
+});
+
+test('encodeDescTable: rt_sigreturn reads its frame mask at the arch offset from the stack pointer', (t) => {
+  for (const [arch, offset] of [['x86_64', 296], ['arm64', 168]] as const) {
+    const tbl = syscallTable(arch);
+    const desc = decodeDesc(encodeDescTable(tbl), tbl.byName.get('rt_sigreturn')!.nr);
+    t.is(desc.nargs, 0, arch);
+    t.is(desc.kind[0], CaptureKind.SIGFRAME, arch);
+    t.is(desc.size[0], offset, arch);
+    t.is(desc.flags & 0x11, 0x11, `${arch}: SB_DESC_ENTER_ITEMS | SB_DESC_SIGFRAME`);
+  }
 });

@@ -866,6 +866,13 @@ const K_: Record<string, Kind> = {
   /** A signal mask whose size is the next argument (ppoll). */
   sigmask_in: { print: (c, i) => sigsetOfSize(c, i, i + 1) },
   sigset_out: { exit: true, print: struct((d) => printSigset(d), true) },
+  /** rt_sigreturn's one shown "argument": the mask its signal frame restores, {mask=[USR2]}; nothing where not captured. */
+  sigreturn_mask: {
+    print: (c, i) => {
+      const it = data(c, i);
+      return it && it.data.length >= 8 ? `{mask=${printSigset(it.data, 8)}}` : null;
+    },
+  },
   sigprocmask_how: { print: valueOf(K.SIGPROCMASK_HOW, 'SIG_???') },
   sigaction_in: { print: struct((d) => printSigaction(d), false) },
   sigaction_out: { exit: true, print: struct((d) => printSigaction(d), true) },

@@ -10,6 +10,7 @@ import {
   CaptureKindName,
   ENTER_KINDS,
   EXIT_KINDS,
+  SIGFRAME_MASK_OFFSET,
   SIZED_KINDS,
   SyscallArg,
   SyscallInfo,
@@ -29,6 +30,8 @@ export const SB_DESC_EXIT_ITEMS = 0x02;
 /** Some item of that phase is a string: its length is known only by reading it (bpf/record.h). */
 export const SB_DESC_ENTER_STRINGS = 0x04;
 export const SB_DESC_EXIT_STRINGS = 0x08;
+/** rt_sigreturn: argument 0 is the address of its frame's signal mask (CaptureKind.SIGFRAME). */
+export const SB_DESC_SIGFRAME = 0x10;
 /** Largest captured item (SB_ITEM_MAX). */
 export const SB_ITEM_MAX = 4096;
 const MAX_ARGS = 6;
@@ -173,6 +176,12 @@ export function encodeDescTable(table: SyscallTable): Buffer {
       if (VARIABLE_AT_ENTRY.has(arg.capture)) flags |= SB_DESC_ENTER_STRINGS;
       if (VARIABLE_AT_EXIT.has(arg.capture)) flags |= SB_DESC_EXIT_STRINGS;
     });
+    if (info.name === 'rt_sigreturn' && info.args.length === 0) {
+      // No argument: the mask its signal frame restores, read from the user stack, as argument 0.
+      buf.writeUInt8(CaptureKind.SIGFRAME, off + 2);
+      buf.writeUInt16LE(SIGFRAME_MASK_OFFSET[table.arch], off + 8);
+      flags |= SB_DESC_ENTER_ITEMS | SB_DESC_SIGFRAME;
+    }
     buf.writeUInt8(info.args.length, off);
     buf.writeUInt8(flags, off + 1);
   }

@@ -65,6 +65,8 @@ export const CaptureKind = {
   FDSET: 23,
   /** size bytes at exit (MEM_OUT), only when a signal interrupted the call (a restart code): nanosleep's time left. */
   TIME_LEFT: 24,
+  /** rt_sigreturn's frame's signal mask at entry (MEM_IN, 8 bytes, as argument 0): set by encodeDescTable, not by the table. */
+  SIGFRAME: 25,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -165,6 +167,16 @@ export const DIRENTS_ITEM = { COMPLETE: 0, BAD: 1, CAPPED: 2 } as const;
 export const DIRENTS_MAX = 8192;
 
 export type Arch = 'x86_64' | 'arm64';
+
+/**
+ * Where rt_sigreturn finds the mask the signal frame restores, from the user
+ * stack pointer at its entry: x86_64, sp points at the frame's struct
+ * ucontext (the return address was popped), whose uc_sigmask follows
+ * uc_flags, uc_link, uc_stack (24) and uc_mcontext (256); arm64, sp points at
+ * struct rt_sigframe: siginfo (128), then the ucontext's uc_flags, uc_link
+ * and uc_stack.
+ */
+export const SIGFRAME_MASK_OFFSET: Readonly<Record<Arch, number>> = { x86_64: 8 + 8 + 24 + 256, arm64: 128 + 8 + 8 + 24 };
 
 export interface SyscallArg {
   name: string;

@@ -771,6 +771,18 @@ static void signals(void)
     ok(syscall(SYS_kill, pid, 0), "kill 0");
     ok(syscall(SYS_tgkill, pid, tid, SIGUSR2), "tgkill");
     ok(syscall(SYS_tkill, tid, SIGUSR2), "tkill");
+    {
+        /* a signal handled with USR2 blocked: the handler returns through libc's restorer, rt_sigreturn({mask=[USR2]}) */
+        struct sigaction act;
+
+        memset(&act, 0, sizeof(act));
+        act.sa_handler = handler;
+        ok(sigaction(SIGUSR1, &act, NULL), "sigaction USR1");
+        set = SIGBIT(SIGUSR2);
+        ok(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 8), "rt_sigprocmask BLOCK USR2");
+        ok(syscall(SYS_kill, pid, SIGUSR1), "kill USR1 handled");
+        ok(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), "rt_sigprocmask UNBLOCK USR2 again");
+    }
     fails(syscall(SYS_kill, 0x7ffffff0, SIGTERM), ESRCH, "kill ESRCH");
 }
 
