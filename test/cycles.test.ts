@@ -114,8 +114,13 @@ function levels(before: Level, after: Level): string {
  * what the allocators keep (see README; 2.5 MiB here after 1000 cycles).
  */
 const RSS_SLACK = 6 * 1048576;
-/** What a second round of as many cycles may add: measuring noise only (2000 cycles here: +2.0, +2.1, +1.8 MiB at 1000, 1500, 2000). */
-const RSS_FLAT = 2 * 1048576;
+/**
+ * What a second round of as many cycles may add: allocator and JIT noise only
+ * (2000 cycles here: +2.0, +2.1, +1.8 MiB at 1000, 1500, 2000; a CI run:
+ * +2.1 MiB with the V8 heap in use 0.1 MiB lower). A leak of 4 KiB per cycle
+ * still shows; the heap in use is held to 1 MiB on its own.
+ */
+const RSS_FLAT = 4 * 1048576;
 
 test.serial(`${CYCLES} start/stop cycles through the hooks: fds, BPF maps and RSS come back, and stay back ${CYCLES} cycles more`, async (t) => {
   t.timeout(20 * 60_000);
