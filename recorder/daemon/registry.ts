@@ -515,8 +515,7 @@ export class Registry implements RegistryApi {
    * a live watch decodes only what it has not seen.
    */
   private ringRowsFrom(e: Entry, sinceNs: bigint): Iterable<EventRow> {
-    const snap = this.opts.recorder.snapshot(e.handle!);
-    const calls = e.beforeExec ? this.fromEntrypoint(e, snap.calls, snap.stats.overwritten > 0) : snap.calls;
+    const calls = this.callsOf(e, this.opts.recorder.snapshot(e.handle!));
     const offset = bootToWallOffsetNs();
     // Calls are in time order (of entry; of exit for resumed ones): the first at or after sinceNs, by bisection.
     const since = sinceNs - offset;
@@ -535,8 +534,13 @@ export class Registry implements RegistryApi {
     return this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!));
   }
 
+  /** A snapshot's calls that are the container's: from its entrypoint's execve on when it was added before it. */
+  private callsOf(e: Entry, snap: Snapshot): PairedCalls {
+    return e.beforeExec ? this.fromEntrypoint(e, snap.calls, snap.stats.overwritten > 0) : snap.calls;
+  }
+
   private historyOfSnapshot(e: Entry, snap: Snapshot): RingHistory {
-    const events = e.beforeExec ? this.fromEntrypoint(e, snap.calls, snap.stats.overwritten > 0) : snap.calls;
+    const events = this.callsOf(e, snap);
     const offset = bootToWallOffsetNs();
     const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
