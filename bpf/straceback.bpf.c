@@ -1130,8 +1130,10 @@ static __noinline int record_exit(__u64 *ctx)
 		args.ret = ret;
 		args.faulted = 0;
 	}
+	/* An interrupted call has no strings to read back: its size is known (TIME_LEFT or nothing). */
 	if (items)
-		size += (d->flags & SB_DESC_EXIT_STRINGS) ? SB_SCRATCH : sb_size_items(nr | (1U << 16), &args) & (2 * SB_SCRATCH - 1);
+		size += (ret >= 0 && (d->flags & SB_DESC_EXIT_STRINGS)) ? SB_SCRATCH
+									 : sb_size_items(nr | (1U << 16), &args) & (2 * SB_SCRATCH - 1);
 	if (refetch)
 		size = SB_SCRATCH;	/* strings: built in scratch */
 
