@@ -7,12 +7,17 @@
  * compare when the BPF program changes. The programs also run, untraced and
  * cheap, for the host's other syscalls during the run: a small bias, the
  * same on both sides of a change. The stats' own clock reads are included.
+ * The "helpers" rows time, the same way, bpf/floor.bpf.c's sb_helpers_*
+ * programs: only the helper calls straceback cannot do without (a clock read
+ * at entry and at exit, one read of user memory at pread's exit), so what a
+ * traced call costs beyond them is what straceback's own work costs.
  * BENCH_ROUNDS (7) rounds; BENCH_RING_KIB (4096) is the traced ring's size; BENCH_ONLY=TEXT keeps the rows whose label has TEXT.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { native } from '../recorder/native';
 import { Recorder } from '../recorder/recorder';
 import { BPFTOOL, startWorkload } from '../test/lib/procs';
 
@@ -53,76 +58,112 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** ns per run of each program while sysbench does `args`, traced or not (passive). */
-async function run(
-  rec: Recorder,
-  ids: ReadonlyMap<number, string>,
-  args: string[],
-  traced: boolean,
-): Promise<Record<string, number>> {
+type Mode = 'traced' | 'passive' | 'helpers';
+const HELPERS = ['sb_helpers_enter', 'sb_helpers_exit'] as const;
+
+/** The ids of the programs named `names` that `load` makes appear, with what it returned. */
+function loadWithIds<T>(names: readonly string[], load: () => T): { value: T; ids: Map<number, string> } {
+  const known = new Set(progs().map((p) => p.id));
+  const value = load();
+  const ids = new Map<number, string>();
+  for (const p of progs()) if (!known.has(p.id) && names.includes(p.name)) ids.set(p.id, p.name);
+  return { value, ids };
+}
+
+/** ns per run of the enter and exit programs while sysbench does `args`. */
+async function run(rec: Recorder, recIds: ReadonlyMap<number, string>, args: string[], mode: Mode): Promise<[number, number]> {
   const w = await startWorkload(['--unshare', '--wait', ...args], { program: 'sysbench' });
-  const handle = traced ? rec.addContainer(w.mntns, RING_BYTES) : undefined;
-  const before = sample(ids);
-  w.go();
-  const res = await w.done;
-  const after = sample(ids);
-  if (handle !== undefined) rec.removeContainer(handle);
-  if (res.code !== 0) throw new Error(`sysbench ${args.join(' ')}: ${res.stderr}`);
-  const out: Record<string, number> = {};
-  for (const name of PROGS) {
-    const a = after.get(name);
-    const b = before.get(name);
-    if (!a || !b || a.cnt === b.cnt) throw new Error(`no runs of ${name}`);
-    out[name] = (a.ns - b.ns) / (a.cnt - b.cnt);
+  let floor: { close(): void } | undefined;
+  let handle: number | undefined;
+  try {
+    let ids = recIds;
+    let names: readonly string[] = PROGS;
+    if (mode === 'helpers') {
+      const got = loadWithIds(HELPERS, () => new (native().Floor)({ helpers: true }));
+      floor = got.value;
+      ids = got.ids;
+      names = HELPERS;
+      if (ids.size !== names.length) throw new Error('could not find the sb_helpers programs just loaded');
+    }
+    if (mode === 'traced') handle = rec.addContainer(w.mntns, RING_BYTES);
+    const before = sample(ids);
+    w.go();
+    const res = await w.done;
+    const after = sample(ids);
+    if (res.code !== 0) throw new Error(`sysbench ${args.join(' ')}: ${res.stderr}`);
+    return names.map((name) => {
+      const a = after.get(name);
+      const b = before.get(name);
+      if (!a || !b || a.cnt === b.cnt) throw new Error(`no runs of ${name}`);
+      return (a.ns - b.ns) / (a.cnt - b.cnt);
+    }) as [number, number];
+  } finally {
+    if (handle !== undefined) rec.removeContainer(handle);
+    floor?.close();
+    w.kill();
   }
-  return out;
 }
 
 async function main(): Promise<void> {
   const file = path.join(os.tmpdir(), `sb-bpfcost-${process.pid}`);
   fs.writeFileSync(file, Buffer.alloc(4096, 7));
   const wasEnabled = fs.readFileSync(STATS, 'utf8').trim();
-  fs.writeFileSync(STATS, '1');
-  // This recorder's programs: those that appeared with it. Another recorder
-  // loaded at the same moment (a test running) makes that ambiguous: try again.
   let rec: Recorder | undefined;
-  const ids = new Map<number, string>();
-  for (let attempt = 0; attempt < 5 && ids.size !== PROGS.length; attempt++) {
-    rec?.close();
-    ids.clear();
-    const known = new Set(progs().map((p) => p.id));
-    rec = new Recorder();
-    for (const p of progs()) if (!known.has(p.id) && (PROGS as readonly string[]).includes(p.name)) ids.set(p.id, p.name);
-  }
-  if (!rec || ids.size !== PROGS.length) throw new Error(`could not tell this recorder's programs from others loaded at the same time`);
   try {
-    // Rows: a call, traced or passive (the programs run and find the task's
-    // namespace not registered). Interleaved over rounds.
-    const rows = [
-      { label: 'getppid traced', args: ['getppid', String(GETPPID_N)], traced: true },
-      { label: 'pread traced', args: ['pread', String(PREAD_N), file], traced: true },
-      { label: 'getppid passive', args: ['getppid', String(GETPPID_N)], traced: false },
-      { label: 'pread passive', args: ['pread', String(PREAD_N), file], traced: false },
-    ].filter((row) => !ONLY || row.label.includes(ONLY));
+    fs.writeFileSync(STATS, '1');
+    // This recorder's programs: those that appeared with it. Another recorder
+    // loaded at the same moment (a test running) makes that ambiguous: try again.
+    let ids = new Map<number, string>();
+    for (let attempt = 0; attempt < 5 && ids.size !== PROGS.length; attempt++) {
+      rec?.close();
+      const got = loadWithIds(PROGS, () => new Recorder());
+      rec = got.value;
+      ids = got.ids;
+    }
+    if (!rec || ids.size !== PROGS.length) throw new Error(`could not tell this recorder's programs from others loaded at the same time`);
+    // Rows: a call traced, passive (the programs run and find the task's
+    // namespace not registered), or under the helpers programs. Interleaved over rounds.
+    const rows = (['getppid', 'pread'] as const)
+      .flatMap((call) =>
+        (['traced', 'helpers', 'passive'] as Mode[]).map((mode) => ({
+          label: `${call} ${mode}`,
+          args: call === 'getppid' ? ['getppid', String(GETPPID_N)] : ['pread', String(PREAD_N), file],
+          mode,
+        })),
+      )
+      .filter((row) => !ONLY || row.label.includes(ONLY));
     if (!rows.length) throw new Error(`BENCH_ONLY=${ONLY} matches no row`);
-    const results = new Map<string, Record<string, number[]>>(rows.map((row) => [row.label, {}]));
+    const results = new Map<string, [number[], number[]]>(rows.map((row) => [row.label, [[], []]]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const row of rows) {
-        const got = await run(rec, ids, row.args, row.traced);
+        const [e, x] = await run(rec, ids, row.args, row.mode);
         const acc = results.get(row.label)!;
-        for (const name of PROGS) (acc[name] ??= []).push(got[name]);
+        acc[0].push(e);
+        acc[1].push(x);
       }
     }
     process.stdout.write(`BPF run time per call (median of ${ROUNDS}; kernel.bpf_stats_enabled)\n`);
-    process.stdout.write('| call | sb_sys_enter ns | sb_sys_exit ns | both ns |\n|---|---:|---:|---:|\n');
+    process.stdout.write('| call | enter ns | exit ns | both ns |\n|---|---:|---:|---:|\n');
+    const both = new Map<string, number>();
     for (const row of rows) {
-      const acc = results.get(row.label)!;
-      const e = median(acc.sb_sys_enter);
-      const x = median(acc.sb_sys_exit);
+      const [es, xs] = results.get(row.label)!;
+      const e = median(es);
+      const x = median(xs);
+      both.set(row.label, e + x);
       process.stdout.write(`| ${row.label} | ${e.toFixed(1)} | ${x.toFixed(1)} | ${(e + x).toFixed(1)} |\n`);
     }
+    // The stats' own clock reads and the programs' entry are in every row: passive is the zero.
+    for (const call of ['getppid', 'pread']) {
+      const t = both.get(`${call} traced`);
+      const h = both.get(`${call} helpers`);
+      const p = both.get(`${call} passive`);
+      if (t === undefined || h === undefined || p === undefined) continue;
+      process.stdout.write(
+        `${call}: traced ${(t - p).toFixed(0)} ns over passive, of which the unavoidable helper calls ${(h - p).toFixed(0)} ns; straceback's own work ${(t - h).toFixed(0)} ns\n`,
+      );
+    }
   } finally {
-    rec.close();
+    rec?.close();
     fs.writeFileSync(STATS, wasEnabled);
     fs.rmSync(file, { force: true });
   }

@@ -1,8 +1,11 @@
 /**
  * npm run bench: what recording costs, side by side in one run.
  * Per syscall: getppid (the cheapest call) and 4 KiB pread of a cached file,
- * for bare, the floor (empty programs on the same tracepoints), straceback
- * attached but the process not traced (passive), traced, and strace -f.
+ * for bare, the floor (empty programs on the same tracepoints), helpers (the
+ * floor plus only the helper calls a recorder of timed calls with data cannot
+ * do without: a clock read at entry and at exit, one read of pread's buffer;
+ * bpf/floor.bpf.c), straceback attached but the process not traced (passive),
+ * traced, and strace -f.
  * Configurations are interleaved over rounds and the median is kept, since
  * this machine is noisy. Also: history depth per MiB of ring.
  */
@@ -14,8 +17,8 @@ import { native } from '../recorder/native';
 import { Recorder } from '../recorder/recorder';
 import { helperBin, startWorkload } from '../test/lib/procs';
 
-type Config = 'bare' | 'floor' | 'passive' | 'traced' | 'strace -f';
-const CONFIGS: Config[] = ['bare', 'floor', 'passive', 'traced', 'strace -f'];
+type Config = 'bare' | 'floor' | 'helpers' | 'passive' | 'traced' | 'strace -f';
+const CONFIGS: Config[] = ['bare', 'floor', 'helpers', 'passive', 'traced', 'strace -f'];
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GETPPID_N = Number(process.env.BENCH_GETPPID_N ?? 2_000_000);
@@ -56,7 +59,7 @@ async function measure(config: Config, file: string): Promise<Sample> {
   let floor: { close(): void } | undefined;
   let rec: Recorder | undefined;
   let other: number | undefined;
-  if (config === 'floor') floor = new (native().Floor)();
+  if (config === 'floor' || config === 'helpers') floor = new (native().Floor)({ helpers: config === 'helpers' });
   if (config === 'passive' || config === 'traced') {
     rec = new Recorder();
     // Some other container is registered, so the filter is not empty.
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push(`passive overhead / floor overhead: getppid ${fmt(row('passive').gX, 2)}×, pread ${fmt(row('passive').pX, 2)}× (goal ≤ 1.25×)`);
   lines.push(`traced overhead / floor overhead:  getppid ${fmt(row('traced').gX, 2)}×, pread ${fmt(row('traced').pX, 2)}× (goal ≤ 2×)`);
+  lines.push(`helpers overhead / floor overhead: getppid ${fmt(row('helpers').gX, 2)}×, pread ${fmt(row('helpers').pX, 2)}× (the clock and user-memory reads alone)`);
   lines.push(`traced per-call cost / strace -f:  getppid ${fmt(row('traced').gOver / row('strace -f').gOver, 4)}, pread ${fmt(row('traced').pOver / row('strace -f').pOver, 4)} (goal ≤ 0.01)`);
   lines.push(`traced / bare pread throughput:    ${fmt(row('traced').mibs / row('bare').mibs, 2)} (traceloop published 0.55–0.67)`);
   lines.push(`history depth: ${depth} getpid calls (entry + exit) per MiB of ring (goal ≥ 10,000; Inspektor Gadget's 160-byte records: ~3,300)`);

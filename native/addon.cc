@@ -650,16 +650,31 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   std::unordered_map<uint32_t, uint32_t> sharedAt_;
 };
 
-// Empty programs on the same tracepoints, for the benchmark's floor.
+// Programs on the same tracepoints, for the benchmark (bpf/floor.bpf.c): the
+// empty floor, or with {helpers: true} the unavoidable helper calls instead.
 class Floor : public Napi::ObjectWrap<Floor> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Floor", {InstanceMethod("close", &Floor::Close)});
   }
   explicit Floor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Floor>(info) {
+    bool helpers = false;
+    if (info.Length() > 0 && info[0].IsObject()) {
+      Napi::Value v = info[0].As<Napi::Object>().Get("helpers");
+      helpers = v.IsBoolean() && v.As<Napi::Boolean>().Value();
+    }
     logClear();
-    skel_ = floor_bpf__open_and_load();
-    if (!skel_) throw errnoError(info.Env(), "loading the floor programs", errno);
+    skel_ = floor_bpf__open();
+    if (!skel_) throw errnoError(info.Env(), "opening the floor programs", errno);
+    bpf_program__set_autoload(skel_->progs.sb_floor_enter, !helpers);
+    bpf_program__set_autoload(skel_->progs.sb_floor_exit, !helpers);
+    bpf_program__set_autoload(skel_->progs.sb_helpers_enter, helpers);
+    bpf_program__set_autoload(skel_->progs.sb_helpers_exit, helpers);
+    if (int err = floor_bpf__load(skel_)) {
+      floor_bpf__destroy(skel_);
+      skel_ = nullptr;
+      throw errnoError(info.Env(), "loading the floor programs", -err);
+    }
     if (int err = floor_bpf__attach(skel_)) {
       floor_bpf__destroy(skel_);
       skel_ = nullptr;

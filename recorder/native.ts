@@ -96,7 +96,8 @@ export interface NativeRecorder {
 
 export interface NativeAddon {
   Recorder: new (opts?: NativeRecorderOptions) => NativeRecorder;
-  Floor: new () => { close(): void };
+  /** Benchmark only: the empty floor programs, or with helpers the unavoidable helper calls (bpf/floor.bpf.c). */
+  Floor: new (opts?: { helpers?: boolean }) => { close(): void };
   clockOffsetNs(): bigint;
   bootTimeNs(): bigint;
   /** NS_GET_MNTNS_ID of a process's mount namespace; 0n where the kernel has no such ids. */
