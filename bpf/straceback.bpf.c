@@ -328,6 +328,44 @@ __attribute__((noinline)) int sb_put_str(struct sb_scratch_buf *buf, __u32 off, 
 	return item_end(off, n & (SB_ITEM_MAX * 2 - 1));
 }
 
+/*
+ * Small reads of user memory go through the stack. With hardened usercopy
+ * the kernel checks every copy's destination: for a ring, vmalloc'd since it
+ * is mmapable, that check looks the address up among the vmalloc areas,
+ * while the stack's is a bounds check (bench/bpf-cost.js: 40-57 ns less per
+ * 128-byte read of pread's buffer here). The copy on into the ring is plain
+ * loads and stores.
+ */
+#define SB_STAGE_MAX 128
+static __always_inline long stage_user(__u8 *dst, __u32 n, __u64 uptr)
+{
+	__u64 tmp[SB_STAGE_MAX / 8];
+	__u32 words = n / 8, rest = n % 8, j, k;
+	long err;
+
+	if (n > SB_STAGE_MAX)
+		return -1;
+	err = bpf_probe_read_user(tmp, n, (void *)uptr);
+	if (err)
+		return err;
+	/* Unrolled, so every stack offset is a constant, as the verifier wants. */
+#pragma unroll
+	for (j = 0; j < SB_STAGE_MAX / 8; j++) {
+		if (j < words) {
+			((volatile __u64 *)dst)[j] = tmp[j];
+		} else {
+			__u64 w = tmp[j];
+
+#pragma unroll
+			for (k = 0; k < 7; k++)
+				if (k < rest)
+					((volatile __u8 *)dst)[j * 8 + k] = w >> (8 * k);
+			break;
+		}
+	}
+	return 0;
+}
+
 /* len bytes of user memory as an item at off, at most cap of them. */
 __attribute__((noinline)) int sb_put_mem(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
 					 __u64 uptr, __u64 len)
@@ -347,7 +385,13 @@ __attribute__((noinline)) int sb_put_mem(struct sb_scratch_buf *buf, __u32 off, 
 	((struct sb_rec *)buf->b)->nitems++;
 	if (n > SB_ITEM_MAX)
 		n = SB_ITEM_MAX;
-	if (n && bpf_probe_read_user(buf->b + off + sizeof(*it), n, (void *)uptr)) {
+	if (n && n <= SB_STAGE_MAX) {
+		if (stage_user(buf->b + off + sizeof(*it), n, uptr)) {
+			it->len = 0;
+			it->type = kind | SB_ITEM_FAULT;
+			return off + sizeof(*it);
+		}
+	} else if (n && bpf_probe_read_user(buf->b + off + sizeof(*it), n, (void *)uptr)) {
 		it->len = 0;
 		it->type = kind | SB_ITEM_FAULT;
 		return off + sizeof(*it);

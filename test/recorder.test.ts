@@ -126,6 +126,40 @@ test.serial('a path in a page the process has not touched yet is read again at e
   t.regex(renderEvent(bad!, rec.table, { wallOffsetNs: 0n }), /openat\(AT_FDCWD, 0x8, O_RDONLY\) = -1 EFAULT/);
 });
 
+test.serial('buffers of every length from 0 to 300 are captured byte for byte, at entry (write) and exit (read), up to the cap', async (t) => {
+  // 128 is the default cap and the largest read staged through the stack; 200 takes the direct path above it.
+  for (const bufMax of [128, 200]) {
+    const rec = new Recorder({ bufMax });
+    t.teardown(() => rec.close());
+    const w = await startWorkload(['--unshare', 'lengths', '300']);
+    const { handle } = rec.addProcess(w.pid);
+    w.go();
+    const res = await w.done;
+    t.is(res.code, 0, res.stderr);
+    const snap = rec.snapshot(handle);
+    t.is(snap.stats.lost, 0);
+    t.is(snap.stats.overwritten, 0);
+    // The handshake's read(0) is resumed (its entry came before the recording), the pipe's are whole.
+    const pipe = (name: string, fd: number) => snap.events.filter((e) => e.nr === nrOf(rec, name) && !e.resumed && Number(e.args[0]) !== fd);
+    const writes = pipe('write', 1);
+    const reads = pipe('read', 0);
+    t.is(writes.length, 301, `bufMax ${bufMax}: writes`);
+    t.is(reads.length, 301, `bufMax ${bufMax}: reads`);
+    const bad: string[] = [];
+    for (let len = 0; len <= 300; len++) {
+      const want = Buffer.from(Array.from({ length: Math.min(len, bufMax) }, (_, i) => (len * 7 + i * 31) & 0xff));
+      for (const [what, e] of [['write', writes[len]], ['read', reads[len]]] as const) {
+        const it = e.items.find((i) => i.arg === 1);
+        if (Number(e.ret) !== len || !it || it.fault || !it.data.equals(want) || it.truncated !== len > bufMax) {
+          bad.push(`${what} of ${len}: ret ${e.ret}, item ${it ? `${it.data.length} bytes, truncated ${it.truncated}, fault ${it.fault}` : 'missing'}`);
+        }
+      }
+    }
+    t.deepEqual(bad, [], `bufMax ${bufMax}`);
+    rec.close();
+  }
+});
+
 test.serial('overwrite: a full ring keeps the newest calls, contiguous, and counts what it dropped', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());

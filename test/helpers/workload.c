@@ -33,6 +33,10 @@
  *                    mmap it again, execve(map, NULL, NULL); both must fail
  *                    with ENOENT. Then openat(AT_FDCWD, (char *)8, O_RDONLY)
  *                    (EFAULT); exit 0.
+ *   lengths N        pipe2(O_CLOEXEC), then for len in 0..N: write(wr, buf, len)
+ *                    and read(rd, buf2, len) of the bytes (len * 7 + i * 31) & 0xff,
+ *                    i = 0..len-1 (captures of every length, at entry and at
+ *                    exit); exit 0.
  *
  * Bad usage: message on stderr, exit 2. A failing call that should not fail:
  * message on stderr, exit 1.
@@ -59,7 +63,8 @@ static void usage(const char *why)
     fprintf(stderr,
             "%s: %s\n"
             "usage: %s [--unshare] MODE ARGS...\n"
-            "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS | environ N\n",
+            "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS | environ N\n"
+            "  coldpath FILE | lengths N\n",
             prog, why, prog);
     exit(2);
 }
@@ -153,6 +158,25 @@ static int mode_counter(unsigned long long n)
         len = fmt_line(buf, i);
         if (syscall(SYS_write, fd, buf, len) != (long)len)
             die("write /dev/null");
+    }
+    return 0;
+}
+
+static int mode_lengths(unsigned long long n)
+{
+    static unsigned char out[4096], in[4096];
+    unsigned long long len, i;
+    int p[2];
+
+    if (syscall(SYS_pipe2, p, O_CLOEXEC) != 0)
+        die("pipe2");
+    for (len = 0; len <= n; len++) {
+        for (i = 0; i < len; i++)
+            out[i] = (unsigned char)((len * 7 + i * 31) & 0xff);
+        if (syscall(SYS_write, p[1], out, len) != (long)len)
+            die("write to the pipe");
+        if (syscall(SYS_read, p[0], in, len) != (long)len)
+            die("read from the pipe");
     }
     return 0;
 }
@@ -266,10 +290,13 @@ int main(int argc, char **argv)
         if (*path == '\0')
             usage("empty PATH");
         n = parse_count(argv[i + 1], "bad N");
-    } else if (strcmp(mode, "getpid") == 0 || strcmp(mode, "counter") == 0 || strcmp(mode, "environ") == 0) {
+    } else if (strcmp(mode, "getpid") == 0 || strcmp(mode, "counter") == 0 || strcmp(mode, "environ") == 0 ||
+               strcmp(mode, "lengths") == 0) {
         if (nargs != 1)
             usage("mode takes N");
         n = parse_count(argv[i], "bad N");
+        if (strcmp(mode, "lengths") == 0 && n >= 4096)
+            usage("lengths takes N below 4096");
     } else if (strcmp(mode, "coldpath") == 0) {
         if (nargs != 1)
             usage("coldpath takes FILE");
@@ -298,5 +325,7 @@ int main(int argc, char **argv)
         return mode_environ(n);
     if (strcmp(mode, "coldpath") == 0)
         return mode_coldpath(path);
+    if (strcmp(mode, "lengths") == 0)
+        return mode_lengths(n);
     return mode_sleep(n);
 }
