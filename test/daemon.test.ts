@@ -123,6 +123,8 @@ test.serial('after RemoveContainer the history is archived, dumpable by name, al
     const db = path.join(ctx.root, `arch-${Date.now()}.db`);
     fs.writeFileSync(db, dump.body);
     t.is(Number(sqlite(db, "select count(*) from syscall where name='getpid'")), 40);
+    // The archive's container row says how the container ended, as the API does.
+    t.is(sqlite(db, 'select state, exit_code, exited_ns > started_ns from container').trim(), 'exited|0|1');
     const text = await curl(ctx.daemon.apiSocket, ['http://localhost/v1/containers/archbox/events?syscall=getpid']);
     // Process events (the thread's `+++ exited` line) stay as context under a syscall filter, as in strace.
     const lines = text.body.toString().trim().split('\n');

@@ -382,7 +382,8 @@ export class Registry implements RegistryApi {
       runtime: e.runtime,
       pid: e.pid,
       mntns: e.mntns.toString(),
-      state: e.handle !== null ? 'running' : 'exited',
+      // Exited once the runtime says so (exitedNs), also while its ring is being archived: the archive says so too.
+      state: e.handle !== null && e.exitedNs === null ? 'running' : 'exited',
       startedAt: iso(e.startedNs)!,
       exitedAt: iso(e.exitedNs),
       exitCode: e.exitCode,
