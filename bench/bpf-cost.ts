@@ -9,7 +9,8 @@
  * same on both sides of a change. The stats' own clock reads are included.
  * The "helpers" rows time, the same way, bpf/floor.bpf.c's sb_helpers_*
  * programs: only the helper calls straceback cannot do without (a clock read
- * at entry and at exit, one read of user memory at pread's exit), so what a
+ * at entry and at exit, one read of user memory at pread's exit, of the path
+ * at openat's entry), so what a
  * traced call costs beyond them is what straceback's own work costs.
  * BENCH_ROUNDS (7) rounds; BENCH_RING_KIB (4096) is the traced ring's size; BENCH_ONLY=TEXT keeps the rows whose label has TEXT.
  */
@@ -24,6 +25,7 @@ import { BPFTOOL, startWorkload } from '../test/lib/procs';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const GETPPID_N = Number(process.env.BENCH_GETPPID_N ?? 1_000_000);
 const PREAD_N = Number(process.env.BENCH_PREAD_N ?? 300_000);
+const OPEN_N = Number(process.env.BENCH_OPEN_N ?? 300_000);
 /** Ring size of the traced rows (BENCH_RING_KIB, default 4096). */
 const RING_BYTES = Number(process.env.BENCH_RING_KIB ?? 4096) * 1024;
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
@@ -123,11 +125,11 @@ async function main(): Promise<void> {
     if (!rec || ids.size !== PROGS.length) throw new Error(`could not tell this recorder's programs from others loaded at the same time`);
     // Rows: a call traced, passive (the programs run and find the task's
     // namespace not registered), or under the helpers programs. Interleaved over rounds.
-    const rows = (['getppid', 'pread'] as const)
+    const rows = (['getppid', 'pread', 'open'] as const)
       .flatMap((call) =>
         (['traced', 'helpers', 'passive'] as Mode[]).map((mode) => ({
           label: `${call} ${mode}`,
-          args: call === 'getppid' ? ['getppid', String(GETPPID_N)] : ['pread', String(PREAD_N), file],
+          args: call === 'getppid' ? ['getppid', String(GETPPID_N)] : call === 'pread' ? ['pread', String(PREAD_N), file] : ['open', String(OPEN_N)],
           mode,
         })),
       )
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
       process.stdout.write(`| ${row.label} | ${e.toFixed(1)} | ${x.toFixed(1)} | ${(e + x).toFixed(1)} |\n`);
     }
     // The stats' own clock reads and the programs' entry are in every row: passive is the zero.
-    for (const call of ['getppid', 'pread']) {
+    for (const call of ['getppid', 'pread', 'open']) {
       const t = both.get(`${call} traced`);
       const h = both.get(`${call} helpers`);
       const p = both.get(`${call} passive`);

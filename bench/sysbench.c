@@ -8,6 +8,9 @@
  *                   one warm-up read); prints
  *                   "pread ns_per_call=<float> mib_per_s=<float>"
  *                   (mib_per_s counts the bytes pread actually returned).
+ *   open N          N x openat(AT_FDCWD, OPEN_PATH, O_RDONLY), which fails with
+ *                   ENOENT at its first component; prints "open ns_per_call=<float>"
+ *                   (the cost of a call with a path argument).
  *
  *   --unshare  unshare(CLONE_NEWNS) and make "/" rprivate first.
  *   --wait     print "ready <pid>\n" (write(2)) and block until one byte
@@ -39,7 +42,7 @@ static void usage(const char *why)
     fprintf(stderr,
             "%s: %s\n"
             "usage: %s [--unshare] [--wait] MODE ARGS...\n"
-            "  getppid N | pread N FILE\n",
+            "  getppid N | pread N FILE | open N\n",
             prog, why, prog);
     exit(2);
 }
@@ -82,6 +85,22 @@ static int bench_getppid(unsigned long long n)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+#define OPEN_PATH "/nonexistent-straceback-bench/etc/app/config.d/settings.json"
+
+static int bench_open(unsigned long long n)
+{
+    unsigned long long i;
+    double t0, t1;
+
+    t0 = now_ns();
+    for (i = 0; i < n; i++)
+        if (syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY) >= 0 || errno != ENOENT)
+            die("openat " OPEN_PATH " did not fail with ENOENT");
+    t1 = now_ns();
+    printf("open ns_per_call=%.3f\n", (t1 - t0) / (double)n);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int bench_pread(unsigned long long n, int fd)
 {
     static char buf[4096];
@@ -120,9 +139,9 @@ int main(int argc, char **argv)
     if (i >= argc)
         usage("missing MODE");
     mode = argv[i++];
-    if (strcmp(mode, "getppid") == 0) {
+    if (strcmp(mode, "getppid") == 0 || strcmp(mode, "open") == 0) {
         if (argc - i != 1)
-            usage("getppid takes N");
+            usage("mode takes N");
         n = parse_count(argv[i]);
     } else if (strcmp(mode, "pread") == 0) {
         static char warm[4096];
@@ -144,6 +163,8 @@ int main(int argc, char **argv)
     if (wait_go)
         handshake();
 
+    if (strcmp(mode, "open") == 0)
+        return bench_open(n);
     if (fd < 0)
         return bench_getppid(n);
     return bench_pread(n, fd);

@@ -7,8 +7,9 @@
  *
  * sb_helpers_*: for the benchmark's own process (comm "sysbench") only, the
  * helper calls any recorder of timed calls with data makes and straceback
- * cannot do without: a boot-clock read at entry and another at exit, and at
- * the exit of pread64 one read of user memory (8 bytes of the buffer). Their
+ * cannot do without: a boot-clock read at entry and another at exit, at the
+ * exit of pread64 one read of user memory (8 bytes of the buffer), and at
+ * the entry of openat one read of its path (up to 128 bytes). Their
  * cost over the floor is the least a traced call can add on this kernel;
  * what straceback adds beyond it is its own.
  */
@@ -19,8 +20,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 #if defined(__TARGET_ARCH_x86)
 #define SB_NR_PREAD64 17
+#define SB_NR_OPENAT 257
 #else
 #define SB_NR_PREAD64 67
+#define SB_NR_OPENAT 56
 #endif
 /* "sysbench" as the first 8 bytes of task->comm, little-endian. */
 #define SB_SYSBENCH_COMM 0x68636e6562737973ULL
@@ -49,9 +52,14 @@ static __always_inline int is_sysbench(void)
 SEC("tp_btf/sys_enter")
 int sb_helpers_enter(__u64 *ctx)
 {
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	char path[128];
+
 	if (!is_sysbench())
 		return 0;
 	sb_helpers_sink += bpf_ktime_get_boot_ns();
+	if (ctx[1] == SB_NR_OPENAT)
+		sb_helpers_sink += bpf_probe_read_user_str(path, sizeof(path), (void *)SB_SYSCALL_ARG1(regs));
 	return 0;
 }
 

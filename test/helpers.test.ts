@@ -132,6 +132,9 @@ test('sysbench prints its result lines', async (t) => {
   const g = await execHelper('sysbench', ['getppid', '20000']);
   t.is(g.code, 0, g.stderr);
   t.regex(g.stdout, /^getppid ns_per_call=\d+\.\d+\n$/);
+  const o = await execHelper('sysbench', ['open', '2000']);
+  t.is(o.code, 0, o.stderr);
+  t.regex(o.stdout, /^open ns_per_call=\d+\.\d+\n$/);
 
   const file = path.join(tmp, 'pread-file');
   fs.writeFileSync(file, Buffer.alloc(8192, 7));
@@ -143,6 +146,7 @@ test('sysbench prints its result lines', async (t) => {
 
   t.is((await execHelper('sysbench', ['pread', '10', path.join(tmp, 'missing')])).code, 1);
   t.is((await execHelper('sysbench', ['getppid'])).code, 2);
+  t.is((await execHelper('sysbench', ['open', '0'])).code, 2);
   t.is((await execHelper('sysbench', ['--bogus', 'getppid', '1'])).code, 2);
 });
 
