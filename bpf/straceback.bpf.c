@@ -337,17 +337,11 @@ __attribute__((noinline)) int sb_put_str(struct sb_scratch_buf *buf, __u32 off, 
  * loads and stores.
  */
 #define SB_STAGE_MAX 128
-static __always_inline long stage_user(__u8 *dst, __u32 n, __u64 uptr)
+/* n bytes (at most SB_STAGE_MAX) from the stack to dst. */
+static __always_inline void copy_staged(__u8 *dst, const __u64 *tmp, __u32 n)
 {
-	__u64 tmp[SB_STAGE_MAX / 8];
 	__u32 words = n / 8, rest = n % 8, j, k;
-	long err;
 
-	if (n > SB_STAGE_MAX)
-		return -1;
-	err = bpf_probe_read_user(tmp, n, (void *)uptr);
-	if (err)
-		return err;
 	/* Unrolled, so every stack offset is a constant, as the verifier wants. */
 #pragma unroll
 	for (j = 0; j < SB_STAGE_MAX / 8; j++) {
@@ -363,6 +357,33 @@ static __always_inline long stage_user(__u8 *dst, __u32 n, __u64 uptr)
 			break;
 		}
 	}
+}
+
+/* n bytes (at most SB_STAGE_MAX) from map memory (scratch) to dst, with plain loads and stores. */
+static __always_inline void copy_short(__u8 *dst, const __u8 *src, __u32 n)
+{
+	__u32 words = n / 8, j;
+
+	for (j = 0; j < SB_STAGE_MAX / 8; j++) {
+		if (j >= words)
+			break;
+		((volatile __u64 *)dst)[j] = ((const __u64 *)src)[j];
+	}
+	for (j = words * 8; j < n && j < SB_STAGE_MAX; j++)
+		((volatile __u8 *)dst)[j] = src[j];
+}
+
+static __always_inline long stage_user(__u8 *dst, __u32 n, __u64 uptr)
+{
+	__u64 tmp[SB_STAGE_MAX / 8];
+	long err;
+
+	if (n > SB_STAGE_MAX)
+		return -1;
+	err = bpf_probe_read_user(tmp, n, (void *)uptr);
+	if (err)
+		return err;
+	copy_staged(dst, tmp, n);
 	return 0;
 }
 
@@ -1006,6 +1027,25 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 	return off & (SB_SCRATCH - 1);
 }
 
+/* The head, comm and arguments of an entry record reserved in a ring; no items yet. */
+static __always_inline void fill_enter(struct sb_enter *e, __u64 ts, __u32 tid, __u32 size, __u32 nr, __u16 seq,
+				       __u32 nargs, __u32 pid, struct task_struct *task, const struct sb_args *args)
+{
+	__u64 *a = (__u64 *)(e + 1);
+	__u32 i;
+
+	fill_head(&e->h, ts, tid, size, nr, SB_KIND_ENTER);
+	e->h.seq = seq;
+	e->h.flags = 0;
+	e->h.nargs = nargs;
+	e->h.nitems = 0;
+	e->pid = pid;
+	copy_comm(e->comm, task);
+	for (i = 0; i < 6; i++)
+		if (i < nargs)
+			a[i] = args->a[i];
+}
+
 /* Copies a record built in scratch into the ring and publishes it. */
 #define SB_COPY_IN(m, buf, size)						\
 	SB_WITH_RING(m, {							\
@@ -1052,22 +1092,47 @@ int sb_sys_enter(__u64 *ctx)
 	if (nr < SB_NR_MAX && (d->flags & SB_DESC_ENTER_ITEMS))
 		size += (d->flags & SB_DESC_ENTER_STRINGS) ? SB_SCRATCH : sb_size_items(nr, &args) & (2 * SB_SCRATCH - 1);
 
+	/*
+	 * A call whose one item is a short string (a path): read it into
+	 * scratch, and with its length known write the record straight into the
+	 * ring, as below, instead of building the record in scratch and copying
+	 * it in with a helper call.
+	 */
+	if (nr < SB_NR_MAX && (d->flags & SB_DESC_ONE_STR) && d->str_arg < nargs) {
+		__u32 si = d->str_arg, cap = cap_for(SB_ARG_STR, d, si), n;
+		struct sb_scratch_buf *tmp = bpf_map_lookup_elem(&sb_scratch, &zero);
+		__u64 uptr = syscall_arg(regs, si);
+		long r = uptr && tmp ? bpf_probe_read_user_str(tmp->b, SB_STAGE_MAX, (void *)uptr) : 0;
+
+		/* Longer, unreadable (refetched at exit) or NULL: the general path. */
+		if (r > 0 && r < SB_STAGE_MAX) {
+			n = r - 1;
+			if (n > cap)
+				n = cap;
+			size = item_end(base, n);
+			SB_WITH_RING(m, {
+				struct sb_enter *e = (void *)reserve(ring, mask, size, &pos, &seq);
+				struct sb_item *it = (void *)((__u8 *)e + base);
+
+				fill_enter(e, ts, tid, size, nr, seq, nargs, pid, task, &args);
+				e->h.nitems = 1;
+				it->len = n;
+				it->arg = si;
+				it->type = SB_ARG_STR | (r - 1 > n ? SB_ITEM_TRUNCATED : 0);
+				copy_short((__u8 *)(it + 1), tmp->b, n);
+				m->refetch = 0;
+				commit(ring, (__u8 *)e, pos);
+			});
+			return 0;
+		}
+	}
+
 	if (size <= SB_SCRATCH - 64) {
 		/* Every length is known: write straight into the ring. */
 		SB_WITH_RING(m, {
 			struct sb_enter *e = (void *)reserve(ring, mask, size, &pos, &seq);
-			__u64 *a = (__u64 *)(e + 1);
 
-			fill_head(&e->h, ts, tid, size, nr, SB_KIND_ENTER);
-			e->h.seq = seq;
-			e->h.flags = 0;
-			e->h.nargs = nargs;
-			e->h.nitems = 0;
-			e->pid = pid;
-			copy_comm(e->comm, task);
-			for (i = 0; i < 6; i++)
-				if (i < nargs)
-					a[i] = args.a[i];
+			fill_enter(e, ts, tid, size, nr, seq, nargs, pid, task, &args);
 			if (size > base)
 				sb_put_items((struct sb_scratch_buf *)e, base, nr, &args);
 			commit(ring, (__u8 *)e, pos);
@@ -1084,14 +1149,8 @@ int sb_sys_enter(__u64 *ctx)
 			return 0;
 		e = (void *)buf->b;
 		e->h.commit = 0;
-		fill_head(&e->h, ts, tid, 0, nr, SB_KIND_ENTER);
-		e->h.flags = 0;
-		e->h.nargs = nargs;
-		e->h.nitems = 0;
-		e->pid = pid;
-		copy_comm(e->comm, task);
-		for (i = 0; i < 6; i++)
-			((__u64 *)(e + 1))[i] = args.a[i];
+		/* Size and seq are set once known, as the record is copied in. */
+		fill_enter(e, ts, tid, 0, nr, 0, nargs, pid, task, &args);
 		sb_size_items(nr, &args);
 		size = sb_put_items(buf, base, nr, &args) & (SB_SCRATCH - 1);
 		e->h.size = size;

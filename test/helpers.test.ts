@@ -119,7 +119,7 @@ test('workload kill before go, and stdin closed before go, end it', async (t) =>
 });
 
 test('workload bad usage exits 2 with a message, and startWorkload rejects', async (t) => {
-  for (const args of [[], ['nope'], ['getpid'], ['getpid', 'x'], ['sequence', 'f'], ['--unshare'], ['counter', '-1'], ['lengths', '4096']]) {
+  for (const args of [[], ['nope'], ['getpid'], ['getpid', 'x'], ['sequence', 'f'], ['--unshare'], ['counter', '-1'], ['lengths', '4096'], ['paths', '250']]) {
     const r = await execHelper('workload', args);
     t.is(r.code, 2, `args ${JSON.stringify(args)}`);
     t.regex(r.stderr, /usage:/);

@@ -2,7 +2,7 @@
  * The recorder core on the real kernel: real BPF programs, real processes in
  * their own mount namespaces, a real runc container.
  */
-import test from 'ava';
+import test, { ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,21 @@ const itemText = (ev: SyscallEvent, arg: number): string | undefined =>
   ev.items.find((i) => i.arg === arg && i.kind !== CaptureKind.ARGV)?.data.toString('latin1');
 
 const signed = (v: bigint | undefined): number => Number(BigInt.asIntN(64, v ?? 0n));
+
+/** Runs workload MODE ARGS in a namespace of its own under a new recorder; its whole history, nothing lost or overwritten. */
+async function recordRun(t: ExecutionContext, opts: ConstructorParameters<typeof Recorder>[0], mode: string[]) {
+  const rec = new Recorder(opts);
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', ...mode]);
+  const { handle } = rec.addProcess(w.pid);
+  w.go();
+  const res = await w.done;
+  t.is(res.code, 0, res.stderr);
+  const snap = rec.snapshot(handle);
+  t.is(snap.stats.lost, 0);
+  t.is(snap.stats.overwritten, 0);
+  return { rec, snap };
+}
 
 test.serial('records a known call sequence in order, with arguments, strings, returns and errors', async (t) => {
   const rec = new Recorder();
@@ -129,16 +144,7 @@ test.serial('a path in a page the process has not touched yet is read again at e
 test.serial('buffers of every length from 0 to 300 are captured byte for byte, at entry (write) and exit (read), up to the cap', async (t) => {
   // 128 is the default cap and the largest read staged through the stack; 200 takes the direct path above it.
   for (const bufMax of [128, 200]) {
-    const rec = new Recorder({ bufMax });
-    t.teardown(() => rec.close());
-    const w = await startWorkload(['--unshare', 'lengths', '300']);
-    const { handle } = rec.addProcess(w.pid);
-    w.go();
-    const res = await w.done;
-    t.is(res.code, 0, res.stderr);
-    const snap = rec.snapshot(handle);
-    t.is(snap.stats.lost, 0);
-    t.is(snap.stats.overwritten, 0);
+    const { rec, snap } = await recordRun(t, { bufMax }, ['lengths', '300']);
     // The handshake's read(0) is resumed (its entry came before the recording), the pipe's are whole.
     const pipe = (name: string, fd: number) => snap.events.filter((e) => e.nr === nrOf(rec, name) && !e.resumed && Number(e.args[0]) !== fd);
     const writes = pipe('write', 1);
@@ -156,6 +162,28 @@ test.serial('buffers of every length from 0 to 300 are captured byte for byte, a
       }
     }
     t.deepEqual(bad, [], `bufMax ${bufMax}`);
+    rec.close();
+  }
+});
+
+test.serial('paths of every length from 0 to 249 are captured whole or cut at the cap, on the short-string path and past it', async (t) => {
+  // Up to 127 bytes a lone path goes straight into the ring (SB_DESC_ONE_STR), longer ones through scratch.
+  const prefix = '/nonexistent-straceback-';
+  for (const strMax of [4096, 60]) {
+    const { rec, snap } = await recordRun(t, { strMax }, ['paths', '249']);
+    const opens = snap.events.filter((e) => e.nr === nrOf(rec, 'openat') && !e.resumed);
+    t.is(opens.length, 250, `strMax ${strMax}`);
+    const bad: string[] = [];
+    opens.forEach((e, len) => {
+      const full = Array.from({ length: len }, (_, i) => (i < prefix.length ? prefix[i] : 'x')).join('');
+      const want = full.slice(0, strMax);
+      const it = e.items.find((i) => i.arg === 1);
+      const got = it?.data.toString('latin1');
+      if (!it || it.fault || got !== want || it.truncated !== len > strMax || e.items.length !== 1) {
+        bad.push(`${len}: ${it ? `${got?.length} bytes, truncated ${it.truncated}, fault ${it.fault}` : 'missing'}, ${e.items.length} items`);
+      }
+    });
+    t.deepEqual(bad, [], `strMax ${strMax}`);
     rec.close();
   }
 });

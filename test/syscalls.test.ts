@@ -13,6 +13,7 @@ import {
   SB_DESC_ENTER_STRINGS,
   SB_DESC_EXIT_ITEMS,
   SB_DESC_EXIT_STRINGS,
+  SB_DESC_ONE_STR,
   SB_NR_MAX,
   SB_SC_DESC_SIZE,
   decodeDesc,
@@ -226,9 +227,23 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     t.is(openat.flags & SB_DESC_ENTER_ITEMS, SB_DESC_ENTER_ITEMS);
     t.is(openat.flags & SB_DESC_EXIT_ITEMS, 0);
     t.is(openat.flags & SB_DESC_ENTER_STRINGS, SB_DESC_ENTER_STRINGS, 'a path is a string: sized only by reading it');
-    // raw bytes: nargs, flags (ENTER_ITEMS|ENTER_STRINGS), kind[6], then sizes and padding all zero
+    t.is(openat.flags & SB_DESC_ONE_STR, SB_DESC_ONE_STR, 'the path is its only item at entry');
+    t.is(openat.strArg, 1);
+    // raw bytes: nargs, flags (ENTER_ITEMS|ENTER_STRINGS|ONE_STR), kind[6], sizes all zero, str_arg 1, padding
     const off = call(table, 'openat').nr * SB_SC_DESC_SIZE;
-    t.deepEqual([...buf.subarray(off, off + SB_SC_DESC_SIZE)], [4, 5, 0, 1, 0, 0, 0, 0, ...new Array(16).fill(0)]);
+    t.deepEqual([...buf.subarray(off, off + SB_SC_DESC_SIZE)], [4, 0x25, 0, 1, 0, 0, 0, 0, ...new Array(12).fill(0), 1, 0, 0, 0]);
+    // ONE_STR: one string and nothing else at entry, whatever comes at exit
+    const oneStr = (name: string) => {
+      const d = decodeDesc(buf, call(table, name).nr);
+      return d.flags & SB_DESC_ONE_STR ? d.strArg : null;
+    };
+    t.is(oneStr('newfstatat'), 1, 'newfstatat: the path at entry, the struct stat at exit');
+    t.is(oneStr('chdir'), 0);
+    t.is(oneStr('unlinkat'), 1);
+    t.is(oneStr('execve'), null, 'execve: the path and argv');
+    t.is(oneStr('renameat2'), null, 'two paths');
+    t.is(oneStr('connect'), null, 'a sockaddr, not a string');
+    t.is(oneStr('getpid'), null);
     // pread64's buffer has a known length at exit: no string flag, so it is written straight into the ring.
     const pread = decodeDesc(buf, call(table, 'pread64').nr);
     t.is(pread.flags, SB_DESC_EXIT_ITEMS);
@@ -259,7 +274,7 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     t.is(decodeDesc(buf, call(table, 'recvmsg').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS | SB_DESC_EXIT_STRINGS);
 
     const getpid = decodeDesc(buf, call(table, 'getpid').nr);
-    t.deepEqual(getpid, { nargs: 0, flags: 0, kind: [0, 0, 0, 0, 0, 0], size: [0, 0, 0, 0, 0, 0] });
+    t.deepEqual(getpid, { nargs: 0, flags: 0, kind: [0, 0, 0, 0, 0, 0], size: [0, 0, 0, 0, 0, 0], strArg: 0 });
 
     // every number: unknown ones are nargs 6 without captures, known ones match the table
     for (let nr = 0; nr < SB_NR_MAX; nr++) {
@@ -267,7 +282,9 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
       const info = table.byNr[nr];
       t.is(d.nargs, info ? info.args.length : 6, `${arch} ${nr}`);
       if (!info) t.deepEqual([d.flags, ...d.kind, ...d.size], new Array(13).fill(0), `${arch} ${nr}`);
-      t.is(buf.readUInt32LE(nr * SB_SC_DESC_SIZE + 20), 0);
+      t.is(d.strArg, d.flags & SB_DESC_ONE_STR ? d.strArg : 0, `${arch} ${nr}: str_arg only with ONE_STR`);
+      if (d.flags & SB_DESC_ONE_STR) t.is(d.kind[d.strArg], CaptureKind.STR, `${arch} ${nr}`);
+      t.is(buf.readUIntLE(nr * SB_SC_DESC_SIZE + 21, 3), 0);
     }
   }
 });

@@ -32,6 +32,8 @@ export const SB_DESC_ENTER_STRINGS = 0x04;
 export const SB_DESC_EXIT_STRINGS = 0x08;
 /** rt_sigreturn: argument 0 is the address of its frame's signal mask (CaptureKind.SIGFRAME). */
 export const SB_DESC_SIGFRAME = 0x10;
+/** The one item at entry is a string (STR) at argument strArg: the BPF side reads it into its stack first and writes the record straight into the ring. */
+export const SB_DESC_ONE_STR = 0x20;
 /** Largest captured item (SB_ITEM_MAX). */
 export const SB_ITEM_MAX = 4096;
 const MAX_ARGS = 6;
@@ -155,7 +157,7 @@ export function syscallName(table: SyscallTable, nr: number): string {
 
 /**
  * struct sb_sc_desc[SB_NR_MAX], little endian:
- *   u8 nargs; u8 flags; u8 kind[6]; u16 size[6]; u32 _pad.
+ *   u8 nargs; u8 flags; u8 kind[6]; u16 size[6]; u8 str_arg; u8 _pad[3].
  * A number the table does not know gets nargs 6 and no captures.
  */
 export function encodeDescTable(table: SyscallTable): Buffer {
@@ -176,6 +178,11 @@ export function encodeDescTable(table: SyscallTable): Buffer {
       if (VARIABLE_AT_ENTRY.has(arg.capture)) flags |= SB_DESC_ENTER_STRINGS;
       if (VARIABLE_AT_EXIT.has(arg.capture)) flags |= SB_DESC_EXIT_STRINGS;
     });
+    const atEntry = info.args.map((arg, i) => ({ capture: arg.capture, i })).filter((a) => ENTER_KINDS.has(a.capture));
+    if (atEntry.length === 1 && atEntry[0].capture === CaptureKind.STR) {
+      flags |= SB_DESC_ONE_STR;
+      buf.writeUInt8(atEntry[0].i, off + 20);
+    }
     if (info.name === 'rt_sigreturn' && info.args.length === 0) {
       // No argument: the mask its signal frame restores, read from the user stack, as argument 0.
       buf.writeUInt8(CaptureKind.SIGFRAME, off + 2);
@@ -193,6 +200,7 @@ export interface DecodedDesc {
   flags: number;
   kind: number[];
   size: number[];
+  strArg: number;
 }
 
 /** One entry of an encodeDescTable() buffer. */
@@ -204,5 +212,5 @@ export function decodeDesc(buf: Buffer, nr: number): DecodedDesc {
     kind.push(buf.readUInt8(off + 2 + i));
     size.push(buf.readUInt16LE(off + 8 + 2 * i));
   }
-  return { nargs: buf.readUInt8(off), flags: buf.readUInt8(off + 1), kind, size };
+  return { nargs: buf.readUInt8(off), flags: buf.readUInt8(off + 1), kind, size, strArg: buf.readUInt8(off + 20) };
 }

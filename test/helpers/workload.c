@@ -37,6 +37,9 @@
  *                    and read(rd, buf2, len) of the bytes (len * 7 + i * 31) & 0xff,
  *                    i = 0..len-1 (captures of every length, at entry and at
  *                    exit); exit 0.
+ *   paths N          for len in 0..N: openat(AT_FDCWD, P, O_RDONLY) of the first
+ *                    len bytes of "/nonexistent-straceback-xxx..." (closed if it
+ *                    opens); N below 250; exit 0.
  *
  * Bad usage: message on stderr, exit 2. A failing call that should not fail:
  * message on stderr, exit 1.
@@ -64,7 +67,7 @@ static void usage(const char *why)
             "%s: %s\n"
             "usage: %s [--unshare] MODE ARGS...\n"
             "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS | environ N\n"
-            "  coldpath FILE | lengths N\n",
+            "  coldpath FILE | lengths N | paths N\n",
             prog, why, prog);
     exit(2);
 }
@@ -181,6 +184,24 @@ static int mode_lengths(unsigned long long n)
     return 0;
 }
 
+static int mode_paths(unsigned long long n)
+{
+    static char path[256];
+    static const char prefix[] = "/nonexistent-straceback-";
+    unsigned long long len, i;
+    long fd;
+
+    for (len = 0; len <= n; len++) {
+        for (i = 0; i < len; i++)
+            path[i] = i < sizeof(prefix) - 1 ? prefix[i] : 'x';
+        path[len] = '\0';
+        fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+        if (fd >= 0)
+            syscall(SYS_close, fd);
+    }
+    return 0;
+}
+
 static int mode_ticker(unsigned long long ms)
 {
     struct timespec ts;
@@ -291,12 +312,14 @@ int main(int argc, char **argv)
             usage("empty PATH");
         n = parse_count(argv[i + 1], "bad N");
     } else if (strcmp(mode, "getpid") == 0 || strcmp(mode, "counter") == 0 || strcmp(mode, "environ") == 0 ||
-               strcmp(mode, "lengths") == 0) {
+               strcmp(mode, "lengths") == 0 || strcmp(mode, "paths") == 0) {
         if (nargs != 1)
             usage("mode takes N");
         n = parse_count(argv[i], "bad N");
         if (strcmp(mode, "lengths") == 0 && n >= 4096)
             usage("lengths takes N below 4096");
+        if (strcmp(mode, "paths") == 0 && n >= 250)
+            usage("paths takes N below 250");
     } else if (strcmp(mode, "coldpath") == 0) {
         if (nargs != 1)
             usage("coldpath takes FILE");
@@ -327,5 +350,7 @@ int main(int argc, char **argv)
         return mode_coldpath(path);
     if (strcmp(mode, "lengths") == 0)
         return mode_lengths(n);
+    if (strcmp(mode, "paths") == 0)
+        return mode_paths(n);
     return mode_sleep(n);
 }
