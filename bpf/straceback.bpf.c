@@ -330,10 +330,10 @@ __attribute__((noinline)) int sb_put_str(struct sb_scratch_buf *buf, __u32 off, 
 
 /*
  * Small reads of user memory go through the stack. With hardened usercopy
- * the kernel checks every copy's destination: for a ring, vmalloc'd since it
- * is mmapable, that check looks the address up among the vmalloc areas,
- * while the stack's is a bounds check (bench/bpf-cost.js: 40-57 ns less per
- * 128-byte read of pread's buffer here). The copy on into the ring is plain
+ * the kernel checks every copy's destination, and for a ring (vmalloc'd,
+ * being mmapable) that costs more than for the stack (bench/bpf-cost.js:
+ * 40-57 ns less per 128-byte read of pread's buffer here, with
+ * __check_object_size in the profile). The copy on into the ring is plain
  * loads and stores.
  */
 #define SB_STAGE_MAX 128

@@ -32,7 +32,7 @@ export const SB_DESC_ENTER_STRINGS = 0x04;
 export const SB_DESC_EXIT_STRINGS = 0x08;
 /** rt_sigreturn: argument 0 is the address of its frame's signal mask (CaptureKind.SIGFRAME). */
 export const SB_DESC_SIGFRAME = 0x10;
-/** The one item at entry is a string (STR) at argument strArg: the BPF side reads it into its stack first and writes the record straight into the ring. */
+/** The one item at entry is a string (STR) at argument strArg: the BPF side reads it into scratch first and, its length known, writes the record straight into the ring. */
 export const SB_DESC_ONE_STR = 0x20;
 /** Largest captured item (SB_ITEM_MAX). */
 export const SB_ITEM_MAX = 4096;
