@@ -10,8 +10,8 @@
  * The "helpers" rows time, the same way, bpf/floor.bpf.c's sb_helpers_*
  * programs: only the helper calls straceback cannot do without (a clock read
  * at entry and at exit, one read of user memory at pread's exit, of the path
- * at openat's entry), so what a
- * traced call costs beyond them is what straceback's own work costs.
+ * at openat's entry), so what a traced call costs beyond them is what
+ * straceback's own work costs.
  * BENCH_ROUNDS (7) rounds; BENCH_RING_KIB (4096) is the traced ring's size; BENCH_ONLY=TEXT keeps the rows whose label has TEXT.
  */
 import { execFileSync } from 'node:child_process';
@@ -125,7 +125,8 @@ async function main(): Promise<void> {
     if (!rec || ids.size !== PROGS.length) throw new Error(`could not tell this recorder's programs from others loaded at the same time`);
     // Rows: a call traced, passive (the programs run and find the task's
     // namespace not registered), or under the helpers programs. Interleaved over rounds.
-    const rows = (['getppid', 'pread', 'open'] as const)
+    const calls = ['getppid', 'pread', 'open'] as const;
+    const rows = calls
       .flatMap((call) =>
         (['traced', 'helpers', 'passive'] as Mode[]).map((mode) => ({
           label: `${call} ${mode}`,
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
       process.stdout.write(`| ${row.label} | ${e.toFixed(1)} | ${x.toFixed(1)} | ${(e + x).toFixed(1)} |\n`);
     }
     // The stats' own clock reads and the programs' entry are in every row: passive is the zero.
-    for (const call of ['getppid', 'pread', 'open']) {
+    for (const call of calls) {
       const t = both.get(`${call} traced`);
       const h = both.get(`${call} helpers`);
       const p = both.get(`${call} passive`);

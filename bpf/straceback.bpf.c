@@ -406,13 +406,8 @@ __attribute__((noinline)) int sb_put_mem(struct sb_scratch_buf *buf, __u32 off, 
 	((struct sb_rec *)buf->b)->nitems++;
 	if (n > SB_ITEM_MAX)
 		n = SB_ITEM_MAX;
-	if (n && n <= SB_STAGE_MAX) {
-		if (stage_user(buf->b + off + sizeof(*it), n, uptr)) {
-			it->len = 0;
-			it->type = kind | SB_ITEM_FAULT;
-			return off + sizeof(*it);
-		}
-	} else if (n && bpf_probe_read_user(buf->b + off + sizeof(*it), n, (void *)uptr)) {
+	if (n && (n <= SB_STAGE_MAX ? stage_user(buf->b + off + sizeof(*it), n, uptr)
+				    : bpf_probe_read_user(buf->b + off + sizeof(*it), n, (void *)uptr))) {
 		it->len = 0;
 		it->type = kind | SB_ITEM_FAULT;
 		return off + sizeof(*it);
