@@ -30,6 +30,13 @@ export interface PersistedContainer {
   beforeExec: boolean;
   execBootNs: string | null;
   source: 'hook' | 'discovery';
+  /**
+   * Set when the runtime had reported the exit (RemoveContainer) and the
+   * daemon stopped before the ring was archived: the next daemon archives it
+   * at once, with the runtime's exit code.
+   */
+  exitedNs?: string | null;
+  exitCode?: number | null;
 }
 
 export function saveRunning(stateDir: string, containers: PersistedContainer[]): void {
@@ -59,7 +66,9 @@ function isPersisted(c: unknown): c is PersistedContainer {
     /^\d+$/.test(o.startedNs) &&
     (o.execBootNs === null || (typeof o.execBootNs === 'string' && /^\d+$/.test(o.execBootNs))) &&
     typeof o.labels === 'object' &&
-    o.labels !== null
+    o.labels !== null &&
+    (o.exitedNs === undefined || o.exitedNs === null || (typeof o.exitedNs === 'string' && /^\d+$/.test(o.exitedNs))) &&
+    (o.exitCode === undefined || o.exitCode === null || (Number.isInteger(o.exitCode) && (o.exitCode as number) >= 0 && (o.exitCode as number) <= 255))
   );
 }
 

@@ -232,9 +232,22 @@ export class Registry implements RegistryApi {
     const rec = this.opts.recorder;
     const pinned = new Map(rec.pinnedRings().map((r) => [`${r.mntns}/${r.nsId}`, r]));
     const again: PersistedContainer[] = [];
+    const cut: Entry[] = [];
     for (const c of containers) {
-      if (this.entries.has(c.id)) continue; // archived after all
       const key = `${c.mntns}/${c.nsId}`;
+      if (this.entries.has(c.id)) {
+        // Archived after all (the last daemon wrote the archive as it stopped): the ring it left pinned is a copy.
+        if (pinned.has(key)) {
+          pinned.delete(key);
+          try {
+            rec.removeContainer(rec.adoptContainer(BigInt(c.mntns), BigInt(c.nsId)));
+            this.log(`container ${c.id}: archived as the last daemon stopped; its pinned ring is freed`);
+          } catch (err) {
+            this.log(`container ${c.id}: freeing its pinned ring: ${(err as Error).message}`);
+          }
+        }
+        continue;
+      }
       if (!pinned.has(key)) {
         again.push(c);
         continue;
@@ -248,19 +261,21 @@ export class Registry implements RegistryApi {
         again.push(c);
         continue;
       }
-      this.entries.set(c.id, {
+      const e: Entry = {
         ...c,
         mntns: BigInt(c.mntns),
         nsId: BigInt(c.nsId),
         startedNs: BigInt(c.startedNs),
         execBootNs: c.execBootNs === null ? null : BigInt(c.execBootNs),
-        exitedNs: null,
-        exitCode: null,
+        exitedNs: c.exitedNs ? BigInt(c.exitedNs) : null,
+        exitCode: c.exitedNs ? c.exitCode ?? null : null,
         handle,
         archive: null,
         archived: null,
-      });
+      };
+      this.entries.set(c.id, e);
       this.log(`container ${c.id}: ring re-adopted (mount namespace ${c.mntns}); nothing recorded meanwhile is lost`);
+      if (e.exitedNs !== null) cut.push(e);
     }
     for (const r of pinned.values()) {
       const id = `recovered-${r.mntns}-${r.generation}`;
@@ -289,6 +304,11 @@ export class Registry implements RegistryApi {
       }
     }
     this.saveRunning();
+    // Removed (RemoveContainer) while the last daemon stopped, before their rings were archived: archive them now.
+    for (const e of cut) {
+      this.log(`container ${e.id}: its exit was reported before the last daemon stopped; archiving it now`);
+      this.remove(e.id, e.exitCode).catch((err: Error) => this.log(`archiving ${e.id}: ${err.message}`));
+    }
   }
 
   /** Writes the running containers to registry.json; a failure is logged (the rings still record). */
@@ -301,6 +321,8 @@ export class Registry implements RegistryApi {
         mntns: e.mntns.toString(), nsId: e.nsId.toString(), bundle: e.bundle, labels: e.labels,
         startedNs: e.startedNs.toString(), beforeExec: e.beforeExec,
         execBootNs: e.execBootNs === null ? null : e.execBootNs.toString(), source: e.source,
+        // Being archived: what the runtime reported, should the daemon stop before the archive is written.
+        ...(e.exitedNs !== null ? { exitedNs: e.exitedNs.toString(), exitCode: e.exitCodeInferred ? null : e.exitCode } : {}),
       });
     }
     try {
@@ -644,14 +666,22 @@ export class Registry implements RegistryApi {
   /** Archives a running container's ring and frees it (remove). The event loop goes on meanwhile. */
   private async archive(e: Entry, exitCode: number | null): Promise<ContainerInfo> {
     const id = e.id;
-    e.exitedNs = nowNs();
-    e.exitCode = exitCode;
+    const exitedNs = e.exitedNs ?? nowNs();
+    // The runtime reported the exit: the container is exited from now on, and says so while it is archived.
+    if (exitCode !== null) {
+      e.exitedNs = exitedNs;
+      e.exitCode = exitCode;
+      e.exitCodeInferred = false;
+      this.saveRunning();
+    }
     const file = path.join(this.archiveDir, `${e.id}.db`);
     const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
-    // No exit code from the runtime (or none at all: found gone): the kernel's record of init's exit tells it.
-    if (e.exitCode === null) {
+    // No exit code from the runtime (found gone): the kernel's record of init's exit tells it. Until it is
+    // read the container stays running, so no one sees it exited with no exit code.
+    if (exitCode === null) {
       e.exitCode = containerEnding(processRows, e.pid)?.runtimeExitCode ?? null;
       e.exitCodeInferred = e.exitCode !== null;
+      e.exitedNs = exitedNs;
     }
     try {
       await writeDumpAsync(file, this.dumpInput(e, rows, processRows, counts));
