@@ -3,7 +3,8 @@
  * registered containers (real processes, each in its own mount namespace),
  * and how long `straceback list` and GET /v1/containers take then.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { curlDump, CurlDump } from './fixtures';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectTracerManager } from '../recorder/daemon/grpc-client';
@@ -66,25 +67,8 @@ async function main(): Promise<void> {
     c2.close();
     busy.go();
     await new Promise((r) => setTimeout(r, 4000));
-    const dumpRuns: Array<{ ms: number; events: number; firstByteMs: number }> = [];
-    for (let i = 0; i < 3; i++) {
-      // As a user would: curl writes the body to a file (the headers to stdout).
-      const out = path.join(dirs.root, `dump-${i}.db`);
-      const s = process.hrtime.bigint();
-      const headers = await new Promise<string>((resolve, reject) =>
-        execFile('curl', ['-sS', '--fail', '--unix-socket', daemon.apiSocket, '-D', '-', '-o', out, '-w', 'first-byte: %{time_starttransfer}\n', '-X', 'POST', 'http://localhost/v1/containers/bench-dump/dump'], (err, stdout) =>
-          err ? reject(err) : resolve(stdout),
-        ),
-      );
-      const ms = Number(process.hrtime.bigint() - s) / 1e6;
-      fs.rmSync(out);
-      dumpRuns.push({
-        ms,
-        events: Number(/x-straceback-events: (\d+)/i.exec(headers)?.[1] ?? 0),
-        // Until the first byte the daemon snapshots, pairs and writes the file; then it is sent.
-        firstByteMs: Number(/first-byte: ([0-9.]+)/.exec(headers)?.[1] ?? NaN) * 1000,
-      });
-    }
+    const dumpRuns: CurlDump[] = [];
+    for (let i = 0; i < 3; i++) dumpRuns.push(await curlDump(daemon.apiSocket, 'bench-dump', path.join(dirs.root, `dump-${i}.db`)));
     const d = dumpRuns.sort((a, b) => a.ms - b.ms)[1];
     console.log(`| measure | value |\n|---|---:|`);
     console.log(`| daemon RSS idle | ${idle} |`);

@@ -93,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
             default: false,
             describe: 'on SIGTERM archive running containers and free their rings, instead of leaving them recording for the next daemon',
           })
+          .option('dump-worker', {
+            type: 'boolean',
+            default: true,
+            describe: 'write big dumps and archives (100,000 calls or more) in a worker thread while the rows are decoded, on hosts with 2 or more CPUs; --no-dump-worker keeps them in one thread',
+          })
           .option('settle-after', {
             type: 'string',
             default: '5s',
@@ -114,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
               socketGroup: a['socket-group'],
               pinDir: a['pin-dir'],
               releaseOnExit: a['release-on-exit'],
+              dumpWorker: a['dump-worker'],
               settleAfter: a['settle-after'],
             }),
           ),

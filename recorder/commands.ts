@@ -22,6 +22,8 @@ export interface DaemonArgs {
   socketGroup?: string;
   pinDir?: string;
   releaseOnExit?: boolean;
+  /** Big dumps in a worker thread (default true). */
+  dumpWorker?: boolean;
   /** Quiet time before memory is given back (duration text). */
   settleAfter?: string;
 }
@@ -42,6 +44,7 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
     socketGroup: a.socketGroup,
     pinDir: a.pinDir,
     releaseOnExit: a.releaseOnExit,
+    dumpWorker: a.dumpWorker,
     settleMs: a.settleAfter === undefined ? undefined : parseDuration(a.settleAfter),
     log,
   });

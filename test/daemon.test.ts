@@ -267,6 +267,49 @@ test.serial('the daemon keeps answering while it pairs and writes a big dump', a
   t.true(gone.length <= 1, gone.join('\n'));
 });
 
+test.serial('big dumps are written by a worker thread, or in one thread with --no-dump-worker: the same calls either way', async (t) => {
+  const dirs = tempDirs();
+  const single = await startDaemonProcess(dirs, ['--no-discover', '--no-dump-worker']);
+  const c2 = await connectTracerManager(single.managerSocket, { deadlineMs: 10_000 });
+  const w = await startWorkload(['--unshare', 'getpid', '110000']);
+  const id = uniqueId('pool');
+  try {
+    // Both daemons record the same process: each dump holds its 110,000 getpid calls (over WORKER_ROWS).
+    await ctx.client.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
+    await c2.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
+    w.go();
+    await w.done;
+    const threads = (pid: number) => fs.readdirSync(`/proc/${pid}/task`).length;
+    const results: Record<string, { extra: number; calls: string }> = {};
+    for (const [name, d] of [['worker', ctx.daemon], ['one thread', single]] as const) {
+      const pid = d.proc.pid!;
+      // A first dump starts what the process starts once (libuv's thread pool); the second one is watched.
+      t.is((await curl(d.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`])).status, 200);
+      await new Promise((r) => setTimeout(r, 200));
+      const before = threads(pid);
+      let most = before;
+      const watch = setInterval(() => (most = Math.max(most, threads(pid))), 2);
+      const r = await curl(d.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
+      clearInterval(watch);
+      t.is(r.status, 200);
+      const file = path.join(dirs.root, `${name}.db`);
+      fs.writeFileSync(file, r.body);
+      results[name] = { extra: most - before, calls: sqlite(file, "SELECT count(*), sum(ret), min(id), max(id) - min(id) FROM syscall WHERE name = 'getpid'").trim() };
+    }
+    t.log(JSON.stringify(results));
+    t.true(results.worker.extra > 0, 'the default daemon started a thread for the dump');
+    t.is(results['one thread'].extra, 0, '--no-dump-worker: no thread');
+    t.is(results.worker.calls.split('|')[0], '110000');
+    t.is(results.worker.calls.split('|')[3], '109999');
+    t.is(results.worker.calls.split('|')[1], results['one thread'].calls.split('|')[1], 'the same return values');
+  } finally {
+    w.kill();
+    c2.close();
+    await single.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  }
+});
+
 test.serial('a second daemon on the same run dir refuses to start', async (t) => {
   const second = await t.throwsAsync(startDaemonProcess({ runDir: ctx.daemon.runDir, stateDir: ctx.daemon.stateDir }));
   t.regex(second!.message, /another straceback daemon .*is already serving/);

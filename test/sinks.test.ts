@@ -20,7 +20,7 @@ import { renderEvent, renderEvents } from '../recorder/render';
 import { EventRow, toRows } from '../recorder/rows';
 import { CaptureKind, SyscallTable } from '../recorder/syscalls/types';
 import { SCHEMA_VERSION, nthArg, openFlags } from '../recorder/sinks/schema';
-import { readDump, showDump, stracebackVersion, writeDump } from '../recorder/sinks/sqlite';
+import { WORKER_ROWS, readDump, showDump, stracebackVersion, writeDump, writeDumpAsync } from '../recorder/sinks/sqlite';
 import { jsonLine, msgpack, ndjson, textLines } from '../recorder/sinks/stream';
 import { helperBin, repoRoot, spawnGatedShell, startWorkload } from './lib/procs';
 
@@ -441,22 +441,28 @@ test.serial('a dump into a read-only directory fails clearly; the existing dump 
   t.is([...readDump(target).rows].length, 5);
 });
 
-test.serial('a full disk: a clear error, no temporary file, and the previous dump stays whole', (t) => {
-  const dir = freshDir();
-  mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], dir);
-  t.teardown(() => umount(dir));
-  const target = path.join(dir, 'x.db');
-  writeDump(target, { container: container(), rows: seq.rows });
-  const before = fs.readFileSync(target);
-  const big = manyRows([...seq.rows, ...nc.rows], 40_000);
-  const err = t.throws(() => writeDump(target, { container: container(), rows: big }));
-  t.regex(err?.message ?? '', new RegExp(`^writing dump ${reEscape(target)}: disk full \\((SQLITE_FULL|ENOSPC)`));
-  t.deepEqual(fs.readdirSync(dir), ['x.db']);
-  t.deepEqual(fs.readFileSync(target), before);
-  t.deepEqual([...readDump(target).rows], seq.rows);
-  t.is(sql(target, 'PRAGMA integrity_check'), 'ok');
-});
-
+for (const how of ['writeDump', 'writeDumpAsync, in a worker thread'] as const) {
+  test.serial(`a full disk (${how}): a clear error with its code, no temporary file, and the previous dump stays whole`, async (t) => {
+    const dir = freshDir();
+    mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], dir);
+    t.teardown(() => umount(dir));
+    const target = path.join(dir, 'x.db');
+    writeDump(target, { container: container(), rows: seq.rows });
+    const before = fs.readFileSync(target);
+    const big = manyRows([...seq.rows, ...nc.rows], 60_000);
+    const err =
+      how === 'writeDump'
+        ? t.throws(() => writeDump(target, { container: container(), rows: big }))
+        : await t.throwsAsync(writeDumpAsync(target, { container: container(), rows: big, worker: true }));
+    t.regex(err?.message ?? '', new RegExp(`^writing dump ${reEscape(target)}: disk full \\((SQLITE_FULL|ENOSPC)`));
+    // The daemon tells a full disk (503, retry later) from a bug (500) by this code.
+    t.regex(String((err?.cause as { code?: string } | undefined)?.code), /^(SQLITE_FULL|ENOSPC)/);
+    t.deepEqual(fs.readdirSync(dir), ['x.db']);
+    t.deepEqual(fs.readFileSync(target), before);
+    t.deepEqual([...readDump(target).rows], seq.rows);
+    t.is(sql(target, 'PRAGMA integrity_check'), 'ok');
+  });
+}
 test('a failure while rows are produced, or bad rows, leave nothing behind', (t) => {
   const dir = freshDir();
   const target = path.join(dir, 'x.db');
@@ -479,6 +485,90 @@ test('a failure while rows are produced, or bad rows, leave nothing behind', (t)
   const empty = path.join(dir, 'empty.db');
   t.is(writeDump(empty, { container: container(), rows: [] }).events, 0);
   t.is(sql(empty, 'SELECT count(*) FROM syscall; SELECT events FROM container'), '0\n0');
+});
+
+/** Every row of every table but meta's dump time, as SQLite holds them: integers as BigInt, reals as numbers, text whole (NULs too). */
+function tableDump(file: string): unknown[][][] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const q = (sqlText: string) => db.prepare(sqlText).raw().safeIntegers().all() as unknown[][];
+    return [q('SELECT * FROM syscall ORDER BY id'), q('SELECT * FROM event ORDER BY id'), q('SELECT * FROM container'), q("SELECT * FROM meta WHERE key <> 'dumped_at' ORDER BY key")];
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows with every odd value a column can hold: NULLs, 0 and negatives, huge numbers, strings with NUL, \x01, non-BMP characters. */
+function oddRows(): EventRow[] {
+  const base = manyRows([...seq.rows, ...nc.rows], 300);
+  const odd: Partial<EventRow>[] = [
+    { unfinished: true, ret: null, durNs: null, error: null },
+    { resumed: true, durNs: null, ret: -2n, error: 'ENOENT' },
+    { ret: -9223372036854775808n, durNs: 0n, port: 0, address: '@abstract\0name', path: 'a\x01b\0c' },
+    { ret: 9223372036854775807n, port: 65535, address: '::1', argv: ['sh', '-c', 'echo "\u{1F600}" \\ \u0000'], comm: 'ä\u{1F600}' },
+    { caps: ['CAP_SYS_ADMIN', 'CAP_NET_RAW'], retDetail: '[{fd=4, revents=POLLIN}]', args: '' },
+    { caps: [], retDetail: undefined, path: '', address: '', argv: [], cpu: 0, pid: 0, tid: 0, nr: 0 },
+    { name: 'openat', args: 'AT_FDCWD, "/etc/\u{1F600}", O_RDONLY|O_CLOEXEC', path: '/etc/\u{1F600}' },
+  ];
+  return base.map((r, i) => ({ ...r, ...(i % 10 === 3 ? odd[(i / 10) % odd.length | 0] : {}) }));
+}
+
+test('writeDumpAsync in a worker thread writes the same file as writeDump: every table, every type, every odd value', async (t) => {
+  const dir = freshDir();
+  const rows = oddRows();
+  const big = manyRows([...seq.rows, ...nc.rows], 30_000);
+  for (const [name, input] of [['odd', rows], ['big', big]] as const) {
+    const c = container({ events: input.length });
+    const proc = [{ kind: 'exit' as const, seq: 1, tsNs: 1n, cpu: 0, pid: 4242, tid: 4242, comm: 'init', signo: null, signame: null, siCode: null, detail: 'exited with 3', disposition: null, exitCode: 3, killedBy: null, coreDumped: false, groupDead: true }];
+    const here = path.join(dir, `${name}-here.db`);
+    const there = path.join(dir, `${name}-worker.db`);
+    const a = writeDump(here, { container: c, rows: input, process: proc, meta: { note: 'x' } });
+    const b = await writeDumpAsync(there, { container: c, rows: input, process: proc, meta: { note: 'x' }, worker: true });
+    t.is(b.events, a.events);
+    t.is(b.events, input.length);
+    const want = tableDump(here);
+    if (name === 'odd') t.true(want[0].some((r) => r.includes('a\x01b\0c')), 'the odd path is in the file, whole');
+    t.deepEqual(tableDump(there), want, name);
+  }
+  t.deepEqual(fs.readdirSync(dir).sort(), ['big-here.db', 'big-worker.db', 'odd-here.db', 'odd-worker.db']);
+});
+
+test('writeDumpAsync uses the worker from WORKER_ROWS rows on, and its file reads back as the rows written', async (t) => {
+  const dir = freshDir();
+  const rows = manyRows([...seq.rows, ...nc.rows], WORKER_ROWS);
+  const file = path.join(dir, 'x.db');
+  const threads = () => fs.readdirSync(`/proc/${process.pid}/task`).length;
+  const before = threads();
+  let most = before;
+  const watch = setInterval(() => (most = Math.max(most, threads())), 5);
+  try {
+    await writeDumpAsync(file, { container: container(), rows, rowCount: rows.length });
+  } finally {
+    clearInterval(watch);
+  }
+  t.true(most > before, `a thread was started (${before} -> ${most})`);
+  t.deepEqual([...readDump(file).rows], rows);
+});
+
+test('in the worker thread: a failure while rows are produced, or bad rows, leave nothing behind, with writeDump\'s errors', async (t) => {
+  const dir = freshDir();
+  const target = path.join(dir, 'x.db');
+  const big = manyRows(seq.rows, 20_000);
+  function* failing(): Generator<EventRow> {
+    yield* big;
+    throw Object.assign(new Error('ring vanished'), { code: 'EIO' });
+  }
+  const err = await t.throwsAsync(writeDumpAsync(target, { container: container(), rows: failing(), worker: true }));
+  t.is(err?.message, `writing dump ${target}: ring vanished (EIO)`);
+  t.is((err?.cause as { code?: string } | undefined)?.code, 'EIO', 'the code goes with it: a storage error stays one');
+  t.deepEqual(fs.readdirSync(dir), []);
+  const dup = [...big.slice(0, 10_000), big[5]];
+  await t.throwsAsync(writeDumpAsync(target, { container: container(), rows: dup, worker: true }), {
+    message: /^writing dump .*x\.db: UNIQUE constraint failed: syscall\.id \(SQLITE_CONSTRAINT_PRIMARYKEY\)$/,
+  });
+  t.deepEqual(fs.readdirSync(dir), []);
+  t.is((await writeDumpAsync(target, { container: container(), rows: [], worker: true })).events, 0);
+  t.is(sql(target, 'SELECT count(*) FROM syscall'), '0');
 });
 
 test('readDump names the file in clear errors: missing, not SQLite, foreign SQLite, other version, truncated', (t) => {

@@ -35,6 +35,8 @@ export interface DaemonOptions {
    * instead of handing them over (still recording) to the next daemon.
    */
   releaseOnExit?: boolean;
+  /** Big dumps and archives written by a worker thread (default true; RegistryOptions.dumpWorker). */
+  dumpWorker?: boolean;
   /** How long discovery leaves a new container to its hook (default 250 ms). */
   discoverGraceMs?: number;
   /** Quiet time after which garbage is collected and free memory given back (default 5000 ms; settle.ts). */
@@ -213,6 +215,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     maxContainers: opts.maxContainers,
     retentionBytes: opts.retentionBytes,
     retentionMs: opts.retentionMs,
+    dumpWorker: opts.dumpWorker,
     log: opts.log,
   });
   await registry.restored;

@@ -30,6 +30,12 @@ export interface RegistryOptions {
   watchIntervalMs?: number;
   /** How often running containers are checked for having exited without RemoveContainer (0: never). */
   reapIntervalMs?: number;
+  /**
+   * Big dumps and archives are written by a worker thread while this one
+   * decodes their rows, on hosts with 2 or more CPUs (writeDumpAsync); false:
+   * always in this thread. Default true.
+   */
+  dumpWorker?: boolean;
   log?: (line: string) => void;
 }
 
@@ -684,7 +690,7 @@ export class Registry implements RegistryApi {
       e.exitedNs = exitedNs;
     }
     try {
-      await writeDumpAsync(file, this.dumpInput(e, rows, processRows, counts));
+      await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined });
     } catch (err) {
       // Keep the ring: the history stays in memory and can still be dumped; archiving is tried again later.
       e.exitedNs = null;
@@ -824,7 +830,7 @@ export class Registry implements RegistryApi {
     const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
     try {
       // Sent to the client and removed: no need to reach the disk first.
-      await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), durable: false });
+      await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined, durable: false });
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }

@@ -52,7 +52,14 @@ export interface WriteDumpInput {
    * sent to a client and removed does not need it.
    */
   durable?: boolean;
+  /** How many rows `rows` gives, when known: writeDumpAsync writes a big dump in a worker thread. */
+  rowCount?: number;
+  /** writeDumpAsync: in a worker thread (true) or in this one (false), whatever rowCount says. */
+  worker?: boolean;
 }
+
+/** A dump less its syscall rows: what a worker thread writing the dump is given first. */
+export type DumpFrame = Omit<WriteDumpInput, 'rows' | 'rowCount' | 'worker'>;
 
 export interface WriteDumpResult {
   /** syscall rows written. */
@@ -293,16 +300,31 @@ function insertEvents(db: Database.Database, containerId: string, rows: ProcessR
  * Throws `writing dump DEST: REASON (CODE)` on any failure, after removing its temporary file.
  */
 export function writeDump(dest: string, input: WriteDumpInput): WriteDumpResult {
-  const steps = writeDumpSteps(dest, input);
+  return writeDumpFrom(dest, input, rowObjects(input.rows));
+}
+
+/** writeDump of the rows a RowSource gives (dump-worker.ts: packed rows). */
+export function writeDumpFrom(dest: string, input: DumpFrame, source: RowSource): WriteDumpResult {
+  const steps = writeDumpSteps(dest, input, source);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
   }
 }
 
-/** writeDump that gives the event loop back every few thousand rows, so a daemon writing a big dump keeps answering. */
+/**
+ * writeDump that gives the event loop back every few thousand rows, so a
+ * daemon writing a big dump keeps answering. A big dump (input.rowCount of
+ * WORKER_ROWS or more on a host with 2 or more CPUs, or input.worker) is
+ * written by a worker thread while this thread decodes its rows
+ * (dump-worker-client.ts): a second core does SQLite's half of the work.
+ */
 export async function writeDumpAsync(dest: string, input: WriteDumpInput): Promise<WriteDumpResult> {
-  const steps = writeDumpSteps(dest, input);
+  if (input.worker ?? ((input.rowCount ?? 0) >= WORKER_ROWS && os.availableParallelism() >= 2)) {
+    const { writeDumpInWorker } = await import('./dump-worker-client');
+    return writeDumpInWorker(dest, input);
+  }
+  const steps = writeDumpSteps(dest, input, rowObjects(input.rows));
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -310,11 +332,37 @@ export async function writeDumpAsync(dest: string, input: WriteDumpInput): Promi
   }
 }
 
+/**
+ * From this many rows on writeDumpAsync uses a worker thread. Starting one
+ * with this module loaded takes 60-100 ms here; rows streamed into SQLite,
+ * best of 5 (dump-stages.js, BENCH_RING_MIB 4/8/16): 30,840 rows 0.101 s in
+ * one thread, 0.154 s with the worker; 61,680 rows 0.201 / 0.203 s; 123,361
+ * rows 0.408 / 0.329 s.
+ */
+export const WORKER_ROWS = 100_000;
+
+/** Where the rows of a dump come from: next() writes the next row's values at params[o..), false when none is left. */
+export interface RowSource {
+  next(params: unknown[], o: number): boolean;
+}
+
+function rowObjects(rows: Iterable<EventRow>): RowSource {
+  const it = rows[Symbol.iterator]();
+  return {
+    next(params, o) {
+      const r = it.next();
+      if (r.done) return false;
+      fillRow(params, o, r.value);
+      return true;
+    },
+  };
+}
+
 /** Rows written between two chances for the event loop (writeDumpAsync). */
 const ROWS_PER_STEP = 8192;
 
 /** writeDump's work, stopping (yield) after every ROWS_PER_STEP rows. */
-function* writeDumpSteps(dest: string, input: WriteDumpInput): Generator<void, WriteDumpResult> {
+function* writeDumpSteps(dest: string, input: DumpFrame, source: RowSource): Generator<void, WriteDumpResult> {
   const target = path.resolve(dest);
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
@@ -335,7 +383,7 @@ function* writeDumpSteps(dest: string, input: WriteDumpInput): Generator<void, W
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
-    const events = yield* fillDump(db, input);
+    const events = yield* fillDump(db, input, source);
 
     db.close();
     db = undefined;
@@ -373,7 +421,7 @@ function* writeDumpSteps(dest: string, input: WriteDumpInput): Generator<void, W
 }
 
 /** The one transaction: schema, meta, rows, container and views. Returns the row count. */
-function* fillDump(db: Database.Database, input: WriteDumpInput): Generator<void, number> {
+function* fillDump(db: Database.Database, input: DumpFrame, source: RowSource): Generator<void, number> {
   const c = input.container;
   db.exec('BEGIN');
   db.exec(SCHEMA_TABLES_SQL);
@@ -395,8 +443,7 @@ function* fillDump(db: Database.Database, input: WriteDumpInput): Generator<void
   const params: unknown[] = new Array(NBIND * BATCH).fill(null);
   let inBatch = 0;
   let events = 0;
-  for (const r of input.rows) {
-    fillRow(params, inBatch * NBIND, r);
+  while (source.next(params, inBatch * NBIND)) {
     events++;
     if (++inBatch === BATCH) {
       // Spread, not an array: better-sqlite3 reads arguments directly but array elements one Get() at a time.

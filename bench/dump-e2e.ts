@@ -1,0 +1,73 @@
+/**
+ * node dist/bench/dump-e2e.js: a big dump end to end (a full 64 MiB ring ->
+ * SQLite file at the client, with curl over the API socket), written with
+ * SQLite in a worker thread (the daemon's default) and in one thread
+ * (--no-dump-worker), side by side: two daemons record the same counter
+ * loop, and their dumps alternate. First while the loop runs (it holds one
+ * of the machine's cores), then with it stopped (SIGSTOP), as the ring of a
+ * container that crashed. BENCH_ROUNDS dumps per daemon and phase (default
+ * 3); prints the medians and their ratio. Needs root.
+ */
+import path from 'node:path';
+import { connectTracerManager } from '../recorder/daemon/grpc-client';
+import { DaemonProcess, startDaemonProcess, tempDirs } from '../test/lib/daemon';
+import { startWorkload } from '../test/lib/procs';
+import { CurlDump, curlDump } from './fixtures';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+async function main(): Promise<void> {
+  const setups = [
+    { name: 'SQLite in a worker thread (default)', flags: [] as string[] },
+    { name: 'one thread (--no-dump-worker)', flags: ['--no-dump-worker'] },
+  ];
+  const daemons: Array<{ name: string; d: DaemonProcess; root: string }> = [];
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  try {
+    for (const s of setups) {
+      const dirs = tempDirs('sb-bench-e2e-');
+      const d = await startDaemonProcess(dirs, ['--no-discover', ...s.flags]);
+      daemons.push({ name: s.name, d, root: dirs.root });
+      const c = await connectTracerManager(d.managerSocket, { deadlineMs: 30_000 });
+      await c.addContainer({ id: 'big', pid: w.pid, ringBytes: 64 << 20 });
+      c.close();
+    }
+    w.go();
+    // Long enough to wrap the rings: the dumps are of full ones.
+    await new Promise((r) => setTimeout(r, 5000));
+    console.log('| workload | dump written with | calls | end to end (median) | calls/s | first byte |\n|---|---|---:|---:|---:|---:|');
+    for (const phase of ['running', 'stopped'] as const) {
+      if (phase === 'stopped') process.kill(w.pid, 'SIGSTOP');
+      const runs = new Map<string, CurlDump[]>(daemons.map((x) => [x.name, []]));
+      for (let i = 0; i < ROUNDS; i++) {
+        // Alternating which goes first, so neither always follows the other.
+        const order = i % 2 ? [...daemons].reverse() : daemons;
+        for (const x of order) runs.get(x.name)!.push(await curlDump(x.d.apiSocket, 'big', path.join(x.root, 'out.db')));
+      }
+      const rates: number[] = [];
+      for (const x of daemons) {
+        const r = runs.get(x.name)!;
+        const ms = median(r.map((d) => d.ms));
+        const events = median(r.map((d) => d.events));
+        rates.push((events / ms) * 1000);
+        console.log(`| ${phase} | ${x.name} | ${events.toLocaleString('en')} | ${ms.toFixed(0)} ms | ${Math.round(rates[rates.length - 1]).toLocaleString('en')} | ${median(r.map((d) => d.firstByteMs)).toFixed(0)} ms |`);
+      }
+      console.log(`| ${phase} | worker / one thread | | | ${(rates[0] / rates[1]).toFixed(2)}× | |`);
+      if (phase === 'stopped') process.kill(w.pid, 'SIGCONT');
+    }
+  } finally {
+    w.kill();
+    await w.done;
+    for (const x of daemons) await x.d.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
