@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       const snap = rec['core'].snapshot(handle);
       results.snapshot.push(seconds(t));
       t = process.hrtime.bigint();
-      const { calls: syscalls } = indexSnapshot(snap.records, rec['sigreturns']);
+      const { calls: syscalls } = indexSnapshot(snap.records, rec['sigreturns'], snap.order);
       results['parse+pair'].push(seconds(t));
       // As the daemon writes a dump: rows made one at a time as SQLite takes them.
       t = process.hrtime.bigint();

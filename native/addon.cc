@@ -533,7 +533,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return o;
   }
 
-  // snapshot(handle) -> { records: Buffer (time order, each padded to 8), ...stats }
+  // snapshot(handle) -> { records: Buffer, order: Uint32Array (each record's offset in records, time order), ...stats }
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
@@ -542,6 +542,20 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     } catch (const std::bad_alloc&) {
       throw errnoError(env, "copying the ring", ENOMEM);
     }
+  }
+
+  // A Buffer over memory of Pages, given back (Pages::unmap) when JS lets the Buffer go.
+  static Napi::Buffer<uint8_t> pagesBuffer(Napi::Env env, Pages& pages) {
+    const size_t len = pages.size();
+    if (len == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+    auto out = Napi::Buffer<uint8_t>::New(env, pages.data(), len, [](Napi::Env e, uint8_t* d, size_t* n) {
+      Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(*n));
+      Pages::unmap(d, *n);
+      delete n;
+    }, new size_t(len));
+    pages.release();
+    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(len));
+    return out;
   }
 
   Napi::Value snapshotOf(Napi::Env env, const Ring& r) {
@@ -553,30 +567,31 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
                      [](const HeldRecord& a, const HeldRecord& b) { return a.ts < b.ts; });
     size_t total = 0;
     for (const auto& rec : w.records) total += (rec.size + 7) & ~7U;
-    // The records go to JS in pages of their own (huge when THP allows), freed with the Buffer.
-    Pages outPages(total);
-    uint8_t* p = outPages.data();
-    for (const auto& rec : w.records) {
-      memcpy(p, copy.data() + rec.offset, rec.size);
-      const size_t stride = (rec.size + 7) & ~7U;
-      memset(p + rec.size, 0, stride - rec.size);
-      p += stride;
-    }
-    copy.reset();
-    Napi::Object o = statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));
-    Napi::Buffer<uint8_t> out;
-    if (total == 0) {
-      out = Napi::Buffer<uint8_t>::New(env, 0);
+    Napi::Uint32Array order = Napi::Uint32Array::New(env, w.records.size());
+    Pages keep;
+    if (total * 2 >= copy.size()) {
+      // A ring at least half full (a dump's usual case): the copy itself goes to JS with the order of its
+      // records. A second, sorted copy would take as much memory again, and fresh pages cost (a 64 MiB
+      // ring: 0.2 s here, against 0.05 s for the copy and walk, whose pages the last copy freed).
+      for (size_t i = 0; i < w.records.size(); i++) order[i] = w.records[i].offset;
+      keep = std::move(copy);
     } else {
-      out = Napi::Buffer<uint8_t>::New(env, outPages.data(), total, [](Napi::Env e, uint8_t* d, size_t* len) {
-        Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(*len));
-        Pages::unmap(d, *len);
-        delete len;
-      }, new size_t(total));
-      outPages.release();
-      Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(total));
+      // A ring mostly empty: only its records, in time order, padded to 8.
+      keep = Pages(total);
+      uint8_t* p = keep.data();
+      for (size_t i = 0; i < w.records.size(); i++) {
+        const HeldRecord& rec = w.records[i];
+        order[i] = static_cast<uint32_t>(p - keep.data());
+        memcpy(p, copy.data() + rec.offset, rec.size);
+        const size_t stride = (rec.size + 7) & ~7U;
+        memset(p + rec.size, 0, stride - rec.size);
+        p += stride;
+      }
+      copy.reset();
     }
-    o.Set("records", out);
+    Napi::Object o = statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));
+    o.Set("records", pagesBuffer(env, keep));
+    o.Set("order", order);
     return o;
   }
 

@@ -132,22 +132,25 @@ export interface IndexedHistory {
 /**
  * pairHistory straight from a snapshot's record buffer, kept as record
  * offsets: no record or event is built (PairedCalls.get builds an event).
+ * `order`: the offsets of the records in time order (RingSnapshot.order);
+ * without it the buffer holds them one after the other, padded to 8 bytes.
  */
-export function indexSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set()): IndexedHistory {
-  const ix = new Indexer(buf, resumesAny);
-  ix.scan(0, buf.length);
+export function indexSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), order?: Uint32Array): IndexedHistory {
+  const ix = new Indexer(buf, resumesAny, order?.length);
+  if (order) ix.scanAt(order, 0, order.length);
+  else ix.scan(0, buf.length);
   return ix.done();
 }
 
-/** indexSnapshot giving the event loop back after every `sliceBytes` of records, so a daemon pairing a big ring keeps answering meanwhile. */
-export async function indexSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), sliceBytes = 2 << 20): Promise<IndexedHistory> {
-  const ix = new Indexer(buf, resumesAny);
-  let off = 0;
-  while (off < buf.length) {
-    const next = ix.scan(off, off + sliceBytes);
-    if (next === off) break; // only a partial header left
-    off = next;
-    if (off < buf.length) await new Promise<void>((resolve) => setImmediate(resolve));
+/** Records indexSnapshotAsync pairs between two turns of the event loop (about 2 MiB of a full ring). */
+const RECORDS_PER_TURN = 32768;
+
+/** indexSnapshot giving the event loop back after every RECORDS_PER_TURN records, so a daemon pairing a big ring keeps answering meanwhile. */
+export async function indexSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<number>, order: Uint32Array): Promise<IndexedHistory> {
+  const ix = new Indexer(buf, resumesAny, order.length);
+  for (let k = 0; k < order.length; k += RECORDS_PER_TURN) {
+    if (k) await new Promise<void>((resolve) => setImmediate(resolve));
+    ix.scanAt(order, k, Math.min(order.length, k + RECORDS_PER_TURN));
   }
   return ix.done();
 }
@@ -316,9 +319,10 @@ class Indexer {
   constructor(
     private readonly buf: Buffer,
     private readonly resumesAny: ReadonlySet<number>,
+    records?: number,
   ) {
-    // About 100 bytes per call in a full ring; grown when that guess is short.
-    const guess = Math.max(64, Math.ceil(buf.length / 96));
+    // No more calls than records; else about 100 bytes per call in a full ring. Grown when a guess is short.
+    const guess = Math.max(64, records ?? Math.ceil(buf.length / 96));
     this.enter = new Uint32Array(guess);
     this.exit = new Uint32Array(guess);
   }
@@ -338,31 +342,41 @@ class Indexer {
     return this.n++;
   }
 
-  /** The records from `from` (a record's start) that start before `until`; returns where the next one starts. */
-  scan(from: number, until: number): number {
-    const buf = this.buf;
-    let off = from;
-    while (off + 32 <= buf.length && off < until) {
-      const size = buf.readUInt16LE(off + 20);
-      if (size < 32 || off + size > buf.length) throw new Error(`corrupt record at byte ${off}: size ${size}`);
-      const kind = buf[off + 28];
-      if (kind === KIND_ENTER) {
-        if (size < ENTER_SIZE) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
-        const tid = buf.readUInt32LE(off + 16);
-        this.named.set(tid, off);
-        // The previous call of this thread never returned (e.g. exit_group): it stays unfinished.
-        this.open.set(tid, this.push(off, NONE));
-      } else if (kind === KIND_EXIT) {
-        if (size < EXIT_SIZE) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
-        this.exitRecord(off);
-      } else {
-        // Other kinds one at a time through the record parser (it also steps over unknown ones).
-        this.at = off;
-        scanRecords(buf, (r) => this.processRecord(r), off, off + 1);
-      }
-      off += (size + 7) & ~7;
+  /** The records one after the other from `from` (a record's start) that start before `until`. */
+  scan(from: number, until: number): void {
+    for (let off = from; off + 32 <= this.buf.length && off < until; ) off += (this.record(off) + 7) & ~7;
+  }
+
+  /** The records at order[from..until). */
+  scanAt(order: Uint32Array, from: number, until: number): void {
+    for (let k = from; k < until; k++) {
+      const off = order[k];
+      if (off + 32 > this.buf.length) throw new Error(`corrupt snapshot: record ${k} at byte ${off} is past the end`);
+      this.record(off);
     }
-    return off;
+  }
+
+  /** Pairs the record at off; returns its size. */
+  private record(off: number): number {
+    const buf = this.buf;
+    const size = buf.readUInt16LE(off + 20);
+    if (size < 32 || off + size > buf.length) throw new Error(`corrupt record at byte ${off}: size ${size}`);
+    const kind = buf[off + 28];
+    if (kind === KIND_ENTER) {
+      if (size < ENTER_SIZE) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
+      const tid = buf.readUInt32LE(off + 16);
+      this.named.set(tid, off);
+      // The previous call of this thread never returned (e.g. exit_group): it stays unfinished.
+      this.open.set(tid, this.push(off, NONE));
+    } else if (kind === KIND_EXIT) {
+      if (size < EXIT_SIZE) throw new Error(`corrupt record at byte ${off}: kind ${kind} with size ${size}`);
+      this.exitRecord(off);
+    } else {
+      // Other kinds one at a time through the record parser (it also steps over unknown ones).
+      this.at = off;
+      scanRecords(buf, (r) => this.processRecord(r), off, off + 1);
+    }
+    return size;
   }
 
   private exitRecord(off: number): void {

@@ -24,8 +24,14 @@ export interface RingStats {
 }
 
 export interface RingSnapshot extends RingStats {
-  /** Raw records (bpf/record.h), in time order, each padded to 8 bytes. */
+  /**
+   * Raw records (bpf/record.h), 8-byte aligned: of a ring at least half
+   * full the copy of the whole ring (records in ring order, with what lies
+   * between them), else only the records, in time order.
+   */
   records: Buffer;
+  /** The offset in records of each record, in time order. */
+  order: Uint32Array;
 }
 
 export interface HostStats {

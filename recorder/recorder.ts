@@ -55,13 +55,13 @@ export interface Snapshot {
 }
 
 /** A snapshot whose raw records are parsed only if asked for. */
-function snapshotOf(stats: RingStats, raw: Buffer, paired: IndexedHistory): Snapshot {
+function snapshotOf(stats: RingStats, raw: Buffer, order: Uint32Array, paired: IndexedHistory): Snapshot {
   let records: RawRecord[] | undefined;
   let events: SyscallEvent[] | undefined;
   return {
     stats,
     get records() {
-      return (records ??= parseRecords(raw));
+      return (records ??= parseRecords(raw, order));
     },
     get events() {
       return (events ??= paired.calls.toArray());
@@ -166,14 +166,14 @@ export class Recorder {
   }
 
   snapshot(handle: number): Snapshot {
-    const { records: raw, ...stats } = this.core.snapshot(handle);
-    return snapshotOf(stats, raw, indexSnapshot(raw, this.sigreturns));
+    const { records: raw, order, ...stats } = this.core.snapshot(handle);
+    return snapshotOf(stats, raw, order, indexSnapshot(raw, this.sigreturns, order));
   }
 
   /** snapshot() that gives the event loop back while it pairs the records (a big ring takes seconds). */
   async snapshotAsync(handle: number): Promise<Snapshot> {
-    const { records: raw, ...stats } = this.core.snapshot(handle);
-    return snapshotOf(stats, raw, await indexSnapshotAsync(raw, this.sigreturns));
+    const { records: raw, order, ...stats } = this.core.snapshot(handle);
+    return snapshotOf(stats, raw, order, await indexSnapshotAsync(raw, this.sigreturns, order));
   }
 
   stats(handle: number): RingStats {

@@ -205,13 +205,16 @@ const MIN_SIZE: Record<number, number> = {
 };
 
 /**
- * Parses a snapshot's record buffer (records padded to 8 bytes each).
- * Records of a kind this parser does not know are stepped over: the native
- * side passes only whole records, so their size can be trusted.
+ * Parses a snapshot's record buffer: the records at the offsets `order`
+ * gives, or without it the records one after the other (each padded to 8
+ * bytes). Records of a kind this parser does not know are stepped over: the
+ * native side passes only whole records, so their size can be trusted.
  */
-export function parseRecords(buf: Buffer): RawRecord[] {
+export function parseRecords(buf: Buffer, order?: Uint32Array): RawRecord[] {
   const out: RawRecord[] = [];
-  scanRecords(buf, (r) => out.push(r.kind === KIND_ENTER || r.kind === KIND_EXIT ? { ...r } : r));
+  const keep = (r: RawRecord) => out.push(r.kind === KIND_ENTER || r.kind === KIND_EXIT ? { ...r } : r);
+  if (!order) scanRecords(buf, keep);
+  else for (const off of order) scanRecords(buf, keep, off, off + 1);
   return out;
 }
 

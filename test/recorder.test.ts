@@ -221,6 +221,40 @@ test.serial('overwrite: a full ring keeps the newest calls, contiguous, and coun
   }
 });
 
+test.serial('a full ring is handed over as its copy with the records\' time order; a nearly empty one as its records alone', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const core = (rec as unknown as { core: { snapshot(h: number): { records: Buffer; order: Uint32Array; held: number } } }).core;
+  for (const [calls, full] of [[20000, true], [20, false]] as const) {
+    const w = await startWorkload(['--unshare', 'getpid', String(calls)]);
+    const { handle } = rec.addProcess(w.pid, 64 * 1024);
+    w.go();
+    t.is((await w.done).code, 0);
+    const raw = core.snapshot(handle);
+    t.is(raw.order.length, raw.held);
+    if (full) {
+      t.true(raw.records.length >= 64 * 1024, `the whole ring's copy (${raw.records.length} bytes)`);
+    } else {
+      let at = 0;
+      for (const off of raw.order) {
+        t.is(off, at, 'records one after the other, padded to 8');
+        at += (raw.records.readUInt16LE(off + 20) + 7) & ~7;
+      }
+      t.is(at, raw.records.length, 'nothing but the records');
+    }
+    // Time order by the records' own clocks, and the same records Recorder.snapshot parses.
+    for (let k = 1; k < raw.order.length; k++) {
+      if (raw.records.readBigUInt64LE(raw.order[k] + 8) < raw.records.readBigUInt64LE(raw.order[k - 1] + 8)) t.fail(`record ${k} is older than the one before`);
+    }
+    const parsed = rec.snapshot(handle).records;
+    t.is(parsed.length, raw.held);
+    const entries = parsed.filter((r) => r.nr === nrOf(rec, 'getpid') && r.kind === 1).length;
+    if (full) t.true(entries > 500 && entries < calls, `${entries} of ${calls} getpid calls held`);
+    else t.is(entries, calls);
+    rec.removeContainer(handle);
+  }
+});
+
 test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());
