@@ -536,20 +536,15 @@ test('writeDumpAsync in a worker thread writes the same file as writeDump: every
 test('writeDumpAsync uses the worker from WORKER_ROWS rows on, and its file reads back as the rows written', async (t) => {
   const dir = freshDir();
   const rows = manyRows([...seq.rows, ...nc.rows], WORKER_ROWS);
-  const file = path.join(dir, 'x.db');
-  const threads = () => fs.readdirSync(`/proc/${process.pid}/task`).length;
-  const before = threads();
-  let most = before;
-  const watch = setInterval(() => (most = Math.max(most, threads())), 5);
-  try {
-    await writeDumpAsync(file, { container: container(), rows, rowCount: rows.length });
-  } finally {
-    clearInterval(watch);
-  }
-  t.true(most > before, `a thread was started (${before} -> ${most})`);
-  t.deepEqual([...readDump(file).rows], rows);
+  const big = await writeDumpAsync(path.join(dir, 'big.db'), { container: container(), rows, rowCount: rows.length });
+  t.true(big.worker, 'written by a worker thread');
+  t.deepEqual([...readDump(path.join(dir, 'big.db')).rows], rows);
+  const few = rows.slice(0, WORKER_ROWS - 1);
+  const small = await writeDumpAsync(path.join(dir, 'small.db'), { container: container(), rows: few, rowCount: few.length });
+  t.false(small.worker, 'one row fewer: in this thread');
+  t.deepEqual([...readDump(path.join(dir, 'small.db')).rows], few);
+  t.false((await writeDumpAsync(path.join(dir, 'forced.db'), { container: container(), rows, rowCount: rows.length, worker: false })).worker);
 });
-
 test('in the worker thread: a failure while rows are produced, or bad rows, leave nothing behind, with writeDump\'s errors', async (t) => {
   const dir = freshDir();
   const target = path.join(dir, 'x.db');

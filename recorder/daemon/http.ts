@@ -140,6 +140,10 @@ function metricsText(m: ReturnType<Registry['metrics']>, settles: number): strin
   metric('ring_bytes', 'gauge', 'Bytes of kernel ring memory in use.', [['', m.ringBytes]]);
   metric('ring_budget_bytes', 'gauge', 'Bytes all rings together may use.', [['', m.budgetBytes]]);
   metric('dumps_total', 'counter', 'Dumps served.', [['', m.dumps]]);
+  metric('sqlite_files_written_total', 'counter', 'Dumps and archives written, by a worker thread (big ones) or the main thread.', [
+    ['{writer="worker"}', m.written.worker],
+    ['{writer="main"}', m.written.main],
+  ]);
   metric('memory_settles_total', 'counter', 'Times garbage was collected and free memory given back after a quiet spell.', [['', settles]]);
   // The daemon's own memory and descriptors, under the names Prometheus client libraries use.
   const mem = process.memoryUsage();

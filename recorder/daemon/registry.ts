@@ -13,7 +13,7 @@ import { PairedCalls } from '../events';
 import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
-import { readDump, setArchivedExitCode, writeDumpAsync } from '../sinks/sqlite';
+import { readDump, setArchivedExitCode, writeDumpAsync, WriteDumpResult } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
 
@@ -164,6 +164,8 @@ export class Registry implements RegistryApi {
   private readonly entries = new Map<string, Entry>();
   private readonly archiveDir: string;
   private dumps = 0;
+  /** SQLite files written (dumps and archives), by a worker thread or by this one. */
+  private readonly written = { worker: 0, main: 0 };
   /** Counts the requests that allocate much (adds, removes, dumps, histories): the daemon settles its memory once it stops moving. */
   activity = 0;
   private readonly hostMntns = hostMountNamespaces();
@@ -690,7 +692,7 @@ export class Registry implements RegistryApi {
       e.exitedNs = exitedNs;
     }
     try {
-      await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined });
+      this.countWritten(await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined }));
     } catch (err) {
       // Keep the ring: the history stays in memory and can still be dumped; archiving is tried again later.
       e.exitedNs = null;
@@ -710,6 +712,10 @@ export class Registry implements RegistryApi {
     this.log(`container ${id} exited; ${calls} calls archived in ${file}`);
     this.enforceRetention();
     return this.info(e);
+  }
+
+  private countWritten(r: WriteDumpResult): void {
+    this.written[r.worker ? 'worker' : 'main']++;
   }
 
   /** Deletes the oldest archives beyond the byte and age limits. */
@@ -830,7 +836,7 @@ export class Registry implements RegistryApi {
     const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
     try {
       // Sent to the client and removed: no need to reach the disk first.
-      await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined, durable: false });
+      this.countWritten(await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined, durable: false }));
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
@@ -864,6 +870,7 @@ export class Registry implements RegistryApi {
       ringBytes: host.ringBytesInUse,
       budgetBytes: host.budgetBytes,
       dumps: this.dumps,
+      written: { ...this.written },
     };
   }
 

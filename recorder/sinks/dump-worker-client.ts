@@ -35,7 +35,7 @@ export async function writeDumpInWorker(dest: string, input: WriteDumpInput): Pr
   let failed = false;
   const result = new Promise<WriteDumpResult>((resolve, reject) => {
     worker.once('message', (m: FromWorker) => {
-      if ('ok' in m) resolve(m.ok);
+      if ('ok' in m) resolve({ ...m.ok, worker: true });
       else reject(new Error(m.error.message, { cause: m.error.code ? { code: m.error.code } : undefined }));
     });
     worker.once('error', (err) => reject(new Error(`writing dump ${target}: its worker thread failed: ${err.message}`, { cause: err })));
