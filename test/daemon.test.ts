@@ -88,6 +88,23 @@ test.serial('a process registered over gRPC: list, events and dump over curl; th
     t.is(r.name, 'getpid');
     t.is(Number(r.ret), w.pid);
   }
+  // last: the last N calls (tail -n), with the process events from the first of them on: the exit stays.
+  const ndRows = async (q: string) => {
+    const r = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?format=ndjson&${q}`]);
+    t.is(r.status, 200, q);
+    return r.body.toString().trim().split('\n').map((l) => JSON.parse(l));
+  };
+  const allGetpid = (await ndRows('syscall=getpid')).filter((r) => r.name === 'getpid');
+  t.is(allGetpid.length, 25);
+  const tail = await ndRows('syscall=getpid&last=3');
+  t.deepEqual(tail.slice(0, 3).map((r) => r.seq), allGetpid.slice(-3).map((r) => r.seq));
+  t.is(tail.length, 4, 'three calls and the process exit after them');
+  t.like(tail[3], { kind: 'exit', detail: 'exited with 0', pid: w.pid });
+  t.is((await ndRows('syscall=getpid&limit=25')).length, 26, 'all the calls: the exit after them comes too');
+  t.is((await ndRows('last=1')).length, 2, 'the last call (exit_group) and the exit');
+  const both = await curl(ctx.daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?limit=2&last=2`]);
+  t.is(both.status, 400);
+  t.regex(json(both.body).error, /limit .* and last .* do not go together/);
 
   const db = path.join(ctx.root, 'seq.db');
   const dump = await curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
@@ -156,6 +173,7 @@ test.serial('bad requests get JSON errors with real statuses; the daemon keeps s
     [['http://localhost/v1/containers/no-such-container/events'], 404, /no container matches/],
     [['-X', 'POST', 'http://localhost/v1/containers/no-such-container/dump'], 404, /no container matches/],
     [[`http://localhost/v1/containers/${id}/events?limit=abc`], 400, /limit/],
+    [[`http://localhost/v1/containers/${id}/events?last=0`], 400, /last must be an integer/],
     [[`http://localhost/v1/containers/${id}/events?format=xml`], 400, /format/],
     [[`http://localhost/v1/containers/${id}/events?since=yesterday`], 400, /since/],
     [[`http://localhost/v1/containers/${id}/events?bogus=1`], 400, /unknown query parameter/],

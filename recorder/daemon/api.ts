@@ -56,8 +56,9 @@ export interface EventFilter {
   since?: bigint;
   /** Unix epoch ns, exclusive. */
   until?: bigint;
+  /** The first N calls (process events are not counted). */
   limit?: number;
-  /** A live watch: of the held history, only the last N events (then the new ones). */
+  /** Only the last N calls of the held history (tail -n); a live watch then sends the new ones. */
   last?: number;
   syscalls?: string[];
   tid?: number;

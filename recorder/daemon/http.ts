@@ -64,7 +64,7 @@ export function parseTime(name: string, v: string): bigint {
   return BigInt(ms) * 1000000n;
 }
 
-const QUERY_KEYS = new Set(['format', 'since', 'until', 'limit', 'syscall', 'tid', 'failed']);
+const QUERY_KEYS = new Set(['format', 'since', 'until', 'limit', 'last', 'syscall', 'tid', 'failed']);
 
 export function parseEventQuery(q: URLSearchParams): { format: Format; filter: EventFilter } {
   for (const k of q.keys()) if (!QUERY_KEYS.has(k)) throw new HttpError(400, `unknown query parameter "${k}"`);
@@ -75,11 +75,13 @@ export function parseEventQuery(q: URLSearchParams): { format: Format; filter: E
   const until = q.get('until');
   if (since) filter.since = parseTime('since', since);
   if (until) filter.until = parseTime('until', until);
-  const limit = q.get('limit');
-  if (limit !== null) {
-    if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_LIMIT}`);
-    filter.limit = Number(limit);
+  for (const key of ['limit', 'last'] as const) {
+    const v = q.get(key);
+    if (v === null) continue;
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_LIMIT) throw new HttpError(400, `${key} must be an integer from 1 to ${MAX_LIMIT}`);
+    filter[key] = Number(v);
   }
+  if (filter.limit !== undefined && filter.last !== undefined) throw new HttpError(400, 'limit (the first N calls) and last (the last N) do not go together');
   let syscalls: string[];
   try {
     syscalls = parseSyscallFilter(q.getAll('syscall'));

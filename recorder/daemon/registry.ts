@@ -623,17 +623,30 @@ export class Registry implements RegistryApi {
    * The held history with signals and thread exits among the calls, oldest
    * first. The syscall-name and failed-only filters select calls; process
    * events are kept as their context (as strace keeps them under -e trace=),
-   * within since/until and the tid.
+   * within since/until and the tid. limit keeps the first N calls, last the
+   * last N (tail -n); the process events go with the calls kept: up to the
+   * first call left out (limit), from the first call kept on (last), so a
+   * `+++ killed by SIGSEGV +++` after the last call stays.
    */
   history(ref: string, filter: EventFilter = {}): HistoryRow[] {
     this.activity++;
     const { rows, processRows } = this.historyOf(this.resolve(ref));
-    const calls = filterRows(rows, { ...filter, limit: undefined });
+    let calls = filterRows(rows, { ...filter, limit: undefined });
+    let from = filter.since;
+    let until = filter.until;
+    if (filter.last !== undefined && calls.length > filter.last) {
+      calls = calls.slice(calls.length - filter.last);
+      if (calls.length && (from === undefined || calls[0].tsNs > from)) from = calls[0].tsNs;
+    }
+    if (filter.limit !== undefined && calls.length > filter.limit) {
+      const cut = calls[filter.limit].tsNs;
+      calls = calls.slice(0, filter.limit);
+      if (until === undefined || cut < until) until = cut;
+    }
     const context = processRows.filter(
-      (p) => (filter.since === undefined || p.tsNs >= filter.since) && (filter.until === undefined || p.tsNs < filter.until) && (filter.tid === undefined || p.tid === filter.tid),
+      (p) => (from === undefined || p.tsNs >= from) && (until === undefined || p.tsNs < until) && (filter.tid === undefined || p.tid === filter.tid),
     );
-    const merged = mergeRows(calls, context);
-    return filter.limit !== undefined ? merged.slice(0, filter.limit) : merged;
+    return mergeRows(calls, context);
   }
 
   private rowsOf(e: Entry): Iterable<EventRow> {
