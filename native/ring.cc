@@ -34,6 +34,8 @@ Pages::Pages(size_t len) : len_(len) {
   data_ = static_cast<uint8_t*>(p);
 }
 
+bool Pages::ownPages() const { return len_ >= kBigCopy; }
+
 Pages& Pages::operator=(Pages&& o) noexcept {
   if (this != &o) {
     reset();

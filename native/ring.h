@@ -29,6 +29,8 @@ class Pages {
 
   uint8_t* data() const { return data_; }
   size_t size() const { return len_; }
+  // Pages of their own (a big copy), not malloc's: given back to the system whole when freed.
+  bool ownPages() const;
   // Gives up ownership: free with Pages::unmap(data, size) (the size tells how it was allocated).
   uint8_t* release() { uint8_t* d = data_; data_ = nullptr; len_ = 0; return d; }
   static void unmap(uint8_t* data, size_t len);

@@ -25,9 +25,9 @@ export interface RingStats {
 
 export interface RingSnapshot extends RingStats {
   /**
-   * Raw records (bpf/record.h), 8-byte aligned: of a ring at least half
-   * full the copy of the whole ring (records in ring order, with what lies
-   * between them), else only the records, in time order.
+   * Raw records (bpf/record.h), 8-byte aligned: of a ring of 4 MiB or more
+   * at least half full the copy of the whole ring (records in ring order,
+   * with what lies between them), else only the records, in time order.
    */
   records: Buffer;
   /** The offset in records of each record, in time order. */

@@ -193,7 +193,7 @@ for (const how of ['SIGTERM', 'SIGKILL'] as const) {
       t.is(sqlite(file, 'SELECT state, exit_code FROM container').trim(), `exited|${reported}`);
       // The next daemon archives it without waiting for a RemoveContainer that will not come again.
       await waitUntil(() => finished || /container big exited; \d+ calls archived/.test(daemon.log()), 20_000);
-      if (!finished) t.regex(daemon.log(), /container big: its exit was reported before the last daemon stopped; archiving it now/);
+      if (!finished) t.regex(daemon.log(), /container big: it was being archived when the last daemon stopped; archiving it now/);
       t.is(sqlite(path.join(archives, 'big.db'), 'SELECT state, exit_code FROM container').trim(), `exited|${reported}`);
       const ids = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers'])).body.toString()).containers.map((c: { id: string }) => c.id);
       t.deepEqual(ids, ['big'], 'one container, no recovered- copy of its ring');

@@ -269,21 +269,23 @@ export class Registry implements RegistryApi {
         again.push(c);
         continue;
       }
+      // Exited as the runtime reported, with its exit code; one found gone is exited once its code is read (archive).
+      const reported = !!c.exitedNs && c.exitCode !== null && c.exitCode !== undefined;
       const e: Entry = {
         ...c,
         mntns: BigInt(c.mntns),
         nsId: BigInt(c.nsId),
         startedNs: BigInt(c.startedNs),
         execBootNs: c.execBootNs === null ? null : BigInt(c.execBootNs),
-        exitedNs: c.exitedNs ? BigInt(c.exitedNs) : null,
-        exitCode: c.exitedNs ? c.exitCode ?? null : null,
+        exitedNs: reported ? BigInt(c.exitedNs!) : null,
+        exitCode: reported ? c.exitCode! : null,
         handle,
         archive: null,
         archived: null,
       };
       this.entries.set(c.id, e);
       this.log(`container ${c.id}: ring re-adopted (mount namespace ${c.mntns}); nothing recorded meanwhile is lost`);
-      if (e.exitedNs !== null) cut.push(e);
+      if (c.exitedNs) cut.push(e);
     }
     for (const r of pinned.values()) {
       const id = `recovered-${r.mntns}-${r.generation}`;
@@ -312,9 +314,9 @@ export class Registry implements RegistryApi {
       }
     }
     this.saveRunning();
-    // Removed (RemoveContainer) while the last daemon stopped, before their rings were archived: archive them now.
+    // Being archived (removed, or found gone) when the last daemon stopped: archive them now.
     for (const e of cut) {
-      this.log(`container ${e.id}: its exit was reported before the last daemon stopped; archiving it now`);
+      this.log(`container ${e.id}: it was being archived when the last daemon stopped; archiving it now`);
       this.remove(e.id, e.exitCode).catch((err: Error) => this.log(`archiving ${e.id}: ${err.message}`));
     }
   }

@@ -3,8 +3,8 @@
  * larger half of the work) and posts them in packs to a worker thread that
  * writes the SQLite file (dump-worker.ts), so the two halves run on two
  * cores. At most MAX_QUEUED packs wait for the worker; this thread gives the
- * event loop a turn after every pack. Whole or absent, with the errors
- * writeDump gives: the worker makes the file as writeDump does.
+ * event loop a turn every PACKS_PER_TURN packs. Whole or absent, with the
+ * errors writeDump gives: the worker makes the file as writeDump does.
  */
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';

@@ -10,8 +10,9 @@
  *   bigs  BigInt64Array(n * BIGS): tsNs, durNs, ret (0 when null: see bits)
  *   lens  Int32Array(n * STRS): the length of each string column, -1 for null
  *   text  the string columns of every row, one after the other
- * The worker fills SQLite's parameters straight from a pack (fillPackedRow):
- * no row object is made again.
+ * The worker fills SQLite's parameters straight from a pack
+ * (PackReader.fillNext, in the order of sqlite.ts's fillRow): no row object
+ * is made again.
  */
 import { EventRow } from '../rows';
 import { openFlags } from './schema';
