@@ -132,13 +132,11 @@ export interface IndexedHistory {
 /**
  * pairHistory straight from a snapshot's record buffer, kept as record
  * offsets: no record or event is built (PairedCalls.get builds an event).
- * `order`: the offsets of the records in time order (RingSnapshot.order);
- * without it the buffer holds them one after the other, padded to 8 bytes.
+ * `order`: the offsets of the records in time order (RingSnapshot.order).
  */
-export function indexSnapshot(buf: Buffer, resumesAny: ReadonlySet<number> = new Set(), order?: Uint32Array): IndexedHistory {
-  const ix = new Indexer(buf, resumesAny, order?.length);
-  if (order) ix.scanAt(order, 0, order.length);
-  else ix.scan(0, buf.length);
+export function indexSnapshot(buf: Buffer, resumesAny: ReadonlySet<number>, order: Uint32Array): IndexedHistory {
+  const ix = new Indexer(buf, resumesAny, order.length);
+  ix.scanAt(order, 0, order.length);
   return ix.done();
 }
 
@@ -303,8 +301,8 @@ export class PairedCalls {
  * records (they are few).
  */
 class Indexer {
-  private enter: Uint32Array;
-  private exit: Uint32Array;
+  private readonly enter: Uint32Array;
+  private readonly exit: Uint32Array;
   private n = 0;
   /** tid -> the call it is in. */
   private readonly open = new Map<number, number>();
@@ -319,32 +317,17 @@ class Indexer {
   constructor(
     private readonly buf: Buffer,
     private readonly resumesAny: ReadonlySet<number>,
-    records?: number,
+    records: number,
   ) {
-    // No more calls than records; else about 100 bytes per call in a full ring. Grown when a guess is short.
-    const guess = Math.max(64, records ?? Math.ceil(buf.length / 96));
-    this.enter = new Uint32Array(guess);
-    this.exit = new Uint32Array(guess);
+    // A call is pushed for an entry record or an exit record with no entry: never more calls than records.
+    this.enter = new Uint32Array(records);
+    this.exit = new Uint32Array(records);
   }
 
   private push(enterOff: number, exitOff: number): number {
-    if (this.n === this.enter.length) {
-      const bigger = (a: Uint32Array) => {
-        const b = new Uint32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.enter = bigger(this.enter);
-      this.exit = bigger(this.exit);
-    }
     this.enter[this.n] = enterOff;
     this.exit[this.n] = exitOff;
     return this.n++;
-  }
-
-  /** The records one after the other from `from` (a record's start) that start before `until`. */
-  scan(from: number, until: number): void {
-    for (let off = from; off + 32 <= this.buf.length && off < until; ) off += (this.record(off) + 7) & ~7;
   }
 
   /** The records at order[from..until). */
@@ -356,8 +339,8 @@ class Indexer {
     }
   }
 
-  /** Pairs the record at off; returns its size. */
-  private record(off: number): number {
+  /** Pairs the record at off. */
+  private record(off: number): void {
     const buf = this.buf;
     const size = buf.readUInt16LE(off + 20);
     if (size < 32 || off + size > buf.length) throw new Error(`corrupt record at byte ${off}: size ${size}`);
@@ -376,7 +359,6 @@ class Indexer {
       this.at = off;
       scanRecords(buf, (r) => this.processRecord(r), off, off + 1);
     }
-    return size;
   }
 
   private exitRecord(off: number): void {

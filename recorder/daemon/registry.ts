@@ -13,7 +13,7 @@ import { PairedCalls } from '../events';
 import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
-import { readDump, setArchivedExitCode, writeDumpAsync, WriteDumpResult } from '../sinks/sqlite';
+import { readDump, setArchivedExitCode, writeDumpAsync } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
 
@@ -657,9 +657,18 @@ export class Registry implements RegistryApi {
     return [];
   }
 
-  private dumpInput(e: Entry, rows: Iterable<EventRow>, processRows: ProcessRow[], counts: Counts) {
-    const container = { ...this.info(e, counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: counts.completeSinceNs };
-    return { container, rows, process: processRows };
+  /** Writes a ring's history as an SQLite file (a big one by a worker thread unless --no-dump-worker), counting who wrote it. */
+  private async writeHistory(e: Entry, file: string, h: RingHistory, durable: boolean): Promise<void> {
+    const container = { ...this.info(e, h.counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: h.counts.completeSinceNs };
+    const written = await writeDumpAsync(file, {
+      container,
+      rows: h.rows,
+      process: h.processRows,
+      rowCount: h.calls,
+      worker: this.opts.dumpWorker === false ? false : undefined,
+      durable,
+    });
+    this.written[written.worker ? 'worker' : 'main']++;
   }
 
   async remove(id: string, exitCode: number | null = null): Promise<ContainerInfo> {
@@ -698,7 +707,8 @@ export class Registry implements RegistryApi {
       this.saveRunning();
     }
     const file = path.join(this.archiveDir, `${e.id}.db`);
-    const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
+    const history = await this.ringHistoryAsync(e);
+    const { calls, processRows, counts } = history;
     // No exit code from the runtime (found gone): the kernel's record of init's exit tells it. Until it is
     // read the container stays running, so no one sees it exited with no exit code.
     if (exitCode === null) {
@@ -707,7 +717,7 @@ export class Registry implements RegistryApi {
       e.exitedNs = exitedNs;
     }
     try {
-      this.countWritten(await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined }));
+      await this.writeHistory(e, file, history, true);
     } catch (err) {
       // Keep the ring: the history stays in memory and can still be dumped; archiving is tried again later.
       e.exitedNs = null;
@@ -727,10 +737,6 @@ export class Registry implements RegistryApi {
     this.log(`container ${id} exited; ${calls} calls archived in ${file}`);
     this.enforceRetention();
     return this.info(e);
-  }
-
-  private countWritten(r: WriteDumpResult): void {
-    this.written[r.worker ? 'worker' : 'main']++;
   }
 
   /** Deletes the oldest archives beyond the byte and age limits. */
@@ -848,14 +854,14 @@ export class Registry implements RegistryApi {
       }
       return { events: e.archived?.events ?? 0 };
     }
-    const { rows, calls, processRows, counts } = await this.ringHistoryAsync(e);
+    const history = await this.ringHistoryAsync(e);
     try {
       // Sent to the client and removed: no need to reach the disk first.
-      this.countWritten(await writeDumpAsync(file, { ...this.dumpInput(e, rows, processRows, counts), rowCount: calls, worker: this.opts.dumpWorker === false ? false : undefined, durable: false }));
+      await this.writeHistory(e, file, history, false);
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
-    return { events: calls };
+    return { events: history.calls };
   }
 
   async delete(ref: string): Promise<void> {

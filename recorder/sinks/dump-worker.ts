@@ -41,14 +41,14 @@ function nextMessage(): ToWorker {
 
 let reader: PackReader | null = null;
 const packs: RowSource = {
-  next(params, o) {
+  next(row) {
     while (!reader || reader.done) {
       const m = nextMessage();
       if ('end' in m) return false;
       if ('abort' in m) throw Object.assign(new Error(m.abort.message), m.abort.code ? { code: m.abort.code } : {});
       reader = new PackReader(m);
     }
-    reader.fillNext(params, o);
+    reader.fillNext(row);
     return true;
   },
 };

@@ -114,13 +114,6 @@ export class PackWriter {
   }
 }
 
-/** The rows as one pack. */
-export function packRows(rows: readonly EventRow[]): RowPack {
-  const w = new PackWriter(rows.length);
-  for (const r of rows) w.add(r);
-  return w.take();
-}
-
 /** Reads a pack's rows in order, keeping the place in its text between calls. */
 export class PackReader {
   private at = 0;
@@ -141,10 +134,10 @@ export class PackReader {
   }
 
   /**
-   * Writes the next row's values at params[o..), in SYSCALL_COLUMNS order
-   * less container_id, as sqlite.ts's fillRow does for a row object.
+   * Writes the next row's values into `row`, in SYSCALL_COLUMNS order less
+   * container_id, as sqlite.ts's fillRow does for a row object.
    */
-  fillNext(params: unknown[], o: number): void {
+  fillNext(row: unknown[]): void {
     const { nums, bigs } = this.p;
     const i = this.at++;
     const a = i * NUMS;
@@ -154,26 +147,26 @@ export class PackReader {
     const comm = this.str(s);
     const name = this.str(s + 1) as string;
     const args = this.str(s + 2) as string;
-    params[o] = nums[a];
-    params[o + 1] = BigInt.asUintN(64, bigs[b]);
-    params[o + 2] = bits & DUR_NULL ? null : bigs[b + 1];
-    params[o + 3] = nums[a + 1];
-    params[o + 4] = nums[a + 2];
-    params[o + 5] = nums[a + 3];
-    params[o + 6] = comm;
-    params[o + 7] = nums[a + 4];
-    params[o + 8] = name;
-    params[o + 9] = args;
-    params[o + 10] = bits & RET_NULL ? null : bigs[b + 2];
-    params[o + 11] = this.str(s + 3);
-    params[o + 12] = bits & UNFINISHED ? 1 : 0;
-    params[o + 13] = bits & RESUMED ? 1 : 0;
-    params[o + 14] = this.str(s + 4);
-    params[o + 15] = this.str(s + 5);
-    params[o + 16] = this.str(s + 6);
-    params[o + 17] = Number.isNaN(nums[a + 5]) ? null : nums[a + 5];
-    params[o + 18] = openFlags(name, args);
-    params[o + 19] = this.str(s + 7);
-    params[o + 20] = this.str(s + 8);
+    row[0] = nums[a];
+    row[1] = BigInt.asUintN(64, bigs[b]);
+    row[2] = bits & DUR_NULL ? null : bigs[b + 1];
+    row[3] = nums[a + 1];
+    row[4] = nums[a + 2];
+    row[5] = nums[a + 3];
+    row[6] = comm;
+    row[7] = nums[a + 4];
+    row[8] = name;
+    row[9] = args;
+    row[10] = bits & RET_NULL ? null : bigs[b + 2];
+    row[11] = this.str(s + 3);
+    row[12] = bits & UNFINISHED ? 1 : 0;
+    row[13] = bits & RESUMED ? 1 : 0;
+    row[14] = this.str(s + 4);
+    row[15] = this.str(s + 5);
+    row[16] = this.str(s + 6);
+    row[17] = Number.isNaN(nums[a + 5]) ? null : nums[a + 5];
+    row[18] = openFlags(name, args);
+    row[19] = this.str(s + 7);
+    row[20] = this.str(s + 8);
   }
 }

@@ -302,32 +302,32 @@ class Batcher {
 }
 
 /**
- * Writes the values of row r at params[o..o+NBIND), in SYSCALL_COLUMNS order
- * less container_id. Booleans become 0/1 (SQLite has none); 64-bit values
+ * Writes the values of row r into `row` (NBIND of them), in SYSCALL_COLUMNS
+ * order less container_id. Booleans become 0/1 (SQLite has none); 64-bit values
  * stay BigInt, bound as int64.
  */
-function fillRow(params: unknown[], o: number, r: EventRow): void {
-  params[o] = r.seq;
-  params[o + 1] = r.tsNs;
-  params[o + 2] = r.durNs;
-  params[o + 3] = r.cpu;
-  params[o + 4] = r.pid;
-  params[o + 5] = r.tid;
-  params[o + 6] = r.comm;
-  params[o + 7] = r.nr;
-  params[o + 8] = r.name;
-  params[o + 9] = r.args;
-  params[o + 10] = r.ret;
-  params[o + 11] = r.error;
-  params[o + 12] = r.unfinished ? 1 : 0;
-  params[o + 13] = r.resumed ? 1 : 0;
-  params[o + 14] = r.path;
-  params[o + 15] = r.argv === null ? null : JSON.stringify(r.argv);
-  params[o + 16] = r.address;
-  params[o + 17] = r.port;
-  params[o + 18] = openFlags(r.name, r.args);
-  params[o + 19] = r.caps && r.caps.length ? r.caps.join(' ') : null;
-  params[o + 20] = r.retDetail ?? null;
+function fillRow(row: unknown[], r: EventRow): void {
+  row[0] = r.seq;
+  row[1] = r.tsNs;
+  row[2] = r.durNs;
+  row[3] = r.cpu;
+  row[4] = r.pid;
+  row[5] = r.tid;
+  row[6] = r.comm;
+  row[7] = r.nr;
+  row[8] = r.name;
+  row[9] = r.args;
+  row[10] = r.ret;
+  row[11] = r.error;
+  row[12] = r.unfinished ? 1 : 0;
+  row[13] = r.resumed ? 1 : 0;
+  row[14] = r.path;
+  row[15] = r.argv === null ? null : JSON.stringify(r.argv);
+  row[16] = r.address;
+  row[17] = r.port;
+  row[18] = openFlags(r.name, r.args);
+  row[19] = r.caps && r.caps.length ? r.caps.join(' ') : null;
+  row[20] = r.retDetail ?? null;
 }
 
 function insertEvents(db: Database.Database, containerId: string, rows: ProcessRow[]): void {
@@ -402,18 +402,18 @@ export async function writeDumpAsync(dest: string, input: WriteDumpInput): Promi
  */
 export const WORKER_ROWS = 100_000;
 
-/** Where the rows of a dump come from: next() writes the next row's values at params[o..), false when none is left. */
+/** Where the rows of a dump come from: next() writes the next row's values into `row` (as fillRow), false when none is left. */
 export interface RowSource {
-  next(params: unknown[], o: number): boolean;
+  next(row: unknown[]): boolean;
 }
 
 function rowObjects(rows: Iterable<EventRow>): RowSource {
   const it = rows[Symbol.iterator]();
   return {
-    next(params, o) {
+    next(row) {
       const r = it.next();
       if (r.done) return false;
-      fillRow(params, o, r.value);
+      fillRow(row, r.value);
       return true;
     },
   };
@@ -504,7 +504,7 @@ function* fillDump(db: Database.Database, input: DumpFrame, source: RowSource): 
   const sparse = new Batcher(db, c.id, DENSE_AT);
   const row: unknown[] = new Array(NBIND).fill(null);
   let events = 0;
-  while (source.next(row, 0)) {
+  while (source.next(row)) {
     events++;
     let allNull = true;
     for (let k = 0; k < SPARSE_AT.length; k++) {
