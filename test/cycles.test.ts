@@ -194,16 +194,19 @@ test.serial('200 runc containers in a row with the hooks: all recorded, all arch
   const N = Number(process.env.CONTAINERS ?? 200);
   try {
     let before: Level | undefined;
+    let half: Level | undefined;
     for (let i = 0; i < N + 5; i++) {
       // The first five warm up; the baseline is taken after them.
       if (i === 5) before = await settledLevel(daemon);
+      if (i === 5 + Math.floor(N / 2)) half = await settledLevel(daemon);
       const r = await RuncContainer.runForeground(bundle, `c200-${i}`, { root });
       if (r.code !== 0) t.fail(`container ${i}: exit ${r.code}: ${r.stderr}`);
     }
     const after = await settledLevel(daemon);
-    if (!before) throw new Error('no baseline');
+    if (!before || !half) throw new Error('no baseline');
     const list = JSON.parse((await curl(daemon.apiSocket, ['http://localhost/v1/containers'])).body.toString()).containers as Array<{ id: string; state: string; events: number }>;
-    t.log(levels(before, after));
+    t.log('first half: ' + levels(before, half));
+    t.log('second half: ' + levels(half, after));
     t.is(list.length, N + 5);
     t.deepEqual(list.filter((c) => c.state !== 'exited').map((c) => c.id), [], 'all archived at poststop');
     t.deepEqual(list.filter((c) => c.events < 3).map((c) => c.id), [], 'all recorded');
@@ -211,7 +214,12 @@ test.serial('200 runc containers in a row with the hooks: all recorded, all arch
     t.deepEqual(await strayMaps(before.maps, daemon.proc.pid), [], 'no BPF map left behind');
     t.is(after.maps.held.size, before.maps.held.size, 'the daemon holds as many maps as before');
     t.true(after.heapUsed < before.heapUsed + 2 * 1048576, `the V8 heap in use is back: ${MiB(before.heapUsed)} -> ${MiB(after.heapUsed)}`);
-    t.true(after.rss < before.rss + RSS_SLACK, `RSS is back near its level: ${MiB(before.rss)} -> ${MiB(after.rss)}`);
+    // The first hundred containers warm the daemon up: here its RSS grew by
+    // 4-6 MiB in them, most of it a malloc arena of another thread that
+    // malloc_trim leaves and that does not grow again (second halves: +0.6
+    // to +2.2 MiB, the registry of exited containers included). A leak of a
+    // ring's 64 KiB, or 40 KiB, per container shows in the second half.
+    t.true(after.rss < half.rss + RSS_FLAT, `the second half of the containers left RSS where the first did: ${MiB(half.rss)} -> ${MiB(after.rss)}`);
   } finally {
     await daemon.stop();
     fs.rmSync(root, { recursive: true, force: true });
