@@ -545,6 +545,30 @@ test('writeDumpAsync uses the worker from WORKER_ROWS rows on, and its file read
   t.deepEqual([...readDump(path.join(dir, 'small.db')).rows], few);
   t.false((await writeDumpAsync(path.join(dir, 'forced.db'), { container: container(), rows, rowCount: rows.length, worker: false })).worker);
 });
+test('a worker started before its dump is known writes it, even a small one; one not needed is closed and writes nothing', async (t) => {
+  const { DumpWorker } = await import('../recorder/sinks/dump-worker-client');
+  const dir = freshDir();
+  const rows = oddRows();
+  const c = container();
+  const here = path.join(dir, 'here.db');
+  writeDump(here, { container: c, rows });
+  const used = DumpWorker.start();
+  const r = await writeDumpAsync(path.join(dir, 'started.db'), { container: c, rows, rowCount: rows.length }, used);
+  t.true(r.worker, 'the started worker wrote it');
+  t.deepEqual(tableDump(path.join(dir, 'started.db')), tableDump(here));
+  await t.throwsAsync(writeDumpAsync(path.join(dir, 'again.db'), { container: c, rows }, used), { message: 'a dump worker writes one dump' });
+  // The caller said no worker: the started one is let go and this thread writes.
+  const unused = DumpWorker.start();
+  const f = await writeDumpAsync(path.join(dir, 'forced.db'), { container: c, rows, rowCount: rows.length, worker: false }, unused);
+  t.false(f.worker);
+  t.true(unused.ended, 'the unused worker has ended');
+  // One let go at once, before it has even started, ends too.
+  const idle = DumpWorker.start();
+  await idle.close();
+  t.true(idle.ended, 'the idle worker has ended');
+  t.deepEqual(fs.readdirSync(dir).sort(), ['forced.db', 'here.db', 'started.db']);
+});
+
 test('in the worker thread: a failure while rows are produced, or bad rows, leave nothing behind, with writeDump\'s errors', async (t) => {
   const dir = freshDir();
   const target = path.join(dir, 'x.db');

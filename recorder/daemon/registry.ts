@@ -13,7 +13,8 @@ import { PairedCalls } from '../events';
 import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
-import { readDump, setArchivedExitCode, writeDumpAsync } from '../sinks/sqlite';
+import type { DumpWorker } from '../sinks/dump-worker-client';
+import { dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
 
@@ -82,6 +83,8 @@ interface RingHistory {
   calls: number;
   processRows: ProcessRow[];
   counts: Counts;
+  /** The worker thread started for writing it, while the ring was read (ringHistoryAsync). */
+  worker?: DumpWorker;
 }
 
 /** What a history holds: calls, records overwritten, lost, and since when it has no gap. */
@@ -562,9 +565,23 @@ export class Registry implements RegistryApi {
     return lazyRows(from, this.opts.recorder.table, { wallOffsetNs: offset, firstSeq: lo + 1 });
   }
 
-  /** ringHistory() that gives the event loop back while it pairs a big ring. */
+  /**
+   * ringHistory() that gives the event loop back while it pairs a big ring.
+   * For a ring that holds a big dump's worth of calls, the worker thread
+   * that is to write it is started first: its 60-100 ms of start-up run on
+   * another core while this one reads and pairs the ring.
+   */
   private async ringHistoryAsync(e: Entry): Promise<RingHistory> {
-    return this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!));
+    let worker: DumpWorker | undefined;
+    if (this.opts.dumpWorker !== false && this.opts.recorder.stats(e.handle!).held / 2 >= WORKER_ROWS && dumpWorkerUseful()) {
+      worker = (await import('../sinks/dump-worker-client')).DumpWorker.start();
+    }
+    try {
+      return { ...this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!)), worker };
+    } catch (err) {
+      await worker?.close();
+      throw err;
+    }
   }
 
   /** A snapshot's calls that are the container's: from its entrypoint's execve on when it was added before it. */
@@ -660,14 +677,11 @@ export class Registry implements RegistryApi {
   /** Writes a ring's history as an SQLite file (a big one by a worker thread unless --no-dump-worker), counting who wrote it. */
   private async writeHistory(e: Entry, file: string, h: RingHistory, durable: boolean): Promise<void> {
     const container = { ...this.info(e, h.counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: h.counts.completeSinceNs };
-    const written = await writeDumpAsync(file, {
-      container,
-      rows: h.rows,
-      process: h.processRows,
-      rowCount: h.calls,
-      worker: this.opts.dumpWorker === false ? false : undefined,
-      durable,
-    });
+    const written = await writeDumpAsync(
+      file,
+      { container, rows: h.rows, process: h.processRows, rowCount: h.calls, worker: this.opts.dumpWorker === false ? false : undefined, durable },
+      h.worker,
+    );
     this.written[written.worker ? 'worker' : 'main']++;
   }
 

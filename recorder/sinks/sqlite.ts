@@ -23,6 +23,7 @@ import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, ProcessRow, mergeRowStreams } from '../rows';
 import { hostArch } from '../syscalls/table';
 import { chromeTrace } from './chrome';
+import type { DumpWorker } from './dump-worker-client';
 import { ndjson, textLines } from './stream';
 import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
 
@@ -379,12 +380,16 @@ export function writeDumpFrom(dest: string, input: DumpFrame, source: RowSource)
  * WORKER_ROWS or more on a host with 2 or more CPUs, or input.worker) is
  * written by a worker thread while this thread decodes its rows
  * (dump-worker-client.ts): a second core does SQLite's half of the work.
+ * `started`: a worker the caller started while it read the ring (it is used
+ * unless input.worker is false, and closed either way).
  */
-export async function writeDumpAsync(dest: string, input: WriteDumpInput): Promise<WriteDumpResult> {
-  if (input.worker ?? ((input.rowCount ?? 0) >= WORKER_ROWS && os.availableParallelism() >= 2)) {
+export async function writeDumpAsync(dest: string, input: WriteDumpInput, started?: DumpWorker): Promise<WriteDumpResult> {
+  const big = (input.rowCount ?? 0) >= WORKER_ROWS && dumpWorkerUseful();
+  if (input.worker === true || (input.worker === undefined && (started || big))) {
     const { writeDumpInWorker } = await import('./dump-worker-client');
-    return writeDumpInWorker(dest, input);
+    return writeDumpInWorker(dest, input, started);
   }
+  if (started) await started.close();
   const steps = writeDumpSteps(dest, input, rowObjects(input.rows));
   for (;;) {
     const step = steps.next();
@@ -401,6 +406,11 @@ export async function writeDumpAsync(dest: string, input: WriteDumpInput): Promi
  * rows 0.408 / 0.329 s.
  */
 export const WORKER_ROWS = 100_000;
+
+/** A worker thread helps only with a second CPU to run on. */
+export function dumpWorkerUseful(): boolean {
+  return os.availableParallelism() >= 2;
+}
 
 /** Where the rows of a dump come from: next() writes the next row's values into `row` (as fillRow), false when none is left. */
 export interface RowSource {
