@@ -122,6 +122,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
                            InstanceMethod("pinnedRings", &Recorder::PinnedRings),
                            InstanceMethod("snapshot", &Recorder::Snapshot),
                            InstanceMethod("stats", &Recorder::Stats),
+                           InstanceMethod("fill", &Recorder::Fill),
                            InstanceMethod("hostStats", &Recorder::HostStats),
                            InstanceMethod("warnings", &Recorder::Warnings),
                            InstanceMethod("close", &Recorder::Close),
@@ -609,6 +610,20 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     }
     const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
     return statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));
+  }
+
+  // fill(handle) -> { recorded, written, ringBytes }: records reserved and bytes written since the ring was
+  // made, read from its header alone (stats walks a copy of the ring): how much a snapshot will hold, roughly.
+  Napi::Value Fill(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Ring& r = ringOf(info);
+    const uint64_t head = __atomic_load_n(&r.hdr()->head, __ATOMIC_ACQUIRE);
+    const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("recorded", Napi::Number::New(env, static_cast<double>(count)));
+    o.Set("written", Napi::Number::New(env, static_cast<double>(head & SB_HEAD_POS_MASK)));
+    o.Set("ringBytes", Napi::Number::New(env, static_cast<double>(r.hdr()->ring_bytes)));
+    return o;
   }
 
   // Host-wide counters: programs the kernel skipped (recursion) count as lost events.

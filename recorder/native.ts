@@ -2,6 +2,14 @@
 import path from 'node:path';
 import { repoRoot } from './paths';
 
+export interface RingFill {
+  /** Records reserved in the ring since it was made. */
+  recorded: number;
+  /** Bytes of records written into the ring since it was made (more than ringBytes once it wrapped). */
+  written: number;
+  ringBytes: number;
+}
+
 export interface RingStats {
   /** Records reserved in the ring since it was made. */
   recorded: number;
@@ -93,6 +101,8 @@ export interface NativeRecorder {
   pinnedRings(): PinnedRing[];
   snapshot(handle: number): RingSnapshot;
   stats(handle: number): RingStats;
+  /** Records reserved and bytes written since the ring was made, from its header alone (no copy, unlike stats). */
+  fill(handle: number): RingFill;
   hostStats(): HostStats;
   /** What the constructor found and fixed in the pin dir (an incompatible or partial set replaced, ...). */
   warnings(): string[];

@@ -180,6 +180,16 @@ export class Recorder {
     return this.core.stats(handle);
   }
 
+  /**
+   * About how many records a snapshot of the ring would hold now, from its
+   * header alone (stats copies the ring): all recorded until it wrapped,
+   * then the share of them its bytes still hold.
+   */
+  heldEstimate(handle: number): number {
+    const f = this.core.fill(handle);
+    return f.written <= f.ringBytes ? f.recorded : Math.round((f.recorded * f.ringBytes) / f.written);
+  }
+
   hostStats() {
     return this.core.hostStats();
   }

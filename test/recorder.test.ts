@@ -62,6 +62,7 @@ test.serial('records a known call sequence in order, with arguments, strings, re
   t.false(evs.some((e) => e.pid === process.pid), 'the test process itself appears');
   t.is(snap.stats.overwritten, 0);
   t.is(snap.stats.lost, 0);
+  t.is(rec.heldEstimate(handle), snap.stats.held, 'a ring that has not wrapped holds every record: the estimate is exact');
 
   const start = evs.findIndex((e) => e.nr === nrOf(rec, 'openat') && itemText(e, 1) === file);
   t.true(start >= 0, 'the openat of the unique path is missing');
@@ -204,6 +205,9 @@ test.serial('overwrite: a full ring keeps the newest calls, contiguous, and coun
   t.true(s.held > 500 && s.held < 2 * n, `held ${s.held}`);
   t.is(s.overwritten, s.recorded - s.held, 'overwritten is what was lost from the front');
   t.is(s.held, snap.records.length);
+  // The estimate from the ring's header alone: within 5 % of what the snapshot held (the records are alike).
+  const estimate = rec.heldEstimate(handle);
+  t.true(Math.abs(estimate - s.held) < s.held * 0.05, `held ${s.held}, estimated ${estimate}`);
 
   // The newest calls, contiguous: getpid pairs up to exit_group and the thread's end, no gap.
   const recs = snap.records;

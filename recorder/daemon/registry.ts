@@ -573,7 +573,7 @@ export class Registry implements RegistryApi {
    */
   private async ringHistoryAsync(e: Entry): Promise<RingHistory> {
     let worker: DumpWorker | undefined;
-    if (this.opts.dumpWorker !== false && this.opts.recorder.stats(e.handle!).held / 2 >= WORKER_ROWS && dumpWorkerUseful()) {
+    if (this.opts.dumpWorker !== false && this.opts.recorder.heldEstimate(e.handle!) / 2 >= WORKER_ROWS && dumpWorkerUseful()) {
       worker = (await import('../sinks/dump-worker-client')).DumpWorker.start();
     }
     try {
