@@ -483,33 +483,55 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return info.Env().Undefined();
   }
 
-  // Copies the ring (writers keep going) and finds what it holds.
-  WalkResult copyAndWalk(const Ring& r, Pages& copy) {
+  // Copies the ring (writers keep going) and finds what it holds; from a record boundary `from` (an earlier
+  // walk's next) on, only what was written since is copied and walked (a live tail reads the ring this way).
+  WalkResult copyAndWalk(const Ring& r, Pages& copy, uint64_t from = 0) {
     sb_ring_hdr* h = r.hdr();
     const uint64_t full = r.ringBytes + SB_SLACK;
     // The copy starts zeroed, and zero never passes a commit check: bytes
     // past what is copied need no clearing.
     copy = Pages(full);
     const uint64_t before = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) & SB_HEAD_POS_MASK;
-    // Until the ring first wraps only its start is in use (plus what lands while copying).
-    uint64_t len = full;
-    if (before + 2 * SB_SCRATCH < r.ringBytes) len = before + 2 * SB_SCRATCH;
-    memcpy(copy.data(), r.data(), len);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     RingView v;
     v.ringBytes = r.ringBytes;
     v.key = h->key;
-    v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-    v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
-    if ((v.head & SB_HEAD_POS_MASK) > before + 2 * SB_SCRATCH && len < full) {
-      // More arrived than the short copy covers: take it all.
-      memcpy(copy.data(), r.data(), full);
+    v.from = from;
+    v.data = copy.data();
+    // What is copied: ring positions [lo, hi), laid out as in the ring (a record that runs past the ring's
+    // end goes on into the slack). Every record the walk takes ends by the head read after the copy, so a
+    // copy reaching that head has them whole; what lands while copying gets 2 * SB_SCRATCH of room.
+    const uint64_t oldest = before > r.ringBytes ? before - r.ringBytes : 0;
+    const uint64_t lo = std::max(from, oldest) & ~uint64_t{7};
+    uint64_t hi = lo;
+    for (uint64_t want = before + 2 * SB_SCRATCH; want - lo < r.ringBytes; want = v.head + 2 * SB_SCRATCH) {
+      copyRange(r, copy, hi, want);
+      hi = want;
       __atomic_thread_fence(__ATOMIC_ACQUIRE);
       v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
       v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+      if ((v.head & SB_HEAD_POS_MASK) <= hi) return walkRing(v);
     }
-    v.data = copy.data();
+    // All of it: the ring has wrapped since `from`, or more arrived than the short copies cover.
+    memcpy(copy.data(), r.data(), full);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+    v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
     return walkRing(v);
+  }
+
+  // Copies ring positions [lo, hi) (less than the ring's size) to where they lie in the ring: up to the
+  // ring's end and on into its slack, then from its start.
+  static void copyRange(const Ring& r, Pages& copy, uint64_t lo, uint64_t hi) {
+    const uint64_t at = lo & (r.ringBytes - 1);
+    const uint64_t n = hi - lo;
+    const uint64_t toEnd = r.ringBytes - at;
+    if (n <= toEnd) {
+      memcpy(copy.data() + at, r.data() + at, n);
+    } else {
+      // The record that crosses the end lies on in the slack; the positions after it are at the start.
+      memcpy(copy.data() + at, r.data() + at, toEnd + SB_SLACK);
+      memcpy(copy.data(), r.data(), n - toEnd);
+    }
   }
 
   Napi::Object statsObject(Napi::Env env, const Ring& r, const WalkResult& w, uint64_t count) {
@@ -535,11 +557,21 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   }
 
   // snapshot(handle) -> { records: Buffer, order: Uint32Array (each record's offset in records, time order), ...stats }
+  // snapshot(handle, from) -> the same, of the records from ring position `from` (the next of an earlier
+  // snapshot of this ring) on; `next` says where the following one starts.
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
+    uint64_t from = 0;
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      from = toU64(info[1], "from");
+      const uint64_t head = __atomic_load_n(&r.hdr()->head, __ATOMIC_ACQUIRE) & SB_HEAD_POS_MASK;
+      if (from > head || from % 8 != 0)
+        throw Napi::RangeError::New(env, "from " + std::to_string(from) + " is not a record position of this ring (its head is at " +
+                                             std::to_string(head) + ")");
+    }
     try {
-      return snapshotOf(env, r);
+      return snapshotOf(env, r, from);
     } catch (const std::bad_alloc&) {
       throw errnoError(env, "copying the ring", ENOMEM);
     }
@@ -559,9 +591,9 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     return out;
   }
 
-  Napi::Value snapshotOf(Napi::Env env, const Ring& r) {
+  Napi::Value snapshotOf(Napi::Env env, const Ring& r, uint64_t from) {
     Pages copy;
-    WalkResult w = copyAndWalk(r, copy);
+    WalkResult w = copyAndWalk(r, copy, from);
     const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
     // Reservation order is nearly time order; a stable sort fixes cross-CPU ties.
     std::stable_sort(w.records.begin(), w.records.end(),
@@ -595,6 +627,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     Napi::Object o = statsObject(env, r, w, std::max(count, w.overwritten + w.records.size()));
     o.Set("records", pagesBuffer(env, keep));
     o.Set("order", order);
+    o.Set("next", Napi::Number::New(env, static_cast<double>(w.next)));
     return o;
   }
 

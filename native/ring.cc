@@ -105,9 +105,15 @@ WalkResult walkRing(const RingView& v) {
   const uint64_t end = v.head & SB_HEAD_POS_MASK;
   const uint64_t start = end > v.ringBytes ? end - v.ringBytes : 0;
 
-  // The window may begin inside a record: step to the first whole one.
-  uint64_t pos = roundUp8(start);
-  while (pos < end && !validAt(v, pos, end)) pos += kStrideAlign;
+  uint64_t pos;
+  if (v.from > start) {
+    // A record boundary not overwritten: the walk starts there, even at a record still being written.
+    pos = v.from;
+  } else {
+    // The window may begin inside a record: step to the first whole one.
+    pos = roundUp8(start);
+    while (pos < end && !validAt(v, pos, end)) pos += kStrideAlign;
+  }
 
   const sb_rec* first = nullptr;
   while (pos < end) {
@@ -125,6 +131,7 @@ WalkResult walkRing(const RingView& v) {
     }
     pos += roundUp8(rec->size);
   }
+  out.next = pos < end ? pos : end;
   if (first) {
     // Records stepped over were reserved in the ring too.
     const uint64_t walked = out.records.size() + out.corrupt;

@@ -48,6 +48,9 @@ struct RingView {
   uint64_t head = 0;   // hdr.head read after the copy
   uint64_t count = 0;  // hdr.count read after the copy
   const uint8_t* data = nullptr;
+  // A record boundary (a `next` of an earlier walk) before which nothing is
+  // wanted: the walk starts there, unless it has been overwritten since.
+  uint64_t from = 0;
 };
 
 struct HeldRecord {
@@ -62,6 +65,7 @@ struct WalkResult {
   uint64_t overwritten = 0;         // reserved before the first held record
   uint64_t pending = 0;             // reserved after the last held one (in flight)
   uint64_t corrupt = 0;             // records that failed a sanity check
+  uint64_t next = 0;                // where the walk stopped: the first record not complete yet, or the head
 };
 
 // Finds the records of a copied ring that are complete and were not

@@ -184,6 +184,25 @@ export class PairedCalls {
     return this.enter[i] === NONE;
   }
 
+  tid(i: number): number {
+    return this.buf.readUInt32LE(this.first(i) + 16);
+  }
+
+  /** No exit held (yet): the call was still running. */
+  unfinished(i: number): boolean {
+    return this.exit[i] === NONE;
+  }
+
+  /** A copy of the call's entry record, padded to 8 bytes (null for a resumed call): what a live tail keeps of a call still running. */
+  entryRecord(i: number): Buffer | null {
+    const e = this.enter[i];
+    if (e === NONE) return null;
+    const size = this.buf.readUInt16LE(e + 20);
+    const out = Buffer.alloc((size + 7) & ~7);
+    this.buf.copy(out, 0, e, e + size);
+    return out;
+  }
+
   nr(i: number): number {
     return this.buf.readUInt16LE(this.first(i) + 26);
   }

@@ -40,6 +40,8 @@ export interface RingSnapshot extends RingStats {
   records: Buffer;
   /** The offset in records of each record, in time order. */
   order: Uint32Array;
+  /** The ring position the next snapshot from here starts at (snapshot(handle, next)): the first record not complete yet, or the head. */
+  next: number;
 }
 
 export interface HostStats {
@@ -99,7 +101,8 @@ export interface NativeRecorder {
   adoptContainer(mntns: bigint | number, nsId?: bigint): number;
   removeContainer(handle: number): void;
   pinnedRings(): PinnedRing[];
-  snapshot(handle: number): RingSnapshot;
+  /** The ring's records (from ring position `from`, an earlier snapshot's next, when given). */
+  snapshot(handle: number, from?: number): RingSnapshot;
   stats(handle: number): RingStats;
   /** Records reserved and bytes written since the ring was made, from its header alone (no copy, unlike stats). */
   fill(handle: number): RingFill;

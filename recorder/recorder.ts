@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { IndexedHistory, PairedCalls, ProcessEvent, SyscallEvent, indexSnapshot, indexSnapshotAsync } from './events';
-import { NativeRecorder, PinnedRing, RingStats, native } from './native';
+import { NativeRecorder, PinnedRing, RingFill, RingStats, native } from './native';
 import { parseRecords, RawRecord } from './records';
 import { encodeDescTable, syscallTable } from './syscalls/table';
 import { SyscallTable } from './syscalls/types';
@@ -176,6 +176,23 @@ export class Recorder {
     return snapshotOf(stats, raw, order, await indexSnapshotAsync(raw, this.sigreturns, order));
   }
 
+  /**
+   * The calls recorded from ring position `from` on (0: the whole ring; else
+   * an earlier read's `next`), paired with `before` in front: entry records
+   * of calls an earlier read found still running (PairedCalls.entryRecord),
+   * so that those which returned since come whole. Only what was written
+   * since `from` is copied and paired.
+   */
+  readFrom(handle: number, from: number, before: readonly Buffer[] = []): { calls: PairedCalls; next: number; stats: RingStats } {
+    const { records, order, next, ...stats } = this.core.snapshot(handle, from);
+    if (before.length === 0) return { calls: indexSnapshot(records, this.sigreturns, order).calls, next, stats };
+    const front = Buffer.concat(before);
+    const all = new Uint32Array(before.length + order.length);
+    for (let k = 0, off = 0; k < before.length; off += before[k].length, k++) all[k] = off;
+    for (let k = 0; k < order.length; k++) all[before.length + k] = front.length + order[k];
+    return { calls: indexSnapshot(Buffer.concat([front, records]), this.sigreturns, all).calls, next, stats };
+  }
+
   stats(handle: number): RingStats {
     return this.core.stats(handle);
   }
@@ -188,6 +205,17 @@ export class Recorder {
   heldEstimate(handle: number): number {
     const f = this.core.fill(handle);
     return f.written <= f.ringBytes ? f.recorded : Math.round((f.recorded * f.ringBytes) / f.written);
+  }
+
+  /** Records and bytes the ring has written since it was made, and its size, from its header alone. */
+  fill(handle: number): RingFill {
+    return this.core.fill(handle);
+  }
+
+  /** Whether the ring has written more than it holds: its oldest records are overwritten. */
+  hasWrapped(handle: number): boolean {
+    const f = this.core.fill(handle);
+    return f.written > f.ringBytes;
   }
 
   hostStats() {

@@ -410,9 +410,11 @@ test.serial('a live watch shows a call that blocked while other processes made c
   await ctx.client.addContainer({ id, pid: sh.child.pid! });
   const stop = new AbortController();
   const names: string[] = [];
+  const waits: Array<{ pid: number; args: string; resumed: boolean }> = [];
   const watched = (async () => {
     for await (const ev of ctx.client.watchEvents({ id, syscalls: ['wait4', 'clock_nanosleep', 'execve'], signal: stop.signal })) {
       names.push(`${ev.pid} ${ev.name} = ${ev.ret}`);
+      if (ev.name === 'wait4') waits.push(ev);
     }
   })();
   await new Promise((r) => setTimeout(r, 300));
@@ -428,6 +430,11 @@ test.serial('a live watch shows a call that blocked while other processes made c
   t.true(names.includes(`${sleeper} clock_nanosleep = 0`), names.join('\n'));
   t.true(names.includes(`${sh.child.pid} wait4 = ${sleeper}`), names.join('\n'));
   t.is(new Set(names).size, names.length, `a call sent twice:\n${names.join('\n')}`);
+  // The shell's wait4 comes whole, entry and exit, though it was running across many passes of the watch.
+  const wait = waits.find((w) => w.pid === sh.child.pid);
+  t.truthy(wait, 'the shell\'s wait4 was sent');
+  t.false(wait!.resumed, 'the wait4 came as a resumed call: its entry was forgotten');
+  t.regex(wait!.args, /^-1, /, 'with its arguments');
 });
 
 test.serial('a live watch with last: the last N held calls first, then the new ones (tail -n)', async (t) => {

@@ -3,12 +3,13 @@
  * their own mount namespaces, a real runc container.
  */
 import test, { ExecutionContext } from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SyscallEvent } from '../recorder/events';
 import { KIND_TASK_EXIT } from '../recorder/records';
+import { RingFollower } from '../recorder/daemon/follow';
 import { mntnsIdOfPid, Recorder } from '../recorder/recorder';
 import { renderEvent } from '../recorder/render';
 import { CaptureKind } from '../recorder/syscalls/types';
@@ -282,6 +283,113 @@ test.serial('snapshots during a tight counter loop show consecutive values, ten 
     previousLast = values[values.length - 1];
     await new Promise((r) => setTimeout(r, 20));
   }
+  w.kill();
+  await w.done;
+});
+
+test.serial('a live tail reads only what is new: the writes of a counter loop come once each, in order, while it runs', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  // Unhindered, the loop makes calls faster than a read pairs them (about 1 M/s each here), and a tail
+  // of it could only fall behind its ring. Slowed down (niced, on one CPU with a busy loop) it makes
+  // tens of thousands a second, as a busy container does, and the tail reads while it runs.
+  const hog = spawn('taskset', ['-c', '1', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+  t.teardown(() => hog.kill('SIGKILL'));
+  execFileSync('taskset', ['-cp', '1', String(w.pid)], { stdio: 'ignore' });
+  execFileSync('renice', ['-n', '19', '-p', String(w.pid)], { stdio: 'ignore' });
+  const ringBytes = 4 << 20;
+  const { handle } = rec.addProcess(w.pid, ringBytes);
+  const write = nrOf(rec, 'write');
+  const follower = new RingFollower(rec, handle, ringBytes);
+  w.go();
+  const values: number[] = [];
+  const seqs: number[] = [];
+  let biggest = 0;
+  const take = () => {
+    const got = follower.read();
+    for (let i = 0; i < got.calls.length; i++) {
+      if (got.calls.unfinished(i)) continue;
+      seqs.push(got.seqs[i]);
+      const ev = got.calls.get(i);
+      if (ev.nr === write && !ev.resumed) values.push(Number(itemText(ev, 1)?.trim()));
+    }
+    return got.calls.length;
+  };
+  let reads = 0;
+  for (; reads < 50; reads++) {
+    await new Promise((r) => setTimeout(r, 10));
+    biggest = Math.max(biggest, take());
+  }
+  process.kill(w.pid, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 50));
+  take();
+  t.is(take(), 0, 'nothing new while the loop is stopped');
+  t.true(values.length > 1000, `only ${values.length} writes read`);
+  let holes = 0;
+  const gaps: string[] = [];
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] !== values[i - 1] + 1) {
+      holes++;
+      gaps.push(`${values[i - 1]}->${values[i]}`);
+    }
+  }
+  t.is(holes, 0, `${holes} holes or repeats between ${values[0]} and ${values[values.length - 1]}: ${gaps.join(' ')}`);
+  t.is(new Set(seqs).size, seqs.length, 'every call has a number of its own');
+  t.log(`${seqs.length} calls in ${reads} reads, at most ${biggest} in one`);
+  // A read from where the last one stopped copies nothing; one from an earlier position, what was written since.
+  const core = rec['core'];
+  const before = core.snapshot(handle);
+  t.is(core.snapshot(handle, before.next).order.length, 0);
+  // Unhindered now, for a few milliseconds (a few thousand calls: the ring holds about 30,000).
+  hog.kill('SIGKILL');
+  process.kill(w.pid, 'SIGCONT');
+  await new Promise((r) => setTimeout(r, 3));
+  process.kill(w.pid, 'SIGSTOP');
+  const after = core.snapshot(handle);
+  const since = core.snapshot(handle, before.next);
+  t.true(since.order.length > 0, 'the loop went on');
+  t.is(since.order.length, after.order.length - before.order.length, 'the records since, no more');
+  t.is(since.next, after.next);
+  process.kill(w.pid, 'SIGCONT');
+  w.kill();
+  await w.done;
+});
+
+test.serial('a live tail behind a ring that wrapped goes on from its oldest record; bad positions are refused', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  const ringBytes = 64 << 10;
+  const { handle } = rec.addProcess(w.pid, ringBytes);
+  w.go();
+  const follower = new RingFollower(rec, handle, ringBytes);
+  const write = nrOf(rec, 'write');
+  let lastSeq = 0;
+  for (let round = 0; round < 5; round++) {
+    // Far more than 64 KiB is written between two reads.
+    await new Promise((r) => setTimeout(r, 50));
+    const got = follower.read();
+    const values: number[] = [];
+    for (let i = 0; i < got.calls.length; i++) {
+      t.true(got.seqs[i] > lastSeq || got.wasRunning(i), `read ${round}: seq ${got.seqs[i]} after ${lastSeq}`);
+      const ev = got.calls.get(i);
+      // A call found running at the last read comes before the calls new to this one, which begin after what was overwritten.
+      if (ev.nr === write && !ev.resumed && !ev.unfinished && !got.wasRunning(i)) values.push(Number(itemText(ev, 1)?.trim()));
+    }
+    for (let i = 0; i < got.calls.length; i++) lastSeq = Math.max(lastSeq, got.seqs[i]);
+    t.true(values.length > 100, `read ${round}: ${values.length} writes`);
+    t.true(values.every((v, i) => i === 0 || v === values[i - 1] + 1), `read ${round}: the writes held are consecutive`);
+  }
+  const core = rec['core'];
+  const { next } = core.snapshot(handle);
+  process.kill(w.pid, 'SIGSTOP');
+  const head = core.fill(handle).written;
+  t.throws(() => core.snapshot(handle, head + (1 << 30)), { instanceOf: RangeError, message: /is not a record position of this ring/ });
+  t.throws(() => core.snapshot(handle, next + 4), { instanceOf: RangeError });
+  process.kill(w.pid, 'SIGCONT');
   w.kill();
   await w.done;
 });

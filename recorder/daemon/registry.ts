@@ -11,10 +11,11 @@ import { RingStats } from '../native';
 import { Recorder, Snapshot, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { PairedCalls } from '../events';
 import { containerEnding } from '../ending';
-import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows } from '../rows';
+import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows, toRow } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
 import type { DumpWorker } from '../sinks/dump-worker-client';
 import { dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
+import { RingFollower } from './follow';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
 
@@ -546,26 +547,6 @@ export class Registry implements RegistryApi {
   }
 
   /**
-   * A running container's calls from the first one entered at or after
-   * `sinceNs` (Unix epoch ns) on, as rows numbered as in the whole ring:
-   * a live watch decodes only what it has not seen.
-   */
-  private ringRowsFrom(e: Entry, sinceNs: bigint): Iterable<EventRow> {
-    const calls = this.callsOf(e, this.opts.recorder.snapshot(e.handle!));
-    const offset = bootToWallOffsetNs();
-    // Calls are in time order (of entry; of exit for resumed ones): the first at or after sinceNs, by bisection.
-    const since = sinceNs - offset;
-    let lo = 0;
-    for (let hi = calls.length; lo < hi; ) {
-      const mid = (lo + hi) >>> 1;
-      if (calls.bootNs(mid) < since) lo = mid + 1;
-      else hi = mid;
-    }
-    const from = lo === 0 ? calls : calls.pick(Uint32Array.from({ length: calls.length - lo }, (_, k) => lo + k));
-    return lazyRows(from, this.opts.recorder.table, { wallOffsetNs: offset, firstSeq: lo + 1 });
-  }
-
-  /**
    * ringHistory() that gives the event loop back while it pairs a big ring.
    * For a ring that holds a big dump's worth of calls, the worker thread
    * that is to write it is started first: its 60-100 ms of start-up run on
@@ -585,12 +566,12 @@ export class Registry implements RegistryApi {
   }
 
   /** A snapshot's calls that are the container's: from its entrypoint's execve on when it was added before it. */
-  private callsOf(e: Entry, snap: Snapshot): PairedCalls {
-    return e.beforeExec ? this.fromEntrypoint(e, snap.calls, snap.stats.overwritten > 0) : snap.calls;
+  private callsOf(e: Entry, calls: PairedCalls, wrapped: boolean): PairedCalls {
+    return e.beforeExec ? this.fromEntrypoint(e, calls, wrapped) : calls;
   }
 
   private historyOfSnapshot(e: Entry, snap: Snapshot): RingHistory {
-    const events = this.callsOf(e, snap);
+    const events = this.callsOf(e, snap.calls, snap.stats.overwritten > 0);
     const offset = bootToWallOffsetNs();
     const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
@@ -797,58 +778,63 @@ export class Registry implements RegistryApi {
   async *watch(ref: string, filter: EventFilter, signal: AbortSignal): AsyncIterable<EventRow> {
     const e = this.resolve(ref);
     const names = filter.syscalls?.length ? new Set(filter.syscalls) : null;
-    // Cursor: the newest finished call sent. A call still blocked is sent when it returns, though calls
-    // entered after it (on other threads) moved the cursor past its entry meanwhile: pending keeps it.
-    let cursor = filter.since ?? 0n;
-    const seen = new Set<string>();
-    let pending = new Map<string, bigint>();
+    const table = this.opts.recorder.table;
+    // Calls are picked by number and thread before they are decoded: a tail of one syscall decodes little.
+    const nrs = names ? new Set([...names].flatMap((n) => { const info = table.byName.get(n); return info ? [info.nr] : []; })) : null;
+    const offset = bootToWallOffsetNs();
     let sent = 0;
     // The first pass sends only the last `filter.last` of what matched.
     let keepLast = filter.last;
-    while (!signal.aborted) {
-      const live = e.handle !== null;
-      let oldestPending = cursor;
-      for (const ts of pending.values()) if (ts < oldestPending) oldestPending = ts;
-      // Of a running container's ring only the calls not sent yet are made into rows.
-      const rows = live ? this.ringRowsFrom(e, oldestPending) : this.rowsOf(e);
-      const batch: EventRow[] = [];
-      let next = cursor;
-      // The blocked calls of the last pass that are still held (those overwritten meanwhile are forgotten).
-      const stillPending = new Map<string, bigint>();
-      for (const r of rows) {
-        if (r.tsNs < oldestPending) continue;
-        const key = `${r.tsNs}/${r.tid}/${r.nr}`;
-        if (r.tsNs < cursor && !pending.has(key)) continue;
-        if (live && r.unfinished) {
-          stillPending.set(key, r.tsNs);
-          continue;
-        }
-        if (seen.has(key)) continue;
-        seen.add(key);
-        if (r.tsNs > next) next = r.tsNs;
-        if (matchesFilter(r, filter, names)) batch.push(r);
-      }
-      pending = stillPending;
-      // Forget keys older than the cursor; keep those at it (same-ns calls on other threads).
-      if (next > cursor) {
-        for (const k of seen) if (BigInt(k.slice(0, k.indexOf('/'))) < next) seen.delete(k);
-        cursor = next;
-      }
+    const send = function* (batch: EventRow[]): Generator<EventRow, boolean> {
       for (const r of keepLast === undefined ? batch : batch.slice(batch.length - Math.min(keepLast, batch.length))) {
-        if (signal.aborted) return;
+        if (signal.aborted) return false;
         yield r;
-        if (filter.limit !== undefined && ++sent >= filter.limit) return;
+        if (filter.limit !== undefined && ++sent >= filter.limit) return false;
       }
       keepLast = undefined;
-      if (!live) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.watchIntervalMs ?? 100);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      return true;
+    };
+    // Of a running container's ring each pass reads only what is new, and the calls still running at the last
+    // pass (follow.ts); those are sent once they return. `seenNs`: the newest entry read, for the archive.
+    let seenNs = -1n;
+    let running = new Set<string>();
+    if (e.handle !== null) {
+      const follower = new RingFollower(this.opts.recorder, e.handle, this.opts.recorder.fill(e.handle).ringBytes);
+      while (!signal.aborted && e.handle !== null) {
+        const got = follower.read((calls) => this.callsOf(e, calls, this.opts.recorder.hasWrapped(e.handle!)));
+        const batch: EventRow[] = [];
+        for (let i = 0; i < got.calls.length; i++) {
+          if (nrs && !nrs.has(got.calls.nr(i))) continue;
+          if (filter.tid !== undefined && got.calls.tid(i) !== filter.tid) continue;
+          if (got.calls.unfinished(i)) continue;
+          const r = toRow(got.calls.get(i), got.seqs[i], table, { wallOffsetNs: offset });
+          if (matchesFilter(r, filter, names)) batch.push(r);
+        }
+        for (let i = 0; i < got.calls.length; i++) if (!got.calls.resumed(i) && got.calls.bootNs(i) + offset > seenNs) seenNs = got.calls.bootNs(i) + offset;
+        running = follower.runningKeys();
+        if (!(yield* send(batch))) return;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.opts.watchIntervalMs ?? 100);
+          signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            resolve();
+          }, { once: true });
+        });
+      }
+      if (signal.aborted) return;
     }
+    // An archive (or a ring archived while it was followed): what the passes have not read, and the calls still
+    // running at the last one.
+    const wall = new Set([...running].map((k) => {
+      const [boot, tid] = k.split('/');
+      return `${BigInt(boot) + offset}/${tid}`;
+    }));
+    const batch: EventRow[] = [];
+    for (const r of this.rowsOf(e)) {
+      if (r.tsNs <= seenNs && !wall.has(`${r.tsNs}/${r.tid}`)) continue;
+      if (matchesFilter(r, filter, names)) batch.push(r);
+    }
+    yield* send(batch);
   }
 
   /** Writes the container's history to file, a temporary file the caller sends and removes (not fsynced). */
