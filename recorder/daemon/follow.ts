@@ -25,7 +25,7 @@ interface Running {
 export interface FollowedCalls {
   calls: PairedCalls;
   /** Each call's seq. */
-  seqs: Uint32Array | number[];
+  seqs: number[];
   /** Whether call i was found running at an earlier read (sent now only if it has returned). */
   wasRunning(i: number): boolean;
 }

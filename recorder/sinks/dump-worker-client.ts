@@ -32,7 +32,7 @@ const PACKS_PER_TURN = 8;
  * A dump's worker thread, started before its dump is known. Its listeners are
  * there from the start, so a thread that fails to start is an error of the
  * dump that uses it, never an unhandled one. Used once: by writeDumpInWorker,
- * or let go with cancel().
+ * or let go with close().
  */
 export class DumpWorker {
   readonly sig = new Int32Array(new SharedArrayBuffer(8));
