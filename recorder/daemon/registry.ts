@@ -810,7 +810,13 @@ export class Registry implements RegistryApi {
           const r = toRow(got.calls.get(i), got.seqs[i], table, { wallOffsetNs: offset });
           if (matchesFilter(r, filter, names)) batch.push(r);
         }
-        for (let i = 0; i < got.calls.length; i++) if (!got.calls.resumed(i) && got.calls.bootNs(i) + offset > seenNs) seenNs = got.calls.bootNs(i) + offset;
+        // Calls come in the order they entered (a resumed one where it returned): the newest entry is the last one's.
+        for (let i = got.calls.length - 1; i >= 0; i--) {
+          if (got.calls.resumed(i)) continue;
+          const ns = got.calls.bootNs(i) + offset;
+          if (ns > seenNs) seenNs = ns;
+          break;
+        }
         running = follower.runningKeys();
         if (!(yield* send(batch))) return;
         await new Promise<void>((resolve) => {

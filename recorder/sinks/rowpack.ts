@@ -15,7 +15,7 @@
  * is made again.
  */
 import { EventRow } from '../rows';
-import { openFlags } from './schema';
+import { argvColumn, capsColumn, openFlags } from './schema';
 
 const NUMS = 7;
 const BIGS = 3;
@@ -96,9 +96,9 @@ export class PackWriter {
     this.str(s + 2, r.args);
     this.str(s + 3, r.error);
     this.str(s + 4, r.path);
-    this.str(s + 5, r.argv === null ? null : JSON.stringify(r.argv));
+    this.str(s + 5, argvColumn(r.argv));
     this.str(s + 6, r.address);
-    this.str(s + 7, r.caps && r.caps.length ? r.caps.join(' ') : null);
+    this.str(s + 7, capsColumn(r.caps));
     this.str(s + 8, r.retDetail ?? null);
   }
 

@@ -270,6 +270,16 @@ export function nthArg(args: string, n: number): string | null {
   return index === n ? args.slice(start).trim() : null;
 }
 
+/** The value of the syscall.argv column: the argv captured, as a JSON array, or null. */
+export function argvColumn(argv: readonly string[] | null): string | null {
+  return argv === null ? null : JSON.stringify(argv);
+}
+
+/** The value of the syscall.caps column: the capabilities refused, space-separated, or null for none. */
+export function capsColumn(caps: readonly string[] | undefined): string | null {
+  return caps && caps.length ? caps.join(' ') : null;
+}
+
 /** The value of the syscall.flags column for a row (null for calls other than the opens). */
 export function openFlags(name: string, args: string): string | null {
   const at = OPEN_PATH_ARG.get(name);

@@ -25,7 +25,7 @@ import { hostArch } from '../syscalls/table';
 import { chromeTrace } from './chrome';
 import type { DumpWorker } from './dump-worker-client';
 import { ndjson, textLines } from './stream';
-import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, openFlags } from './schema';
+import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, argvColumn, capsColumn, openFlags } from './schema';
 
 /** The container a dump is about; the *Ns fields, when given, win over the ISO times of ContainerInfo. */
 export type DumpContainer = ContainerInfo & {
@@ -323,11 +323,11 @@ function fillRow(row: unknown[], r: EventRow): void {
   row[12] = r.unfinished ? 1 : 0;
   row[13] = r.resumed ? 1 : 0;
   row[14] = r.path;
-  row[15] = r.argv === null ? null : JSON.stringify(r.argv);
+  row[15] = argvColumn(r.argv);
   row[16] = r.address;
   row[17] = r.port;
   row[18] = openFlags(r.name, r.args);
-  row[19] = r.caps && r.caps.length ? r.caps.join(' ') : null;
+  row[19] = capsColumn(r.caps);
   row[20] = r.retDetail ?? null;
 }
 
