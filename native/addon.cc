@@ -39,6 +39,7 @@ extern "C" {
 #include "pins.h"
 #include "ring.h"
 #include "rings.h"
+#include "signals.h"
 
 namespace sbnative {
 namespace {
@@ -735,7 +736,12 @@ class Floor : public Napi::ObjectWrap<Floor> {
     bpf_program__set_autoload(skel_->progs.sb_floor_exit, !helpers);
     bpf_program__set_autoload(skel_->progs.sb_helpers_enter, helpers);
     bpf_program__set_autoload(skel_->progs.sb_helpers_exit, helpers);
-    if (int err = floor_bpf__load(skel_)) {
+    int loaded;
+    {
+      SignalsHeld held;  // bpfset.h: the verifier gives up on a pending signal
+      loaded = floor_bpf__load(skel_);
+    }
+    if (int err = loaded) {
       floor_bpf__destroy(skel_);
       skel_ = nullptr;
       throw errnoError(info.Env(), "loading the floor programs", -err);

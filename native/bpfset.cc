@@ -10,6 +10,7 @@
 //                       is an incomplete set.
 // The rings themselves are not pinned: the outer maps' slots hold them.
 #include "bpfset.h"
+#include "signals.h"
 
 #include <unistd.h>
 
@@ -176,7 +177,12 @@ int BpfSet::keep(int fd) {
 
 void BpfSet::load() {
   straceback_bpf* skel = skel_;
-  if (int err = straceback_bpf__load(skel)) throw SbError{"loading the BPF recorder (verifier or kernel refused it)", -err};
+  int loaded;
+  {
+    SignalsHeld held;
+    loaded = straceback_bpf__load(skel);
+  }
+  if (int err = loaded) throw SbError{"loading the BPF recorder (verifier or kernel refused it)", -err};
   if (int err = straceback_bpf__attach(skel))
     throw SbError{"attaching to the raw_syscalls, signal, sched and capability tracepoints", -err};
   static_assert(SB_RING_CLASSES == 11, "outerFds_ is filled for 11 classes");

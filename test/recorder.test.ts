@@ -503,6 +503,33 @@ test.serial('bad input gets clear errors and leaves other rings untouched', asyn
   t.deepEqual(after.records, before.records);
 });
 
+test.serial('the programs load in a process that gets a signal every 100 µs (a sampling profiler), and record', async (t) => {
+  // The verifier gives up on a signal pending on the loading thread (EAGAIN): the load holds them off.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-prof-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const script = `
+    const { Recorder } = require(${JSON.stringify(require.resolve('../recorder/recorder'))});
+    const { startWorkload } = require(${JSON.stringify(require.resolve('./lib/procs'))});
+    (async () => {
+      const rec = new Recorder();
+      const w = await startWorkload(['--unshare', 'getpid', '100']);
+      const { handle } = rec.addProcess(w.pid);
+      w.go();
+      await w.done;
+      const n = rec.snapshot(handle).calls.length;
+      rec.close();
+      console.log('recorded', n);
+    })();`;
+  const out = execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100', '-e', script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const n = Number(/^recorded (\d+)$/m.exec(out)?.[1]);
+  t.true(n >= 100, out);
+  // The profiler did sample it: its profile is there.
+  t.true(fs.readdirSync(dir).some((f) => f.endsWith('.cpuprofile')));
+});
+
 test.serial('a namespace that reuses a registered inode is not recorded into that ring (namespace ids)', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());
