@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -115,6 +116,12 @@ WalkResult walkRing(const RingView& v) {
     while (pos < end && !validAt(v, pos, end)) pos += kStrideAlign;
   }
 
+  // Room for all the window's records at once (the share of the count its bytes hold, and some): a
+  // vector doubling its way up to a million records moves them and faults in new pages each time.
+  if (end > pos && v.count > 0) {
+    const double share = static_cast<double>(end - pos) / static_cast<double>(end);
+    out.records.reserve(static_cast<size_t>(static_cast<double>(v.count) * std::min(1.0, share) * 1.05) + 64);
+  }
   const sb_rec* first = nullptr;
   while (pos < end) {
     const sb_rec* rec = validAt(v, pos, end);

@@ -155,6 +155,8 @@ export async function indexSnapshotAsync(buf: Buffer, resumesAny: ReadonlySet<nu
 
 /** No record: an unfinished call's exit, a resumed call's entry. */
 const NONE = 0xffffffff;
+/** Indexer.open: the thread is in no call. */
+const CLOSED = -1;
 
 /**
  * Paired syscalls of one snapshot, time order, held as the offsets of each
@@ -323,7 +325,11 @@ class Indexer {
   private readonly enter: Uint32Array;
   private readonly exit: Uint32Array;
   private n = 0;
-  /** tid -> the call it is in. */
+  /**
+   * tid -> the call it is in, or CLOSED between calls. A returning call's
+   * tid is not deleted: a Map that loses and regains a key per call makes a
+   * new hash table each time (V8 shrinks it), which cost most of the pairing.
+   */
   private readonly open = new Map<number, number>();
   /** tid -> offset of the last record that named its process and comm (entry, signal). */
   private readonly named = new Map<number, number>();
@@ -385,10 +391,10 @@ class Indexer {
     const tid = buf.readUInt32LE(off + 16);
     const nr = buf.readUInt16LE(off + 26);
     const i = this.open.get(tid);
-    if (i !== undefined) {
+    if (i !== undefined && i !== CLOSED) {
       const openNr = buf.readUInt16LE(this.enter[i] + 26);
       if (openNr === nr || this.resumesAny.has(openNr)) {
-        this.open.delete(tid);
+        this.open.set(tid, CLOSED);
         this.exit[i] = off;
         return;
       }
@@ -403,7 +409,7 @@ class Indexer {
     if (r.kind === KIND_CAP) {
       // A refusal outside any recorded call (say, before the ring saw the entry) has nothing to annotate.
       const i = this.open.get(r.tid);
-      if (i !== undefined && r.cap !== undefined) this.caps.set(i, withCap(this.caps.get(i), r.cap));
+      if (i !== undefined && i !== CLOSED && r.cap !== undefined) this.caps.set(i, withCap(this.caps.get(i), r.cap));
       return;
     }
     const ev = processEventOf(r);

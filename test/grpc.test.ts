@@ -124,6 +124,11 @@ class FakeRegistry implements RegistryApi {
     throw new ApiError('not_found', `no container matches "${ref}"`);
   }
 
+  lookup(ref: string): { id: string; name: string } {
+    const { id, name } = this.get(ref);
+    return { id, name };
+  }
+
   events(ref: string): EventRow[] {
     this.get(ref);
     return this.rows;
@@ -151,7 +156,7 @@ class FakeRegistry implements RegistryApi {
     }
   }
 
-  async dump(): Promise<{ events: number }> {
+  async dump(): Promise<{ events: number; name: string }> {
     throw new Error('not used here');
   }
 

@@ -107,12 +107,14 @@ export interface RegistryApi {
   list(): ContainerInfo[];
   /** ref: full id, unique id prefix, or unique name. */
   get(ref: string): ContainerInfo;
+  /** Who ref names, cheaply: get reads a running container's whole ring for its counts. */
+  lookup(ref: string): { id: string; name: string };
   /** The held history, oldest first. */
   events(ref: string, filter?: EventFilter): EventRow[];
   /** Live events: what is held now (filtered), then new events as they are recorded, until signal aborts. */
   watch(ref: string, filter: EventFilter, signal: AbortSignal): AsyncIterable<EventRow>;
   /** Writes the container's history as an SQLite dump to path (whole or absent). */
-  dump(ref: string, path: string): Promise<{ events: number }>;
+  dump(ref: string, path: string): Promise<{ events: number; name: string }>;
   /** Stops tracing and forgets the container and its archive. */
   delete(ref: string): Promise<void>;
 }

@@ -469,7 +469,7 @@ export async function startTracerManager(
     if (undecodable !== null) throw new ApiError('invalid', `malformed WatchEvents request: ${undecodable}`);
     const { ref, filter } = watchRequestFromWire(call.request);
     // NOT_FOUND (or an ambiguous ref) before anything is streamed.
-    registry.get(ref);
+    registry.lookup(ref);
     // Headers now: the client knows the watch is in place before the first event.
     call.sendMetadata(new grpc.Metadata());
     for await (const row of registry.watch(ref, filter, signal)) {

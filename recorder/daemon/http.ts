@@ -219,12 +219,11 @@ export function createApiServer(registry: Registry, opts: HttpOptions): http.Ser
       return;
     }
     // POST /v1/containers/{ref}/dump
-    const info = registry.get(ref);
     const file = path.join(opts.tmpDir, `dump-${process.pid}-${++dumpSeq}.db`);
     try {
-      const { events } = await registry.dump(ref, file);
+      const { events, name } = await registry.dump(ref, file);
       const size = fs.statSync(file).size;
-      const safeName = info.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'container';
+      const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_') || 'container';
       res.writeHead(200, {
         'content-type': 'application/vnd.sqlite3',
         'content-length': size,

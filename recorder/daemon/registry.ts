@@ -770,6 +770,12 @@ export class Registry implements RegistryApi {
     return this.info(this.resolve(ref));
   }
 
+  /** The container a ref names, without its ring's counts (get walks a copy of a running one's ring). */
+  lookup(ref: string): { id: string; name: string } {
+    const { id, name } = this.resolve(ref);
+    return { id, name };
+  }
+
   events(ref: string, filter: EventFilter = {}): EventRow[] {
     this.activity++;
     return filterRows(this.rowsOf(this.resolve(ref)), filter);
@@ -844,7 +850,7 @@ export class Registry implements RegistryApi {
   }
 
   /** Writes the container's history to file, a temporary file the caller sends and removes (not fsynced). */
-  async dump(ref: string, file: string): Promise<{ events: number }> {
+  async dump(ref: string, file: string): Promise<{ events: number; name: string }> {
     this.activity++;
     const e = this.resolve(ref);
     this.dumps++;
@@ -858,7 +864,7 @@ export class Registry implements RegistryApi {
         fs.rmSync(tmp, { force: true });
         throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
       }
-      return { events: e.archived?.events ?? 0 };
+      return { events: e.archived?.events ?? 0, name: e.name };
     }
     const history = await this.ringHistoryAsync(e);
     try {
@@ -867,7 +873,7 @@ export class Registry implements RegistryApi {
     } catch (err) {
       throw new ApiError(isStorageError(err) ? 'unavailable' : 'internal', `dump of container ${e.id}: ${(err as Error).message}`);
     }
-    return { events: history.calls };
+    return { events: history.calls, name: e.name };
   }
 
   async delete(ref: string): Promise<void> {
