@@ -43,12 +43,16 @@ const ROWS: Record<Arch, readonly SyscallRow[]> = {
   arm64: ARM64_SYSCALLS,
 };
 
+let host: Arch | undefined;
+
+/** This machine's architecture, by syscall table (asked for every rendered call: process.arch is a getter, so it is read once). */
 export function hostArch(): Arch {
+  if (host !== undefined) return host;
   switch (process.arch) {
     case 'x64':
-      return 'x86_64';
+      return (host = 'x86_64');
     case 'arm64':
-      return 'arm64';
+      return (host = 'arm64');
     default:
       throw new Error(`straceback: no syscall table for ${process.arch}`);
   }
