@@ -110,15 +110,17 @@ WalkResult walkRing(const RingView& v) {
   if (v.from > start) {
     // A record boundary not overwritten: the walk starts there, even at a record still being written.
     pos = v.from;
+    out.firstRead = pos;
   } else {
     // The window may begin inside a record: step to the first whole one.
-    pos = roundUp8(start);
+    pos = roundUp8(std::max(start, v.scanFrom));
+    out.firstRead = pos;
     while (pos < end && !validAt(v, pos, end)) pos += kStrideAlign;
   }
 
   // Room for all the window's records at once (the share of the count its bytes hold, and some): a
   // vector doubling its way up to a million records moves them and faults in new pages each time.
-  if (end > pos && v.count > 0) {
+  if (!v.countOnly && end > pos && v.count > 0) {
     const double share = static_cast<double>(end - pos) / static_cast<double>(end);
     out.records.reserve(static_cast<size_t>(static_cast<double>(v.count) * std::min(1.0, share) * 1.05) + 64);
   }
@@ -133,15 +135,18 @@ WalkResult walkRing(const RingView& v) {
     if (min == 0 || rec->size < min) {
       out.corrupt++;
     } else {
+      if (!out.held || rec->ts < out.oldestTs) out.oldestTs = rec->ts;
+      if (rec->ts > out.newestTs) out.newestTs = rec->ts;
+      out.held++;
       const uint64_t mask = v.ringBytes - 1;
-      out.records.push_back(HeldRecord{rec->ts, pos, static_cast<uint32_t>(pos & mask), rec->size});
+      if (!v.countOnly) out.records.push_back(HeldRecord{rec->ts, pos, static_cast<uint32_t>(pos & mask), rec->size});
     }
     pos += roundUp8(rec->size);
   }
   out.next = pos < end ? pos : end;
   if (first) {
     // Records stepped over were reserved in the ring too.
-    const uint64_t walked = out.records.size() + out.corrupt;
+    const uint64_t walked = out.held + out.corrupt;
     out.overwritten = recordsBefore(first->seq, v.count, walked);
     const uint64_t accounted = out.overwritten + walked;
     out.pending = v.count > accounted ? v.count - accounted : 0;

@@ -51,6 +51,12 @@ struct RingView {
   // A record boundary (a `next` of an earlier walk) before which nothing is
   // wanted: the walk starts there, unless it has been overwritten since.
   uint64_t from = 0;
+  // Where to start looking for the first whole record when `from` does not
+  // say (any position; the walk steps to a record from there): what was
+  // overwritten since head was read is not looked at.
+  uint64_t scanFrom = 0;
+  // Only count the records (held, oldest and newest): records stays empty.
+  bool countOnly = false;
 };
 
 struct HeldRecord {
@@ -66,6 +72,10 @@ struct WalkResult {
   uint64_t pending = 0;             // reserved after the last held one (in flight)
   uint64_t corrupt = 0;             // records that failed a sanity check
   uint64_t next = 0;                // where the walk stopped: the first record not complete yet, or the head
+  uint64_t held = 0;                // records taken (records.size() unless countOnly)
+  uint64_t oldestTs = 0;            // smallest and largest timestamp of those, 0 if none
+  uint64_t newestTs = 0;
+  uint64_t firstRead = 0;           // the first ring position the walk read
 };
 
 // Finds the records of a copied ring that are complete and were not

@@ -226,6 +226,34 @@ test.serial('overwrite: a full ring keeps the newest calls, contiguous, and coun
   }
 });
 
+test.serial('stats count the ring in place: while a loop overwrites it they add up, once it stops they equal a snapshot\'s', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  const { handle } = rec.addProcess(w.pid, 256 * 1024);
+  w.go();
+  await new Promise((r) => setTimeout(r, 200));
+  let newest = 0n;
+  for (let round = 0; round < 20; round++) {
+    const s = rec.stats(handle);
+    t.true(s.overwritten > 0, 'the ring has wrapped');
+    t.true(s.held > 1000, `held ${s.held}`);
+    t.true(s.held + s.overwritten + s.pending <= s.recorded, `held ${s.held} + overwritten ${s.overwritten} + pending ${s.pending} > recorded ${s.recorded}`);
+    t.true(s.oldestBootNs > 0n && s.oldestBootNs <= s.newestBootNs);
+    t.true(s.newestBootNs > newest, 'the loop went on between counts');
+    newest = s.newestBootNs;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  process.kill(w.pid, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 50));
+  const counted = rec.stats(handle);
+  const { recorded, held, overwritten, pending, lost, oldestBootNs, newestBootNs } = rec.snapshot(handle).stats;
+  t.like(counted, { recorded, held, overwritten, pending, lost, oldestBootNs, newestBootNs });
+  t.is(held + overwritten + pending, recorded);
+  process.kill(w.pid, 'SIGCONT');
+});
+
 test.serial('a full big ring is handed over as its copy with the records\' time order; a nearly empty or a small one as its records alone', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());
