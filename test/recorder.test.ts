@@ -25,6 +25,18 @@ const nrOf = (rec: Recorder, name: string): number => {
 const itemText = (ev: SyscallEvent, arg: number): string | undefined =>
   ev.items.find((i) => i.arg === arg && i.kind !== CaptureKind.ARGV)?.data.toString('latin1');
 
+/** A recorder and a counter loop writing into a 256 KiB ring of it, after running for ms. */
+async function counterLoop(t: ExecutionContext, ms: number): Promise<{ rec: Recorder; w: Awaited<ReturnType<typeof startWorkload>>; handle: number }> {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  t.teardown(() => w.kill());
+  const { handle } = rec.addProcess(w.pid, 256 * 1024);
+  w.go();
+  await new Promise((r) => setTimeout(r, ms));
+  return { rec, w, handle };
+}
+
 const signed = (v: bigint | undefined): number => Number(BigInt.asIntN(64, v ?? 0n));
 
 /** Runs workload MODE ARGS in a namespace of its own under a new recorder; its whole history, nothing lost or overwritten. */
@@ -227,13 +239,7 @@ test.serial('overwrite: a full ring keeps the newest calls, contiguous, and coun
 });
 
 test.serial('stats count the ring in place: while a loop overwrites it they add up, once it stops they equal a snapshot\'s', async (t) => {
-  const rec = new Recorder();
-  t.teardown(() => rec.close());
-  const w = await startWorkload(['--unshare', 'counter', '0']);
-  t.teardown(() => w.kill());
-  const { handle } = rec.addProcess(w.pid, 256 * 1024);
-  w.go();
-  await new Promise((r) => setTimeout(r, 200));
+  const { rec, w, handle } = await counterLoop(t, 200);
   let newest = 0n;
   for (let round = 0; round < 20; round++) {
     const s = rec.stats(handle);
@@ -289,13 +295,7 @@ test.serial('a full big ring is handed over as its copy with the records\' time 
 });
 
 test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', async (t) => {
-  const rec = new Recorder();
-  t.teardown(() => rec.close());
-  const w = await startWorkload(['--unshare', 'counter', '0']);
-  t.teardown(() => w.kill());
-  const { handle } = rec.addProcess(w.pid, 256 * 1024);
-  w.go();
-  await new Promise((r) => setTimeout(r, 100));
+  const { rec, w, handle } = await counterLoop(t, 100);
   const write = nrOf(rec, 'write');
   let previousLast = -1;
   for (let round = 0; round < 10; round++) {
