@@ -107,7 +107,7 @@ export interface RegistryApi {
   list(): ContainerInfo[];
   /** ref: full id, unique id prefix, or unique name. */
   get(ref: string): ContainerInfo;
-  /** Who ref names, cheaply: get reads a running container's whole ring for its counts. */
+  /** Who ref names, cheaply: get also counts what a running container's ring holds (a walk of the whole ring). */
   lookup(ref: string): { id: string; name: string };
   /** The held history, oldest first. */
   events(ref: string, filter?: EventFilter): EventRow[];

@@ -783,7 +783,7 @@ export class Registry implements RegistryApi {
     return this.info(this.resolve(ref));
   }
 
-  /** The container a ref names, without its ring's counts (get walks a copy of a running one's ring). */
+  /** The container a ref names, without its ring's counts (for those, get walks a running one's whole ring). */
   lookup(ref: string): { id: string; name: string } {
     const { id, name } = this.resolve(ref);
     return { id, name };
