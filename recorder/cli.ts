@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
           .option('dump-worker', {
             type: 'boolean',
             default: true,
-            describe: 'write big dumps and archives (100,000 calls or more) in a worker thread while the rows are decoded, on hosts with 2 or more CPUs when other processes leave one free; --no-dump-worker keeps them in one thread',
+            describe: 'write big dumps and archives (100,000 calls or more) in a worker thread while the rows are decoded, on hosts with 2 or more CPUs; --no-dump-worker keeps them in one thread',
           })
           .option('settle-after', {
             type: 'string',

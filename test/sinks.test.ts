@@ -4,7 +4,7 @@
  * the streaming encoders checked against recorder/render.ts.
  */
 import test from 'ava';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -20,7 +20,7 @@ import { renderEvent, renderEvents } from '../recorder/render';
 import { EventRow, toRows } from '../recorder/rows';
 import { CaptureKind, SyscallTable } from '../recorder/syscalls/types';
 import { SCHEMA_VERSION, nthArg, openFlags } from '../recorder/sinks/schema';
-import { CpuSample, WORKER_ROWS, cpuSample, othersBusyCpus, parseProcStat, readDump, showDump, stracebackVersion, workerHasCpu, writeDump, writeDumpAsync } from '../recorder/sinks/sqlite';
+import { WORKER_ROWS, readDump, showDump, stracebackVersion, writeDump, writeDumpAsync } from '../recorder/sinks/sqlite';
 import { jsonLine, msgpack, ndjson, textLines } from '../recorder/sinks/stream';
 import { helperBin, repoRoot, spawnGatedShell, startWorkload } from './lib/procs';
 
@@ -545,41 +545,6 @@ test('writeDumpAsync uses the worker from WORKER_ROWS rows on, and its file read
   t.deepEqual([...readDump(path.join(dir, 'small.db')).rows], few);
   t.false((await writeDumpAsync(path.join(dir, 'forced.db'), { container: container(), rows, rowCount: rows.length, worker: false })).worker);
 });
-test.serial('a dump\'s worker is used only if other processes leave it a CPU: /proc/stat less this process\'s own time', async (t) => {
-  t.deepEqual(parseProcStat('cpu  100 5 50 800 20 1 2 3 0 0\ncpu0 50 2 25 400 10 0 1 1 0 0\n'), { idle: 820, total: 981 });
-  t.is(parseProcStat('intr 1 2 3\n'), null);
-  const at = (idle: number, total: number, ownUs: number, wallUs: number): CpuSample => ({ idle, total, ownUs, wallUs });
-  // Two CPUs over 1 s (200 ticks): 100 busy ticks is one CPU; this process used half a CPU of it.
-  t.is(othersBusyCpus(at(0, 0, 0, 0), at(100, 200, 500_000, 1_000_000), 2), 0.5);
-  t.is(othersBusyCpus(at(0, 0, 0, 0), at(100, 200, 0, 1_000_000), 2), 1);
-  t.is(othersBusyCpus(at(0, 0, 0, 0), at(5, 10, 0, 50_000), 2), null, 'too short to tell');
-  t.is(othersBusyCpus(null, at(100, 200, 0, 1), 2), null);
-  t.true(workerHasCpu(0.5, 2) && workerHasCpu(null, 2) && workerHasCpu(2, 4));
-  t.false(workerHasCpu(0.8, 2) || workerHasCpu(0.1, 1));
-
-  // For real: a process spinning beside this one counts; this process spinning does not.
-  const spin = (ms: number) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end);
-  };
-  const hostBusy = (a: CpuSample, b: CpuSample) => ((b.total - a.total - (b.idle - a.idle)) / (b.total - a.total)) * os.availableParallelism();
-  let a = cpuSample()!;
-  spin(400);
-  let b = cpuSample()!;
-  const others = othersBusyCpus(a, b)!;
-  t.true(others <= hostBusy(a, b) - 0.7, `this process spun a CPU: others ${others.toFixed(2)}, host ${hostBusy(a, b).toFixed(2)}`);
-  const child = spawn('/bin/sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
-  try {
-    await new Promise((r) => setTimeout(r, 100));
-    a = cpuSample()!;
-    await new Promise((r) => setTimeout(r, 400));
-    b = cpuSample()!;
-  } finally {
-    child.kill();
-  }
-  t.true(othersBusyCpus(a, b)! >= 0.7, `a shell spun a CPU: others ${othersBusyCpus(a, b)}`);
-});
-
 test('a worker started before its dump is known writes it, even a small one; one not needed is closed and writes nothing', async (t) => {
   const { DumpWorker } = await import('../recorder/sinks/dump-worker-client');
   const dir = freshDir();

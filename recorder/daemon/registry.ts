@@ -14,7 +14,7 @@ import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows, toRow } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
 import type { DumpWorker } from '../sinks/dump-worker-client';
-import { cpuSample, dumpWorkerUseful, othersBusyCpus, readDump, setArchivedExitCode, WORKER_ROWS, workerHasCpu, writeDumpAsync } from '../sinks/sqlite';
+import { dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
 import { RingFollower } from './follow';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
@@ -34,9 +34,8 @@ export interface RegistryOptions {
   reapIntervalMs?: number;
   /**
    * Big dumps and archives are written by a worker thread while this one
-   * decodes their rows, on hosts with 2 or more CPUs (writeDumpAsync) when
-   * other processes leave a CPU free (ringHistoryAsync); false: always in
-   * this thread. Default true.
+   * decodes their rows, on hosts with 2 or more CPUs (writeDumpAsync); false:
+   * always in this thread. Default true.
    */
   dumpWorker?: boolean;
   log?: (line: string) => void;
@@ -87,8 +86,6 @@ interface RingHistory {
   counts: Counts;
   /** The worker thread started for writing it, while the ring was read (ringHistoryAsync). */
   worker?: DumpWorker;
-  /** The host had no CPU to spare while the ring was read: write it in this thread. */
-  busy?: boolean;
 }
 
 /** What a history holds: calls, records overwritten, lost, and since when it has no gap. */
@@ -557,25 +554,15 @@ export class Registry implements RegistryApi {
    */
   private async ringHistoryAsync(e: Entry): Promise<RingHistory> {
     let worker: DumpWorker | undefined;
-    const before = cpuSample();
     if (this.opts.dumpWorker !== false && this.opts.recorder.heldEstimate(e.handle!) / 2 >= WORKER_ROWS && dumpWorkerUseful()) {
       worker = (await import('../sinks/dump-worker-client')).DumpWorker.start();
     }
-    let history: RingHistory;
     try {
-      history = { ...this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!)), worker };
+      return { ...this.historyOfSnapshot(e, await this.opts.recorder.snapshotAsync(e.handle!)), worker };
     } catch (err) {
       await worker?.close();
       throw err;
     }
-    // If other processes kept the other CPUs busy while the ring was read and paired (the dumped container
-    // still running, say), the worker would only take turns with this thread.
-    const others = othersBusyCpus(before, cpuSample());
-    if (worker && !workerHasCpu(others)) {
-      await worker.close();
-      return { ...history, worker: undefined, busy: true };
-    }
-    return history;
   }
 
   /** A snapshot's calls that are the container's: from its entrypoint's execve on when it was added before it. */
@@ -673,7 +660,7 @@ export class Registry implements RegistryApi {
     const container = { ...this.info(e, h.counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: h.counts.completeSinceNs };
     const written = await writeDumpAsync(
       file,
-      { container, rows: h.rows, process: h.processRows, rowCount: h.calls, worker: this.opts.dumpWorker === false || h.busy ? false : undefined, durable },
+      { container, rows: h.rows, process: h.processRows, rowCount: h.calls, worker: this.opts.dumpWorker === false ? false : undefined, durable },
       h.worker,
     );
     this.written[written.worker ? 'worker' : 'main']++;

@@ -412,62 +412,6 @@ export function dumpWorkerUseful(): boolean {
   return os.availableParallelism() >= 2;
 }
 
-/** The host's CPU time so far (/proc/stat's first line: clock ticks of all CPUs together) and this process's. */
-export interface CpuSample {
-  idle: number;
-  total: number;
-  /** This process's CPU time, all its threads, and the time it was read (both µs). */
-  ownUs: number;
-  wallUs: number;
-}
-
-/** Idle and total ticks from /proc/stat's text; null if it has no cpu line. */
-export function parseProcStat(stat: string): { idle: number; total: number } | null {
-  const m = /^cpu\s+([\d\s]+)/.exec(stat);
-  if (!m) return null;
-  // user nice system idle iowait irq softirq steal (guest time is counted in user already)
-  const v = m[1].trim().split(/\s+/).slice(0, 8).map(Number);
-  if (v.length < 4 || v.some((x) => !Number.isFinite(x))) return null;
-  return { idle: v[3] + (v[4] ?? 0), total: v.reduce((a, b) => a + b, 0) };
-}
-
-export function cpuSample(): CpuSample | null {
-  let host: { idle: number; total: number } | null;
-  try {
-    host = parseProcStat(fs.readFileSync('/proc/stat', 'latin1'));
-  } catch {
-    return null;
-  }
-  if (!host) return null;
-  const own = process.cpuUsage();
-  return { ...host, ownUs: own.user + own.system, wallUs: Number(process.hrtime.bigint() / 1000n) };
-}
-
-/**
- * How many CPUs other processes kept busy, on average, between two samples:
- * the host's busy CPUs less this process's. Null when too little time passed
- * to tell (under 10 ticks per CPU) or a sample is missing.
- */
-export function othersBusyCpus(a: CpuSample | null, b: CpuSample | null, cpus = os.availableParallelism()): number | null {
-  if (!a || !b) return null;
-  const total = b.total - a.total;
-  if (total < 10 * cpus || b.wallUs <= a.wallUs) return null;
-  const hostBusy = ((total - (b.idle - a.idle)) / total) * cpus;
-  const own = (b.ownUs - a.ownUs) / (b.wallUs - a.wallUs);
-  return Math.max(0, hostBusy - own);
-}
-
-/**
- * Whether a dump's worker thread has a CPU to run on beside this thread,
- * given what other processes used while the ring was read. With the dumped
- * container running a tight loop on one of two cores, the worker only took
- * turns with this thread (dump-e2e.js, six runs: one thread 1.01-1.25x
- * faster; with it stopped, the worker 1.10-1.53x faster).
- */
-export function workerHasCpu(othersBusy: number | null, cpus = os.availableParallelism()): boolean {
-  return othersBusy === null || othersBusy <= cpus - 1.5;
-}
-
 /** Where the rows of a dump come from: next() writes the next row's values into `row` (as fillRow), false when none is left. */
 export interface RowSource {
   next(row: unknown[]): boolean;
