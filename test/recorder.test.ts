@@ -372,8 +372,10 @@ test.serial('a live tail reads only what is new: the writes of a counter loop co
   t.is(core.snapshot(handle, before.next).order.length, 0);
   // Unhindered now, for a few milliseconds (a few thousand calls: the ring holds about 30,000).
   hog.kill('SIGKILL');
+  const recorded = rec.fill(handle).recorded;
   process.kill(w.pid, 'SIGCONT');
-  await new Promise((r) => setTimeout(r, 3));
+  // Until it has made some calls: a loop niced to 19 is not always run within a fixed few milliseconds.
+  for (let i = 0; i < 500 && rec.fill(handle).recorded === recorded; i++) await new Promise((r) => setTimeout(r, 1));
   process.kill(w.pid, 'SIGSTOP');
   const after = core.snapshot(handle);
   const since = core.snapshot(handle, before.next);
