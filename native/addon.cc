@@ -513,7 +513,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       if ((v.head & SB_HEAD_POS_MASK) <= hi) return walkRing(v);
     }
     // All of it: the ring has wrapped since `from`, or more arrived than the short copies cover.
-    memcpy(copy.data(), r.data(), full);
+    copyBig(copy.data(), r.data(), full);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
     v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
@@ -527,11 +527,11 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     const uint64_t n = hi - lo;
     const uint64_t toEnd = r.ringBytes - at;
     if (n <= toEnd) {
-      memcpy(copy.data() + at, r.data() + at, n);
+      copyBig(copy.data() + at, r.data() + at, n);
     } else {
       // The record that crosses the end lies on in the slack; the positions after it are at the start.
-      memcpy(copy.data() + at, r.data() + at, toEnd + SB_SLACK);
-      memcpy(copy.data(), r.data(), n - toEnd);
+      copyBig(copy.data() + at, r.data() + at, toEnd + SB_SLACK);
+      copyBig(copy.data(), r.data(), n - toEnd);
     }
   }
 

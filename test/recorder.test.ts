@@ -25,13 +25,13 @@ const nrOf = (rec: Recorder, name: string): number => {
 const itemText = (ev: SyscallEvent, arg: number): string | undefined =>
   ev.items.find((i) => i.arg === arg && i.kind !== CaptureKind.ARGV)?.data.toString('latin1');
 
-/** A recorder and a counter loop writing into a 256 KiB ring of it, after running for ms. */
-async function counterLoop(t: ExecutionContext, ms: number): Promise<{ rec: Recorder; w: Awaited<ReturnType<typeof startWorkload>>; handle: number }> {
+/** A recorder and a counter loop writing into a ring of it (256 KiB unless said), after running for ms. */
+async function counterLoop(t: ExecutionContext, ms: number, ringBytes = 256 * 1024): Promise<{ rec: Recorder; w: Awaited<ReturnType<typeof startWorkload>>; handle: number }> {
   const rec = new Recorder();
   t.teardown(() => rec.close());
   const w = await startWorkload(['--unshare', 'counter', '0']);
   t.teardown(() => w.kill());
-  const { handle } = rec.addProcess(w.pid, 256 * 1024);
+  const { handle } = rec.addProcess(w.pid, ringBytes);
   w.go();
   await new Promise((r) => setTimeout(r, ms));
   return { rec, w, handle };
@@ -294,11 +294,11 @@ test.serial('a full big ring is handed over as its copy with the records\' time 
   }
 });
 
-test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', async (t) => {
-  const { rec, w, handle } = await counterLoop(t, 100);
+const consecutiveSnapshots = test.macro(async (t, ringBytes: number, rounds: number) => {
+  const { rec, w, handle } = await counterLoop(t, ringBytes > 1 << 20 ? 1000 : 100, ringBytes);
   const write = nrOf(rec, 'write');
   let previousLast = -1;
-  for (let round = 0; round < 10; round++) {
+  for (let round = 0; round < rounds; round++) {
     const snap = rec.snapshot(handle);
     const values = snap.events
       .filter((e) => e.nr === write && !e.resumed)
@@ -314,6 +314,10 @@ test.serial('snapshots during a tight counter loop show consecutive values, ten 
   w.kill();
   await w.done;
 });
+
+test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', consecutiveSnapshots, 256 * 1024, 10);
+// From 16 MiB on the copy is made on two threads, each taking half of the ring.
+test.serial('snapshots of a 32 MiB ring during a tight counter loop (copied on two threads) show consecutive values', consecutiveSnapshots, 32 << 20, 3);
 
 test.serial('a live tail reads only what is new: the writes of a counter loop come once each, in order, while it runs', async (t) => {
   const rec = new Recorder();
