@@ -169,10 +169,10 @@ export function readComm(buf: Buffer, off: number): string {
 }
 
 /** 0n..4095n made once: arguments and return values are mostly small numbers (fds, sizes, flags). */
-const SMALL: bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
-const TWO32 = 4294967296;
+export const SMALL: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+export const TWO32 = 4294967296;
 /** Values whose high word is below this (or, signed, above its negative) fit a double exactly. */
-const HI_EXACT = 0x200000;
+export const HI_EXACT = 0x200000;
 
 /**
  * readBigUInt64LE with one allocation at most: Buffer's makes its bigint out
@@ -185,6 +185,36 @@ export function u64(buf: Buffer, off: number): bigint {
   if (hi >= HI_EXACT) return buf.readBigUInt64LE(off);
   const v = hi * TWO32 + lo;
   return v < 4096 ? SMALL[v] : BigInt(v);
+}
+
+/** This host stores words little-endian, as the records are (x86_64, arm64). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The 32-bit words of a Buffer of records, read in place (one load where
+ * readUInt32LE makes four and checks its argument): null unless the Buffer
+ * starts on a 4-byte boundary of a little-endian host. Records start on
+ * 8-byte boundaries, and so do their 64-bit fields.
+ */
+export function wordsOf(buf: Buffer): Uint32Array | null {
+  if (!LITTLE_ENDIAN || (buf.byteOffset & 3) !== 0) return null;
+  return new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+}
+
+/** u64 of the two words from w[i] on (wordsOf's). */
+export function u64Words(w: Uint32Array, i: number): bigint {
+  const hi = w[i + 1];
+  if (hi >= HI_EXACT) return (BigInt(hi) << 32n) | BigInt(w[i]);
+  const v = hi * TWO32 + w[i];
+  return v < 4096 ? SMALL[v] : BigInt(v);
+}
+
+/** i64 of the two words from w[i] on. */
+export function i64Words(w: Uint32Array, i: number): bigint {
+  const hi = w[i + 1] | 0;
+  if (hi >= HI_EXACT || hi < -HI_EXACT) return (BigInt(hi) << 32n) | BigInt(w[i]);
+  const v = hi * TWO32 + w[i];
+  return v >= 0 && v < 4096 ? SMALL[v] : BigInt(v);
 }
 
 /** readBigInt64LE the same way (return values: -errno, counts, addresses). */

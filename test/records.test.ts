@@ -1,10 +1,11 @@
 /**
- * Unit tests of the record parser's own 64-bit readers (records.ts u64, i64),
- * which take shortcuts Buffer's readers do not: they must give the same
- * values for every bit pattern.
+ * Unit tests of the record parser's own 64-bit readers (records.ts u64, i64,
+ * and u64Words, i64Words over a Buffer's words), which take shortcuts
+ * Buffer's readers do not: they must give the same values for every bit
+ * pattern.
  */
 import test from 'ava';
-import { i64, u64 } from '../recorder/records';
+import { i64, i64Words, u64, u64Words, wordsOf } from '../recorder/records';
 
 const EDGES = [
   0n, 1n, 4095n, 4096n, 2n ** 32n - 1n, 2n ** 32n, 0x1fffffffffffffn, 2n ** 53n - 1n, 2n ** 53n, 0x7ffd12345678n,
@@ -16,6 +17,9 @@ test('u64 and i64 read what readBigUInt64LE and readBigInt64LE read', (t) => {
   const check = (off: number) => {
     t.is(u64(b, off), b.readBigUInt64LE(off));
     t.is(i64(b, off), b.readBigInt64LE(off));
+    const w = wordsOf(b)!;
+    t.is(u64Words(w, off >>> 2), b.readBigUInt64LE(off));
+    t.is(i64Words(w, off >>> 2), b.readBigInt64LE(off));
   };
   for (const v of EDGES) {
     b.writeBigUInt64LE(v, 4);
@@ -29,6 +33,17 @@ test('u64 and i64 read what readBigUInt64LE and readBigInt64LE read', (t) => {
     for (let k = 0; k < 8; k++) b[k] = rnd() < 128 ? 0 : rnd();
     if (rnd() < 64) b.fill(0xff, 5, 8);
     if (u64(b, 0) !== b.readBigUInt64LE(0) || i64(b, 0) !== b.readBigInt64LE(0)) wrong++;
+    const w = wordsOf(b)!;
+    if (u64Words(w, 0) !== b.readBigUInt64LE(0) || i64Words(w, 0) !== b.readBigInt64LE(0)) wrong++;
   }
   t.is(wrong, 0);
+});
+
+test('wordsOf reads a Buffer in place only from a word boundary', (t) => {
+  const whole = Buffer.alloc(32);
+  whole.writeBigUInt64LE(0x1122334455667788n, 8);
+  const at4 = whole.subarray(4);
+  t.is(u64Words(wordsOf(at4)!, 1), 0x1122334455667788n, 'a view from a word boundary');
+  t.is(wordsOf(at4)!.length, 7);
+  t.is(wordsOf(whole.subarray(2)), null, 'a view between words');
 });
