@@ -43,14 +43,14 @@ function nextMessage<T = ToWorker>(): T {
 
 let reader: PackReader | null = null;
 const packs: RowSource = {
-  next(row) {
+  next(to) {
     while (!reader || reader.done) {
       const m = nextMessage();
       if ('end' in m) return false;
       if ('abort' in m) throw Object.assign(new Error(m.abort.message), m.abort.code ? { code: m.abort.code } : {});
       reader = new PackReader(m);
     }
-    reader.fillNext(row);
+    reader.putNext(to);
     return true;
   },
 };

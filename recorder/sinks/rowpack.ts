@@ -11,11 +11,12 @@
  *   lens  Int32Array(n * STRS): the length of each string column, -1 for null
  *   text  the string columns of every row, one after the other
  * The worker fills SQLite's parameters straight from a pack
- * (PackReader.fillNext, in the order of sqlite.ts's fillRow): no row object
- * is made again.
+ * (PackReader.putNext, through sqlite.ts's putRow): no row object is made
+ * again.
  */
 import { EventRow } from '../rows';
 import { argvColumn, capsColumn, openFlags } from './schema';
+import { RowBatches, putRow } from './sqlite';
 
 const NUMS = 7;
 const BIGS = 3;
@@ -133,40 +134,47 @@ export class PackReader {
     return v;
   }
 
-  /**
-   * Writes the next row's values into `row`, in SYSCALL_COLUMNS order less
-   * container_id, as sqlite.ts's fillRow does for a row object.
-   */
-  fillNext(row: unknown[]): void {
+  /** Writes the next row into the batch it belongs to (sqlite.ts putRow). */
+  putNext(to: RowBatches): void {
     const { nums, bigs } = this.p;
     const i = this.at++;
     const a = i * NUMS;
     const b = i * BIGS;
     const s = i * STRS;
     const bits = nums[a + 6];
+    // The strings in the order they were added.
     const comm = this.str(s);
     const name = this.str(s + 1) as string;
     const args = this.str(s + 2) as string;
-    row[0] = nums[a];
-    row[1] = BigInt.asUintN(64, bigs[b]);
-    row[2] = bits & DUR_NULL ? null : bigs[b + 1];
-    row[3] = nums[a + 1];
-    row[4] = nums[a + 2];
-    row[5] = nums[a + 3];
-    row[6] = comm;
-    row[7] = nums[a + 4];
-    row[8] = name;
-    row[9] = args;
-    row[10] = bits & RET_NULL ? null : bigs[b + 2];
-    row[11] = this.str(s + 3);
-    row[12] = bits & UNFINISHED ? 1 : 0;
-    row[13] = bits & RESUMED ? 1 : 0;
-    row[14] = this.str(s + 4);
-    row[15] = this.str(s + 5);
-    row[16] = this.str(s + 6);
-    row[17] = Number.isNaN(nums[a + 5]) ? null : nums[a + 5];
-    row[18] = openFlags(name, args);
-    row[19] = this.str(s + 7);
-    row[20] = this.str(s + 8);
+    const error = this.str(s + 3);
+    const path = this.str(s + 4);
+    const argv = this.str(s + 5);
+    const address = this.str(s + 6);
+    const caps = this.str(s + 7);
+    const retDetail = this.str(s + 8);
+    putRow(
+      to,
+      nums[a],
+      BigInt.asUintN(64, bigs[b]),
+      bits & DUR_NULL ? null : bigs[b + 1],
+      nums[a + 1],
+      nums[a + 2],
+      nums[a + 3],
+      comm,
+      nums[a + 4],
+      name,
+      args,
+      bits & RET_NULL ? null : bigs[b + 2],
+      error,
+      bits & UNFINISHED ? 1 : 0,
+      bits & RESUMED ? 1 : 0,
+      path,
+      argv,
+      address,
+      Number.isNaN(nums[a + 5]) ? null : nums[a + 5],
+      openFlags(name, args),
+      caps,
+      retDetail,
+    );
   }
 }

@@ -245,11 +245,10 @@ function sqlText(v: string): string {
  * such rows (measured on 300,000 rows, 16 per statement).
  */
 const SPARSE_COLUMNS: ReadonlySet<string> = new Set(['error', 'path', 'argv', 'address', 'port', 'flags', 'caps', 'ret_detail']);
-/** The bound columns (SYSCALL_COLUMNS less container_id): fillRow's order. */
+/** The bound columns (SYSCALL_COLUMNS less container_id): putRow's order. */
 const BOUND_COLUMNS = SYSCALL_COLUMNS.filter((c) => c !== 'container_id');
-/** Positions in a row's values of the sparse columns, and of the others. */
-const SPARSE_AT = BOUND_COLUMNS.flatMap((c, i) => (SPARSE_COLUMNS.has(c) ? [i] : []));
-const DENSE_AT = BOUND_COLUMNS.flatMap((c, i) => (SPARSE_COLUMNS.has(c) ? [] : [i]));
+/** Values a sparse statement binds per row: the bound columns less the sparse ones (putRow writes them in that order). */
+const SPARSE_WIDTH = BOUND_COLUMNS.filter((c) => !SPARSE_COLUMNS.has(c)).length;
 
 /**
  * INSERT of `rows` rows; container_id (the same for every row) is written
@@ -262,11 +261,13 @@ function insertSql(rows: number, containerId: string, sparse = false): string {
 }
 
 /**
- * Rows collected BATCH at a time for one multi-row INSERT. `at`: which of a
- * row's values the statement binds (null: all of them).
+ * Rows collected BATCH at a time for one multi-row INSERT: of the statement
+ * binding every value, or (sparse) of the one binding all but the sparse
+ * columns. A row's values are written straight into the parameters (putRow),
+ * from `next` on, then commit().
  */
-class Batcher {
-  private readonly params: unknown[];
+export class Batcher {
+  readonly params: unknown[];
   private n = 0;
   private readonly width: number;
   private readonly many: Database.Statement;
@@ -274,18 +275,20 @@ class Batcher {
   constructor(
     private readonly db: Database.Database,
     private readonly containerId: string,
-    private readonly at: readonly number[] | null,
+    private readonly sparse: boolean,
   ) {
-    this.width = at ? at.length : NBIND;
+    this.width = sparse ? SPARSE_WIDTH : NBIND;
     this.params = new Array(this.width * BATCH).fill(null);
-    this.many = db.prepare(insertSql(BATCH, containerId, at !== null));
+    this.many = db.prepare(insertSql(BATCH, containerId, sparse));
   }
 
-  add(row: unknown[]): void {
-    const o = this.n * this.width;
-    const at = this.at;
-    if (at) for (let k = 0; k < at.length; k++) this.params[o + k] = row[at[k]];
-    else for (let k = 0; k < NBIND; k++) this.params[o + k] = row[k];
+  /** Where the next row's values start in params. */
+  get next(): number {
+    return this.n * this.width;
+  }
+
+  /** The row written from `next` on is complete: a full batch is inserted. */
+  commit(): void {
     if (++this.n === BATCH) {
       // Spread, not an array: better-sqlite3 reads arguments directly but array elements one Get() at a time.
       this.many.run(...this.params);
@@ -296,39 +299,108 @@ class Batcher {
   /** The rows of a part batch, one statement each. */
   flush(): void {
     if (this.n === 0) return;
-    const one = this.db.prepare(insertSql(1, this.containerId, this.at !== null));
+    const one = this.db.prepare(insertSql(1, this.containerId, this.sparse));
     for (let i = 0; i < this.n; i++) one.run(...this.params.slice(i * this.width, (i + 1) * this.width));
     this.n = 0;
   }
 }
 
+/** The two batches a row can go to: all its values bound, or (every sparse column NULL) the others only. */
+export interface RowBatches {
+  dense: Batcher;
+  sparse: Batcher;
+}
+
 /**
- * Writes the values of row r into `row` (NBIND of them), in SYSCALL_COLUMNS
- * order less container_id. Booleans become 0/1 (SQLite has none); 64-bit values
- * stay BigInt, bound as int64.
+ * Writes one syscall row's values into the batch it belongs to, in
+ * SYSCALL_COLUMNS order less container_id (and, for a sparse row, less the
+ * sparse columns). SQLite has no booleans (unfinished, resumed: 0/1); 64-bit
+ * values stay BigInt, bound as int64. Both row sources (row objects, packed
+ * rows) come through here, so the order is written once.
  */
-function fillRow(row: unknown[], r: EventRow): void {
-  row[0] = r.seq;
-  row[1] = r.tsNs;
-  row[2] = r.durNs;
-  row[3] = r.cpu;
-  row[4] = r.pid;
-  row[5] = r.tid;
-  row[6] = r.comm;
-  row[7] = r.nr;
-  row[8] = r.name;
-  row[9] = r.args;
-  row[10] = r.ret;
-  row[11] = r.error;
-  row[12] = r.unfinished ? 1 : 0;
-  row[13] = r.resumed ? 1 : 0;
-  row[14] = r.path;
-  row[15] = argvColumn(r.argv);
-  row[16] = r.address;
-  row[17] = r.port;
-  row[18] = openFlags(r.name, r.args);
-  row[19] = capsColumn(r.caps);
-  row[20] = r.retDetail ?? null;
+export function putRow(
+  to: RowBatches,
+  seq: number,
+  tsNs: bigint,
+  durNs: bigint | null,
+  cpu: number,
+  pid: number,
+  tid: number,
+  comm: string | null,
+  nr: number,
+  name: string,
+  args: string,
+  ret: bigint | null,
+  error: string | null,
+  unfinished: number,
+  resumed: number,
+  path: string | null,
+  argv: string | null,
+  address: string | null,
+  port: number | null,
+  flags: string | null,
+  caps: string | null,
+  retDetail: string | null,
+): void {
+  const sparse = error === null && path === null && argv === null && address === null && port === null && flags === null && caps === null && retDetail === null;
+  const b = sparse ? to.sparse : to.dense;
+  const p = b.params;
+  const o = b.next;
+  p[o] = seq;
+  p[o + 1] = tsNs;
+  p[o + 2] = durNs;
+  p[o + 3] = cpu;
+  p[o + 4] = pid;
+  p[o + 5] = tid;
+  p[o + 6] = comm;
+  p[o + 7] = nr;
+  p[o + 8] = name;
+  p[o + 9] = args;
+  p[o + 10] = ret;
+  if (sparse) {
+    p[o + 11] = unfinished;
+    p[o + 12] = resumed;
+  } else {
+    p[o + 11] = error;
+    p[o + 12] = unfinished;
+    p[o + 13] = resumed;
+    p[o + 14] = path;
+    p[o + 15] = argv;
+    p[o + 16] = address;
+    p[o + 17] = port;
+    p[o + 18] = flags;
+    p[o + 19] = caps;
+    p[o + 20] = retDetail;
+  }
+  b.commit();
+}
+
+/** putRow of a row object. */
+function putEventRow(to: RowBatches, r: EventRow): void {
+  putRow(
+    to,
+    r.seq,
+    r.tsNs,
+    r.durNs,
+    r.cpu,
+    r.pid,
+    r.tid,
+    r.comm,
+    r.nr,
+    r.name,
+    r.args,
+    r.ret,
+    r.error,
+    r.unfinished ? 1 : 0,
+    r.resumed ? 1 : 0,
+    r.path,
+    argvColumn(r.argv),
+    r.address,
+    r.port,
+    openFlags(r.name, r.args),
+    capsColumn(r.caps),
+    r.retDetail ?? null,
+  );
 }
 
 function insertEvents(db: Database.Database, containerId: string, rows: ProcessRow[]): void {
@@ -412,18 +484,18 @@ export function dumpWorkerUseful(): boolean {
   return os.availableParallelism() >= 2;
 }
 
-/** Where the rows of a dump come from: next() writes the next row's values into `row` (as fillRow), false when none is left. */
+/** Where the rows of a dump come from: next() writes the next row into its batch (putRow), false when none is left. */
 export interface RowSource {
-  next(row: unknown[]): boolean;
+  next(to: RowBatches): boolean;
 }
 
 function rowObjects(rows: Iterable<EventRow>): RowSource {
   const it = rows[Symbol.iterator]();
   return {
-    next(row) {
+    next(to) {
       const r = it.next();
       if (r.done) return false;
-      fillRow(row, r.value);
+      putEventRow(to, r.value);
       return true;
     },
   };
@@ -510,24 +582,14 @@ function* fillDump(db: Database.Database, input: DumpFrame, source: RowSource): 
   for (const [k, v] of Object.entries(meta)) putMeta.run(k, String(v));
 
   // Rows go in by id, so the order between the two statements' batches does not matter.
-  const dense = new Batcher(db, c.id, null);
-  const sparse = new Batcher(db, c.id, DENSE_AT);
-  const row: unknown[] = new Array(NBIND).fill(null);
+  const to: RowBatches = { dense: new Batcher(db, c.id, false), sparse: new Batcher(db, c.id, true) };
   let events = 0;
-  while (source.next(row)) {
+  while (source.next(to)) {
     events++;
-    let allNull = true;
-    for (let k = 0; k < SPARSE_AT.length; k++) {
-      if (row[SPARSE_AT[k]] !== null) {
-        allNull = false;
-        break;
-      }
-    }
-    (allNull ? sparse : dense).add(row);
     if (events % ROWS_PER_STEP === 0) yield;
   }
-  dense.flush();
-  sparse.flush();
+  to.dense.flush();
+  to.sparse.flush();
 
   const processRows = input.process ? [...input.process] : [];
   insertEvents(db, c.id, processRows);
