@@ -194,6 +194,20 @@ export class PairedCalls {
     return w !== null && (off & 3) === 0 ? u64Words(w, off >>> 2) : u64(this.buf, off);
   }
 
+  /** The 32-bit field at off (4-aligned in a record). */
+  private u32(off: number): number {
+    const w = this.words;
+    return w !== null && (off & 3) === 0 ? w[off >>> 2] : this.buf.readUInt32LE(off);
+  }
+
+  /** The 16-bit field at off (2-aligned in a record). */
+  private u16(off: number): number {
+    const w = this.words;
+    if (w === null || (off & 1) !== 0) return this.buf.readUInt16LE(off);
+    const v = w[off >>> 2];
+    return off & 2 ? v >>> 16 : v & 0xffff;
+  }
+
   /** The signed 64-bit field at off. */
   private i64(off: number): bigint {
     const w = this.words;
@@ -286,7 +300,7 @@ export class PairedCalls {
       const args = new Array<bigint>(nargs);
       for (let a = 0; a < nargs; a++) args[a] = this.u64(en + ENTER_SIZE + a * 8);
       const bootNs = this.u64(en + 8);
-      let items = parseItems(buf, en + ENTER_SIZE + nargs * 8, en + buf.readUInt16LE(en + 20), buf[en + 31]);
+      let items = parseItems(buf, en + ENTER_SIZE + nargs * 8, en + this.u16(en + 20), buf[en + 31]);
       let durNs: bigint | undefined;
       let ret: bigint | undefined;
       if (ex !== NONE) {
@@ -298,11 +312,11 @@ export class PairedCalls {
       ev = {
         bootNs,
         durNs,
-        cpu: buf.readUInt16LE(en + 24),
-        pid: buf.readUInt32LE(en + 48),
-        tid: buf.readUInt32LE(en + 16),
-        comm: readComm(buf, en + 32),
-        nr: buf.readUInt16LE(en + 26),
+        cpu: this.u16(en + 24),
+        pid: this.u32(en + 48),
+        tid: this.u32(en + 16),
+        comm: readComm(buf, en + 32, this.words),
+        nr: this.u16(en + 26),
         args,
         ret,
         items,
@@ -314,11 +328,11 @@ export class PairedCalls {
       ev = {
         bootNs: this.u64(ex + 8),
         durNs: undefined,
-        cpu: buf.readUInt16LE(ex + 24),
+        cpu: this.u16(ex + 24),
         pid: this.resumedPid(i),
-        tid: buf.readUInt32LE(ex + 16),
-        comm: w !== undefined ? readComm(buf, w + 32) : '',
-        nr: buf.readUInt16LE(ex + 26),
+        tid: this.u32(ex + 16),
+        comm: w !== undefined ? readComm(buf, w + 32, this.words) : '',
+        nr: this.u16(ex + 26),
         args: [],
         ret: this.i64(ex + 32),
         items: this.exitItems(ex),

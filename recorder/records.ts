@@ -151,12 +151,22 @@ export function parseItems(buf: Buffer, off: number, end: number, n: number): Ra
  */
 const lastComm = { w0: -1, w1: -1, w2: -1, w3: -1, text: '' };
 
-export function readComm(buf: Buffer, off: number): string {
+/** The comm at off; `words`: buf's (wordsOf), read in place when off is on a word boundary. */
+export function readComm(buf: Buffer, off: number, words: Uint32Array | null = null): string {
   const c = lastComm;
-  const w0 = buf.readUInt32LE(off);
-  const w1 = buf.readUInt32LE(off + 4);
-  const w2 = buf.readUInt32LE(off + 8);
-  const w3 = buf.readUInt32LE(off + 12);
+  let w0, w1, w2, w3;
+  if (words !== null && (off & 3) === 0) {
+    const i = off >>> 2;
+    w0 = words[i];
+    w1 = words[i + 1];
+    w2 = words[i + 2];
+    w3 = words[i + 3];
+  } else {
+    w0 = buf.readUInt32LE(off);
+    w1 = buf.readUInt32LE(off + 4);
+    w2 = buf.readUInt32LE(off + 8);
+    w3 = buf.readUInt32LE(off + 12);
+  }
   if (w0 === c.w0 && w1 === c.w1 && w2 === c.w2 && w3 === c.w3) return c.text;
   let end = off;
   while (end < off + 16 && buf[end] !== 0) end++;

@@ -88,7 +88,8 @@ export function renderArgs(ev: SyscallEvent, info: SyscallInfo | undefined, limi
   return argsWith(info ? decoderFor(info.name) : undefined, ev, info, limit, arch);
 }
 
-function argsWith(d: Decoder | undefined, ev: SyscallEvent, info: SyscallInfo | undefined, limit: number, arch: Arch): string {
+/** renderArgs with the call's decoder already looked up (decoderFor of its name). */
+export function argsWith(d: Decoder | undefined, ev: SyscallEvent, info: SyscallInfo | undefined, limit: number, arch: Arch): string {
   if (!d) return plainArgs(ev, info, limit);
   const text = decodeArgsText(d, ev, arch, limit);
   return wasOpen() ? text + ', ' : text;
