@@ -19,9 +19,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Recorder } from '../recorder/recorder';
-import { startWorkload } from '../test/lib/procs';
-import { benchContainer } from './fixtures';
+import { benchContainer, counterRing } from './fixtures';
 
 const RING_MIB = Number(process.env.BENCH_RING_MIB ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -80,14 +78,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const builds = [load(path.join(__dirname, '..', '..'), 'this build'), load(path.resolve(other), path.resolve(other))];
+  const { rec, handle, close } = await counterRing(RING_MIB, true);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-ab-'));
-  const rec = new Recorder({ ringBytes: RING_MIB << 20 });
-  const w = await startWorkload(['--unshare', 'counter', '0']);
   try {
-    const { handle } = rec.addProcess(w.pid);
-    w.go();
-    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_FILL_MS ?? 4000)));
-    process.kill(w.pid, 'SIGSTOP');
     const snap = (rec as unknown as { core: { snapshot(h: number): { records: Buffer; order: Uint32Array } } }).core.snapshot(handle);
     const sigreturns = (rec as unknown as { sigreturns: ReadonlySet<number> }).sigreturns;
     const file = path.join(dir, 'ab.db');
@@ -115,11 +108,8 @@ async function main(): Promise<void> {
       console.log(`| ${stage} | this / other | | ${(median(builds[0].times[stage]) / median(builds[1].times[stage])).toFixed(3)}× |`);
     }
   } finally {
-    process.kill(w.pid, 'SIGCONT');
-    w.kill();
-    await w.done;
-    rec.close();
     fs.rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

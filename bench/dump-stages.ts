@@ -18,12 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootToWallOffsetNs } from '../recorder/clock';
 import { indexSnapshot } from '../recorder/events';
-import { Recorder } from '../recorder/recorder';
 import { lazyRows, toRows } from '../recorder/rows';
 import { DumpWorker } from '../recorder/sinks/dump-worker-client';
 import { writeDump, writeDumpAsync } from '../recorder/sinks/sqlite';
-import { startWorkload } from '../test/lib/procs';
-import { benchContainer } from './fixtures';
+import { benchContainer, counterRing } from './fixtures';
 
 const RING_MIB = Number(process.env.BENCH_RING_MIB ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -36,16 +34,11 @@ function seconds(t0: bigint): number {
 }
 
 async function main(): Promise<void> {
-  const rec = new Recorder({ ringBytes: RING_MIB << 20 });
+  // A full ring: the loop ran long enough to wrap it.
+  const { rec, handle, close } = await counterRing(RING_MIB, STOPPED);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-stages-'));
-  const w = await startWorkload(['--unshare', 'counter', '0']);
   let session: inspector.Session | undefined;
   try {
-    const { handle } = rec.addProcess(w.pid);
-    w.go();
-    // Long enough to wrap the ring: the snapshot is a full one.
-    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_FILL_MS ?? 4000)));
-    if (STOPPED) process.kill(w.pid, 'SIGSTOP');
     const table = rec.table;
     const offset = bootToWallOffsetNs();
     const profile = process.env.BENCH_PROFILE;
@@ -123,11 +116,8 @@ async function main(): Promise<void> {
     }
   } finally {
     session?.disconnect();
-    if (STOPPED) process.kill(w.pid, 'SIGCONT');
-    w.kill();
-    await w.done;
-    rec.close();
     fs.rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

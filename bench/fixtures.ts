@@ -1,10 +1,13 @@
 /**
  * Shared by the benchmarks: the made-up container row the sink benchmarks
- * write, and a dump over the API socket as a user takes it with curl.
+ * write, a dump over the API socket as a user takes it with curl, and a ring
+ * filled by a counter loop.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { ContainerInfo } from '../recorder/daemon/api';
+import { Recorder } from '../recorder/recorder';
+import { startWorkload, Workload } from '../test/lib/procs';
 
 /** The dump's container row: a made-up container named "bench", running unless the fields given say otherwise. */
 export function benchContainer(fields: Partial<ContainerInfo> = {}): ContainerInfo {
@@ -52,4 +55,45 @@ export async function curlDump(apiSocket: string, id: string, out: string): Prom
     events: Number(/x-straceback-events: (\d+)/i.exec(headers)?.[1] ?? 0),
     firstByteMs: Number(/first-byte: ([0-9.]+)/.exec(headers)?.[1] ?? NaN) * 1000,
   };
+}
+
+/** A recorder whose ring a counter loop has filled (the dump benchmarks' subject), and how to end both. */
+export interface CounterRing {
+  rec: Recorder;
+  handle: number;
+  /** SIGCONT for a stopped loop, then the loop and the recorder end. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a counter loop (write of an incrementing number to /dev/null) in
+ * its own mount namespace, records it into a ring of ringMiB, lets it run
+ * BENCH_FILL_MS (default 4 s: long enough to wrap a 64 MiB ring) and, if
+ * `stopped`, stops it (SIGSTOP) as the ring of a container that crashed.
+ */
+export async function counterRing(ringMiB: number, stopped: boolean): Promise<CounterRing> {
+  const rec = new Recorder({ ringBytes: ringMiB << 20 });
+  let w: Workload | undefined;
+  try {
+    w = await startWorkload(['--unshare', 'counter', '0']);
+    const { handle } = rec.addProcess(w.pid);
+    w.go();
+    await new Promise((r) => setTimeout(r, Number(process.env.BENCH_FILL_MS ?? 4000)));
+    if (stopped) process.kill(w.pid, 'SIGSTOP');
+    const loop = w;
+    return {
+      rec,
+      handle,
+      async close() {
+        if (stopped) process.kill(loop.pid, 'SIGCONT');
+        loop.kill();
+        await loop.done;
+        rec.close();
+      },
+    };
+  } catch (err) {
+    w?.kill();
+    rec.close();
+    throw err;
+  }
 }
