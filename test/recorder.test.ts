@@ -316,8 +316,9 @@ const consecutiveSnapshots = test.macro(async (t, ringBytes: number, rounds: num
 });
 
 test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', consecutiveSnapshots, 256 * 1024, 10);
-// From 16 MiB on the copy is made on two threads, each taking half of the ring.
-test.serial('snapshots of a 32 MiB ring during a tight counter loop (copied on two threads) show consecutive values', consecutiveSnapshots, 32 << 20, 3);
+// From 16 MiB on a second thread faults in the copy's pages while this one copies. (A copy split between two
+// threads failed this test about once in eight runs: a record torn at the split.)
+test.serial('snapshots of a 32 MiB ring during a tight counter loop (a second thread faulting in the copy) show consecutive values', consecutiveSnapshots, 32 << 20, 3);
 
 test.serial('a live tail reads only what is new: the writes of a counter loop come once each, in order, while it runs', async (t) => {
   const rec = new Recorder();
