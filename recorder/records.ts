@@ -185,16 +185,31 @@ export const TWO32 = 4294967296;
 export const HI_EXACT = 0x200000;
 
 /**
- * readBigUInt64LE with one allocation at most: Buffer's makes its bigint out
- * of two words with three more bigint operations, and this is done for every
- * argument of a million calls.
+ * The unsigned 64-bit value of two words with one allocation at most:
+ * Buffer's readBigUInt64LE makes its bigint out of two words with three more
+ * bigint operations, and this is done for every argument of a million calls.
  */
-export function u64(buf: Buffer, off: number): bigint {
-  const lo = buf.readUInt32LE(off);
-  const hi = buf.readUInt32LE(off + 4);
-  if (hi >= HI_EXACT) return buf.readBigUInt64LE(off);
+function u64Of(lo: number, hi: number): bigint {
+  if (hi >= HI_EXACT) return (BigInt(hi) << 32n) | BigInt(lo);
   const v = hi * TWO32 + lo;
   return v < 4096 ? SMALL[v] : BigInt(v);
+}
+
+/** The signed 64-bit value of two words (hi signed) the same way (return values: -errno, counts, addresses). */
+function i64Of(lo: number, hi: number): bigint {
+  if (hi >= HI_EXACT || hi < -HI_EXACT) return (BigInt(hi) << 32n) | BigInt(lo);
+  const v = hi * TWO32 + lo;
+  return v >= 0 && v < 4096 ? SMALL[v] : BigInt(v);
+}
+
+/** readBigUInt64LE through u64Of. */
+export function u64(buf: Buffer, off: number): bigint {
+  return u64Of(buf.readUInt32LE(off), buf.readUInt32LE(off + 4));
+}
+
+/** readBigInt64LE through i64Of. */
+export function i64(buf: Buffer, off: number): bigint {
+  return i64Of(buf.readUInt32LE(off), buf.readInt32LE(off + 4));
 }
 
 /** This host stores words little-endian, as the records are (x86_64, arm64). */
@@ -213,27 +228,12 @@ export function wordsOf(buf: Buffer): Uint32Array | null {
 
 /** u64 of the two words from w[i] on (wordsOf's). */
 export function u64Words(w: Uint32Array, i: number): bigint {
-  const hi = w[i + 1];
-  if (hi >= HI_EXACT) return (BigInt(hi) << 32n) | BigInt(w[i]);
-  const v = hi * TWO32 + w[i];
-  return v < 4096 ? SMALL[v] : BigInt(v);
+  return u64Of(w[i], w[i + 1]);
 }
 
 /** i64 of the two words from w[i] on. */
 export function i64Words(w: Uint32Array, i: number): bigint {
-  const hi = w[i + 1] | 0;
-  if (hi >= HI_EXACT || hi < -HI_EXACT) return (BigInt(hi) << 32n) | BigInt(w[i]);
-  const v = hi * TWO32 + w[i];
-  return v >= 0 && v < 4096 ? SMALL[v] : BigInt(v);
-}
-
-/** readBigInt64LE the same way (return values: -errno, counts, addresses). */
-export function i64(buf: Buffer, off: number): bigint {
-  const lo = buf.readUInt32LE(off);
-  const hi = buf.readInt32LE(off + 4);
-  if (hi >= HI_EXACT || hi < -HI_EXACT) return buf.readBigInt64LE(off);
-  const v = hi * TWO32 + lo;
-  return v >= 0 && v < 4096 ? SMALL[v] : BigInt(v);
+  return i64Of(w[i], w[i + 1] | 0);
 }
 
 const MIN_SIZE: Record<number, number> = {
