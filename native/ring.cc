@@ -16,11 +16,11 @@ namespace {
 // From this size on, copies get pages of their own, asked to be huge.
 constexpr size_t kBigCopy = 4u << 20;
 // From this size on, copyBig has a second thread fault in pages (starting and joining one: 55-70 us here).
-constexpr size_t kSplitCopy = 16u << 20;
+constexpr size_t kHelpedCopy = 16u << 20;
 }
 
 void copyBig(uint8_t* dst, const uint8_t* src, size_t n) {
-  if (n < kSplitCopy) {
+  if (n < kHelpedCopy) {
     memcpy(dst, src, n);
     return;
   }

@@ -46,7 +46,7 @@ class Pages {
 // walk's checks rely on), while a second thread faults in the back half's
 // fresh pages (MADV_POPULATE_WRITE, which leaves their contents alone): most
 // of a big copy's time is the kernel handing out and zeroing new pages. A 64
-// MiB copy here: 103-128 ms on one thread, 96-100 ms so. Splitting the copy
+// MiB copy here: 103-128 ms on one thread, 96-100 ms with the helper. Splitting the copy
 // itself between the threads was faster (68-71 ms) but could take a record
 // torn at the split: its tail copied before it was written, its commit mark
 // after. Smaller copies, or when no thread can be started, are one memcpy.
