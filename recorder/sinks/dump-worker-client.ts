@@ -41,6 +41,14 @@ export class DumpWorker {
   private readonly answer: Promise<FromWorker>;
   /** The worker failed or ended before it answered. */
   failed = false;
+  /**
+   * The worker has answered or failed: it takes no more packs. A worker that
+   * failed to write (a full disk while the rows go in) answers before the
+   * last pack is posted.
+   */
+  settled = false;
+  /** Resolves when the worker has answered or failed (settled). */
+  readonly whenSettled: Promise<void>;
   /** The thread has ended. */
   ended = false;
   private posted = 0;
@@ -59,9 +67,15 @@ export class DumpWorker {
         reject(new Error(`its worker thread exited with ${code} before it answered`));
       });
     });
-    this.answer.catch(() => {
-      this.failed = true;
-    });
+    this.whenSettled = this.answer.then(
+      () => {
+        this.settled = true;
+      },
+      () => {
+        this.failed = true;
+        this.settled = true;
+      },
+    );
   }
 
   static start(): DumpWorker {
@@ -131,15 +145,18 @@ export async function writeDumpInWorker(dest: string, input: WriteDumpInput, sta
         if (!packer.full) continue;
         send();
         sent++;
-        while (!w.failed && w.queued > MAX_QUEUED) {
+        while (!w.settled && w.queued > MAX_QUEUED) {
           const wait = waitAsync(w.sig, 1, Atomics.load(w.sig, 1), 100);
-          if (wait.async) await wait.value;
+          // A pending waitAsync does not keep the event loop alive: when the worker answers early (a full
+          // disk) and ends, the loop could empty and the process exit with this dump unanswered. Its answer
+          // comes as an event, which does.
+          if (wait.async) await Promise.race([wait.value, w.whenSettled]);
         }
         // A turn for the event loop now and then, as writeDumpAsync gives in one thread.
         if (sent % PACKS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        if (w.failed) break;
+        if (w.settled) break;
       }
-      if (!w.failed) {
+      if (!w.settled) {
         if (packer.size) send();
         w.post({ end: true });
       }
