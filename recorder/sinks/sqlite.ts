@@ -522,7 +522,11 @@ function* writeDumpSteps(dest: string, input: DumpFrame, source: RowSource): Gen
     db.pragma('synchronous = OFF');
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('temp_store = MEMORY');
-    db.pragma('cache_size = -65536');
+    // A small page cache: the rows go in by increasing id, so SQLite needs only the B-tree's right edge, and
+    // full pages are written out as the table grows. With a cache that held the whole file (64 MiB before)
+    // every page was memory the process had not touched yet, faulted in and zeroed: 493,440 rows took 670-700
+    // ms in a fresh process against 500-530 ms with 2 MiB (alike where that memory had been used before).
+    db.pragma('cache_size = -2048');
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
 
