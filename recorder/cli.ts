@@ -7,6 +7,7 @@
 import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError, parseRingSize, parseSize } from './cli-util';
+import type { DumpWorkerMode } from './sinks/sqlite';
 
 const DEFAULT_RUN_DIR = process.env.STRACEBACK_RUN_DIR || '/run/straceback';
 const DEFAULT_STATE_DIR = process.env.STRACEBACK_STATE_DIR || '/var/lib/straceback';
@@ -94,9 +95,13 @@ async function main(argv: string[]): Promise<number> {
             describe: 'on SIGTERM archive running containers and free their rings, instead of leaving them recording for the next daemon',
           })
           .option('dump-worker', {
-            type: 'boolean',
-            default: true,
-            describe: 'write big dumps and archives (100,000 calls or more) in a worker thread while the rows are decoded, on hosts with 2 or more CPUs; --no-dump-worker keeps them in one thread',
+            type: 'string',
+            choices: ['auto', 'always', 'never'],
+            default: 'auto',
+            // --no-dump-worker (before 'never' existed) and a bare --dump-worker keep their meaning.
+            coerce: (v: unknown) => (v === false || v === 'false' ? 'never' : v === true || v === '' || v === 'true' ? 'auto' : v),
+            describe:
+              'who writes big dumps and archives (100,000 calls or more): auto, a worker thread while the rows are decoded when a CPU is idle; always, a worker thread; never (or --no-dump-worker), the thread that decodes',
           })
           .option('settle-after', {
             type: 'string',
@@ -119,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
               socketGroup: a['socket-group'],
               pinDir: a['pin-dir'],
               releaseOnExit: a['release-on-exit'],
-              dumpWorker: a['dump-worker'],
+              dumpWorker: a['dump-worker'] as DumpWorkerMode,
               settleAfter: a['settle-after'],
             }),
           ),

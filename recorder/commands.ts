@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { ApiClientError, apiJson, apiRequest, expectOk, readAll } from './client';
 import { EventRow, HistoryRow, ProcessRow } from './rows';
 import { ContainerInfo, MANAGER_SOCKET } from './daemon/api';
-import type { ShowOptions } from './sinks/sqlite';
+import type { DumpWorkerMode, ShowOptions } from './sinks/sqlite';
 import { UsageError, parseDuration, parseRingSize, parseSize } from './cli-util';
 
 export interface DaemonArgs {
@@ -22,8 +22,8 @@ export interface DaemonArgs {
   socketGroup?: string;
   pinDir?: string;
   releaseOnExit?: boolean;
-  /** Big dumps in a worker thread (default true). */
-  dumpWorker?: boolean;
+  /** Who writes big dumps (default auto: a worker thread when a CPU is idle). */
+  dumpWorker?: DumpWorkerMode;
   /** Quiet time before memory is given back (duration text). */
   settleAfter?: string;
 }

@@ -15,6 +15,7 @@ import { Discovery } from './discovery';
 import { Registry } from './registry';
 import { MemorySettler } from './settle';
 import { native } from '../native';
+import type { DumpWorkerMode } from '../sinks/sqlite';
 
 export interface DaemonOptions {
   runDir: string;
@@ -35,8 +36,8 @@ export interface DaemonOptions {
    * instead of handing them over (still recording) to the next daemon.
    */
   releaseOnExit?: boolean;
-  /** Big dumps and archives written by a worker thread (default true; RegistryOptions.dumpWorker). */
-  dumpWorker?: boolean;
+  /** Who writes big dumps and archives (default auto; RegistryOptions.dumpWorker). */
+  dumpWorker?: DumpWorkerMode;
   /** How long discovery leaves a new container to its hook (default 250 ms). */
   discoverGraceMs?: number;
   /** Quiet time after which garbage is collected and free memory given back (default 5000 ms; settle.ts). */

@@ -14,7 +14,7 @@ import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows, toRow } from '../rows';
 import { renameArchivedContainer } from '../sinks/archive';
 import type { DumpWorker } from '../sinks/dump-worker-client';
-import { dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
+import { DumpWorkerMode, dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
 import { RingFollower } from './follow';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
@@ -33,11 +33,12 @@ export interface RegistryOptions {
   /** How often running containers are checked for having exited without RemoveContainer (0: never). */
   reapIntervalMs?: number;
   /**
-   * Big dumps and archives are written by a worker thread while this one
-   * decodes their rows, on hosts with 2 or more CPUs (writeDumpAsync); false:
-   * always in this thread. Default true.
+   * Who writes big dumps and archives (WORKER_ROWS calls or more): a worker
+   * thread while this one decodes their rows when a CPU is idle (auto, the
+   * default: dumpWorkerUseful), a worker thread whatever the load (always),
+   * or this thread (never).
    */
-  dumpWorker?: boolean;
+  dumpWorker?: DumpWorkerMode;
   log?: (line: string) => void;
 }
 
@@ -549,12 +550,15 @@ export class Registry implements RegistryApi {
   /**
    * ringHistory() that gives the event loop back while it pairs a big ring.
    * For a ring that holds a big dump's worth of calls, the worker thread
-   * that is to write it is started first: its 60-100 ms of start-up run on
-   * another core while this one reads and pairs the ring.
+   * that is to write it is started first, when --dump-worker says so (auto:
+   * when a CPU is idle now): its 60-100 ms of start-up run on another core
+   * while this one reads and pairs the ring. Without one the dump is written
+   * in this thread (writeHistory).
    */
   private async ringHistoryAsync(e: Entry): Promise<RingHistory> {
     let worker: DumpWorker | undefined;
-    if (this.opts.dumpWorker !== false && this.opts.recorder.heldEstimate(e.handle!) / 2 >= WORKER_ROWS && dumpWorkerUseful()) {
+    const mode = this.opts.dumpWorker ?? 'auto';
+    if (mode !== 'never' && this.opts.recorder.heldEstimate(e.handle!) / 2 >= WORKER_ROWS && (mode === 'always' || (await dumpWorkerUseful()))) {
       worker = (await import('../sinks/dump-worker-client')).DumpWorker.start();
     }
     try {
@@ -655,12 +659,13 @@ export class Registry implements RegistryApi {
     return [];
   }
 
-  /** Writes a ring's history as an SQLite file (a big one by a worker thread unless --no-dump-worker), counting who wrote it. */
+  /** Writes a ring's history as an SQLite file (a big one by a worker thread as --dump-worker says), counting who wrote it. */
   private async writeHistory(e: Entry, file: string, h: RingHistory, durable: boolean): Promise<void> {
     const container = { ...this.info(e, h.counts), startedNs: e.startedNs, exitedNs: e.exitedNs, completeSinceNs: h.counts.completeSinceNs };
     const written = await writeDumpAsync(
       file,
-      { container, rows: h.rows, process: h.processRows, rowCount: h.calls, worker: this.opts.dumpWorker === false ? false : undefined, durable },
+      // ringHistoryAsync has decided: a worker thread if it started one.
+      { container, rows: h.rows, process: h.processRows, rowCount: h.calls, worker: h.worker !== undefined, durable },
       h.worker,
     );
     this.written[written.worker ? 'worker' : 'main']++;
