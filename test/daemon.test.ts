@@ -4,12 +4,13 @@
  * real SQLite files opened with the sqlite3 shell.
  */
 import test from 'ava';
+import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectTracerManager, TracerManagerClient } from '../recorder/daemon/grpc-client';
 import { curl, DaemonProcess, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
-import { spawnGatedShell, startWorkload } from './lib/procs';
+import { busyLoops, spawnGatedShell, startWorkload } from './lib/procs';
 
 interface Ctx {
   daemon: DaemonProcess;
@@ -285,14 +286,18 @@ test.serial('the daemon keeps answering while it pairs and writes a big dump', a
   t.true(gone.length <= 1, gone.join('\n'));
 });
 
-test.serial('big archives are written by a worker thread with --dump-worker=always, in one thread with --no-dump-worker: the same calls either way', async (t) => {
+test.serial('big archives: a worker thread with --dump-worker=always, one thread with --no-dump-worker, and by default one thread when no CPU is idle; the same calls each way', async (t) => {
   const dirs = tempDirs();
   const single = await startDaemonProcess(dirs, ['--no-discover', '--no-dump-worker']);
-  const c2 = await connectTracerManager(single.managerSocket, { deadlineMs: 10_000 });
-  // The default (auto) takes a worker only when a CPU is idle, which the other test files running beside this one decide.
   const alwaysDirs = tempDirs();
   const always = await startDaemonProcess(alwaysDirs, ['--no-discover', '--dump-worker=always']);
-  const c1 = await connectTracerManager(always.managerSocket, { deadlineMs: 10_000 });
+  const clients = await Promise.all([always, single].map((d) => connectTracerManager(d.managerSocket, { deadlineMs: 10_000 })));
+  // The shared daemon runs with the default (auto): it takes a worker only when a CPU is idle.
+  const daemons = [
+    { name: 'always', d: always, client: clients[0] },
+    { name: 'never', d: single, client: clients[1] },
+    { name: 'auto, CPUs busy', d: ctx.daemon, client: ctx.client },
+  ];
   const w = await startWorkload(['--unshare', 'getpid', '110000']);
   const id = uniqueId('pool');
   const written = async (d: DaemonProcess) => {
@@ -300,33 +305,38 @@ test.serial('big archives are written by a worker thread with --dump-worker=alwa
     const n = (writer: string) => Number(new RegExp(`^straceback_sqlite_files_written_total\\{writer="${writer}"\\} (\\d+)$`, 'm').exec(m)?.[1]);
     return { worker: n('worker'), main: n('main') };
   };
+  let loops: ChildProcess[] = [];
   try {
-    const before = { worker: await written(always), 'one thread': await written(single) };
-    // Both daemons record the same process: each archive holds its 110,000 getpid calls (over WORKER_ROWS).
-    await c1.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
-    await c2.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
+    const before = await Promise.all(daemons.map((x) => written(x.d)));
+    // The daemons record the same process: each archive holds its 110,000 getpid calls (over WORKER_ROWS).
+    for (const x of daemons) await x.client.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
     w.go();
     await w.done;
-    await Promise.all([c1.removeContainer({ id, exitCode: 0 }), c2.removeContainer({ id, exitCode: 0 })]);
+    // Every CPU busy while they archive: loops on all but one, and the daemons on that one.
+    loops = busyLoops(os.cpus().length - 1);
+    await Promise.all(daemons.map((x) => x.client.removeContainer({ id, exitCode: 0 })));
+    loops.forEach((p) => p.kill('SIGKILL'));
     const results: Record<string, { worker: number; main: number; calls: string }> = {};
-    for (const [name, d] of [['worker', always], ['one thread', single]] as const) {
-      const after = await written(d);
-      const r = await curl(d.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
+    for (const [i, x] of daemons.entries()) {
+      const after = await written(x.d);
+      const r = await curl(x.d.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
       t.is(r.status, 200);
-      const file = path.join(dirs.root, `${name}.db`);
+      const file = path.join(dirs.root, `${i}.db`);
       fs.writeFileSync(file, r.body);
-      results[name] = { worker: after.worker - before[name].worker, main: after.main - before[name].main, calls: sqlite(file, "SELECT count(*), sum(ret), min(id), max(id) - min(id) FROM syscall WHERE name = 'getpid'").trim() };
+      results[x.name] = { worker: after.worker - before[i].worker, main: after.main - before[i].main, calls: sqlite(file, "SELECT count(*), sum(ret), min(id), max(id) - min(id) FROM syscall WHERE name = 'getpid'").trim() };
     }
     t.log(JSON.stringify(results));
-    t.like(results.worker, { worker: 1, main: 0 }, '--dump-worker=always: in a worker thread');
-    t.like(results['one thread'], { worker: 0, main: 1 }, '--no-dump-worker: in its one thread');
-    t.is(results.worker.calls.split('|')[0], '110000');
-    t.is(results.worker.calls.split('|')[3], '109999');
-    t.is(results.worker.calls, results['one thread'].calls, 'the same calls');
+    t.like(results.always, { worker: 1, main: 0 }, '--dump-worker=always: in a worker thread');
+    t.like(results.never, { worker: 0, main: 1 }, '--no-dump-worker: in its one thread');
+    t.like(results['auto, CPUs busy'], { worker: 0, main: 1 }, 'the default, with no CPU idle: in its one thread');
+    t.is(results.always.calls.split('|')[0], '110000');
+    t.is(results.always.calls.split('|')[3], '109999');
+    t.is(results.never.calls, results.always.calls, 'the same calls');
+    t.is(results['auto, CPUs busy'].calls, results.always.calls, 'the same calls');
   } finally {
+    loops.forEach((p) => p.kill('SIGKILL'));
     w.kill();
-    c1.close();
-    c2.close();
+    clients.forEach((c) => c.close());
     await Promise.all([always.stop(), single.stop()]);
     fs.rmSync(dirs.root, { recursive: true, force: true });
     fs.rmSync(alwaysDirs.root, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * the streaming encoders checked against recorder/render.ts.
  */
 import test from 'ava';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,7 +22,7 @@ import { CaptureKind, SyscallTable } from '../recorder/syscalls/types';
 import { SCHEMA_VERSION, nthArg, openFlags } from '../recorder/sinks/schema';
 import { WORKER_ROWS, cpuIdle, dumpWorkerUseful, readDump, showDump, stracebackVersion, writeDump, writeDumpAsync } from '../recorder/sinks/sqlite';
 import { jsonLine, msgpack, ndjson, textLines } from '../recorder/sinks/stream';
-import { helperBin, repoRoot, spawnGatedShell, startWorkload } from './lib/procs';
+import { busyLoops, helperBin, repoRoot, spawnGatedShell, startWorkload } from './lib/procs';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 
@@ -536,11 +536,11 @@ test('writeDumpAsync in a worker thread writes the same file as writeDump: every
 test('writeDumpAsync uses the worker from WORKER_ROWS rows on, and its file reads back as the rows written', async (t) => {
   const dir = freshDir();
   const rows = manyRows([...seq.rows, ...nc.rows], WORKER_ROWS);
-  const big = await writeDumpAsync(path.join(dir, 'big.db'), { container: container(), rows, rowCount: rows.length, worker: 'big' });
+  const big = await writeDumpAsync(path.join(dir, 'big.db'), { container: container(), rows, rowCount: rows.length });
   t.true(big.worker, 'written by a worker thread');
   t.deepEqual([...readDump(path.join(dir, 'big.db')).rows], rows);
   const few = rows.slice(0, WORKER_ROWS - 1);
-  const small = await writeDumpAsync(path.join(dir, 'small.db'), { container: container(), rows: few, rowCount: few.length, worker: 'big' });
+  const small = await writeDumpAsync(path.join(dir, 'small.db'), { container: container(), rows: few, rowCount: few.length });
   t.false(small.worker, 'one row fewer: in this thread');
   t.deepEqual([...readDump(path.join(dir, 'small.db')).rows], few);
   t.false((await writeDumpAsync(path.join(dir, 'forced.db'), { container: container(), rows, rowCount: rows.length, worker: false })).worker);
@@ -555,18 +555,12 @@ test('a CPU counts as idle by the least of the runnable-task readings, which cou
   t.false(cpuIdle([1], 1));
 });
 
-test.serial('with every other CPU busy, a big dump is written in this thread (no worker), unless told otherwise', async (t) => {
-  // One busy loop fewer than the CPUs: the thread that decides makes the last one busy.
-  const loops = Array.from({ length: os.cpus().length - 1 }, () => spawn('/bin/sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+test.serial('with every other CPU busy, no CPU is idle for a dump worker', async (t) => {
+  // One busy loop fewer than the CPUs: the thread that asks makes the last one busy.
+  const loops = busyLoops(os.cpus().length - 1);
   t.teardown(() => loops.forEach((p) => p.kill('SIGKILL')));
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.false(await dumpWorkerUseful());
-  const dir = freshDir();
-  const rows = manyRows([...seq.rows, ...nc.rows], WORKER_ROWS);
-  const auto = await writeDumpAsync(path.join(dir, 'auto.db'), { container: container(), rows, rowCount: rows.length });
-  t.false(auto.worker, 'no CPU idle: in this thread');
-  t.is([...readDump(path.join(dir, 'auto.db')).rows].length, rows.length);
-  t.true((await writeDumpAsync(path.join(dir, 'big.db'), { container: container(), rows, rowCount: rows.length, worker: 'big' })).worker, "'big': by size only");
 });
 test('a worker started before its dump is known writes it, even a small one; one not needed is closed and writes nothing', async (t) => {
   const { DumpWorker } = await import('../recorder/sinks/dump-worker-client');

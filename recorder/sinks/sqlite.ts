@@ -55,12 +55,8 @@ export interface WriteDumpInput {
   durable?: boolean;
   /** How many rows `rows` gives, when known: writeDumpAsync writes a big dump in a worker thread. */
   rowCount?: number;
-  /**
-   * writeDumpAsync: in a worker thread (true) or in this one (false), whatever
-   * rowCount says; 'big': in a worker thread from WORKER_ROWS rows on;
-   * undefined: from WORKER_ROWS rows on when a CPU is idle (dumpWorkerUseful).
-   */
-  worker?: boolean | 'big';
+  /** writeDumpAsync: in a worker thread (true) or in this one (false), whatever rowCount says. */
+  worker?: boolean;
 }
 
 /** A dump less its syscall rows: what a worker thread writing the dump is given first. */
@@ -453,17 +449,16 @@ export function writeDumpFrom(dest: string, input: DumpFrame, source: RowSource)
 /**
  * writeDump that gives the event loop back every few thousand rows, so a
  * daemon writing a big dump keeps answering. A big dump (input.rowCount of
- * WORKER_ROWS or more, with a CPU idle: dumpWorkerUseful; or as input.worker
- * says) is written by a worker thread while this thread decodes its rows
+ * WORKER_ROWS or more on a host with 2 or more CPUs, or input.worker) is
+ * written by a worker thread while this thread decodes its rows
  * (dump-worker-client.ts): a second core does SQLite's half of the work.
+ * (The daemon asks dumpWorkerUseful first and says which in input.worker.)
  * `started`: a worker the caller started while it read the ring (it is used
  * unless input.worker is false, and closed either way).
  */
 export async function writeDumpAsync(dest: string, input: WriteDumpInput, started?: DumpWorker): Promise<WriteDumpResult> {
-  const big = (input.rowCount ?? 0) >= WORKER_ROWS;
-  const useWorker =
-    input.worker === true || (input.worker !== false && (started !== undefined || (big && (input.worker === 'big' || (await dumpWorkerUseful())))));
-  if (useWorker) {
+  const big = (input.rowCount ?? 0) >= WORKER_ROWS && os.availableParallelism() >= 2;
+  if (input.worker === true || (input.worker === undefined && (started || big))) {
     const { writeDumpInWorker } = await import('./dump-worker-client');
     return writeDumpInWorker(dest, input, started);
   }

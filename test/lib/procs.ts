@@ -13,7 +13,7 @@
  *   w.go();
  *   const r = await w.done;   // { code: 0, signal: null, stdout: 'done\n', ... }
  */
-import { ChildProcessWithoutNullStreams, spawn, execFile, execFileSync } from 'node:child_process';
+import { ChildProcess, ChildProcessWithoutNullStreams, spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../recorder/paths';
@@ -57,6 +57,11 @@ export interface StartWorkloadOptions {
 export { repoRoot };
 
 /** Absolute path of a program in test/helpers/bin/ ('workload', 'sysbench'). */
+/** n shells spinning in a loop (no syscalls), each keeping a CPU busy until killed. */
+export function busyLoops(n: number): ChildProcess[] {
+  return Array.from({ length: n }, () => spawn('/bin/sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+}
+
 export function helperBin(name: string): string {
   return path.join(repoRoot(), 'test', 'helpers', 'bin', name);
 }
