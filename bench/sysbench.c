@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     mode = argv[i++];
     if (strcmp(mode, "getppid") == 0 || strcmp(mode, "open") == 0) {
         if (argc - i != 1)
-            usage("mode takes N");
+            usage(strcmp(mode, "open") == 0 ? "open takes N" : "getppid takes N");
         n = parse_count(argv[i]);
     } else if (strcmp(mode, "pread") == 0) {
         static char warm[4096];
