@@ -11,18 +11,11 @@
  */
 import path from 'node:path';
 import { connectTracerManager } from '../recorder/daemon/grpc-client';
-import { curl, DaemonProcess, startDaemonProcess, tempDirs } from '../test/lib/daemon';
+import { DaemonProcess, filesWritten, startDaemonProcess, tempDirs } from '../test/lib/daemon';
 import { startWorkload } from '../test/lib/procs';
 import { CurlDump, curlDump } from './fixtures';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-/** The daemon's count of SQLite files written by its worker thread and by its main thread (GET /metrics). */
-async function writers(d: DaemonProcess): Promise<{ worker: number; main: number }> {
-  const m = (await curl(d.apiSocket, ['http://localhost/metrics'])).body.toString();
-  const n = (writer: string) => Number(new RegExp(`^straceback_sqlite_files_written_total\\{writer="${writer}"\\} (\\d+)$`, 'm').exec(m)?.[1]);
-  return { worker: n('worker'), main: n('main') };
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -53,7 +46,7 @@ async function main(): Promise<void> {
     for (const phase of ['running', 'stopped'] as const) {
       if (phase === 'stopped') process.kill(w.pid, 'SIGSTOP');
       const runs = new Map<string, CurlDump[]>(daemons.map((x) => [x.name, []]));
-      const chose = await writers(daemons[0].d);
+      const chose = await filesWritten(daemons[0].d);
       for (let i = 0; i < ROUNDS; i++) {
         // Taking turns at going first, so none always follows the same other.
         const order = daemons.map((_, k) => daemons[(k + i) % daemons.length]);
@@ -67,7 +60,7 @@ async function main(): Promise<void> {
         rates.push((events / ms) * 1000);
         console.log(`| ${phase} | ${x.name} | ${events.toLocaleString('en')} | ${ms.toFixed(0)} ms | ${Math.round(rates[rates.length - 1]).toLocaleString('en')} | ${median(r.map((d) => d.firstByteMs)).toFixed(0)} ms |`);
       }
-      const chosen = await writers(daemons[0].d);
+      const chosen = await filesWritten(daemons[0].d);
       const one = rates[rates.length - 1];
       console.log(`| ${phase} | auto chose | ${chosen.worker - chose.worker} dumps with the worker, ${chosen.main - chose.main} in one thread | | | |`);
       console.log(`| ${phase} | as chosen / one thread | | | ${(rates[0] / one).toFixed(2)}× | |`);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectTracerManager, TracerManagerClient } from '../recorder/daemon/grpc-client';
-import { curl, DaemonProcess, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
+import { curl, DaemonProcess, filesWritten, sqlite, startDaemonProcess, tempDirs } from './lib/daemon';
 import { busyLoops, spawnGatedShell, startWorkload } from './lib/procs';
 
 interface Ctx {
@@ -300,14 +300,9 @@ test.serial('big archives: a worker thread with --dump-worker=always, one thread
   ];
   const w = await startWorkload(['--unshare', 'getpid', '110000']);
   const id = uniqueId('pool');
-  const written = async (d: DaemonProcess) => {
-    const m = (await curl(d.apiSocket, ['http://localhost/metrics'])).body.toString();
-    const n = (writer: string) => Number(new RegExp(`^straceback_sqlite_files_written_total\\{writer="${writer}"\\} (\\d+)$`, 'm').exec(m)?.[1]);
-    return { worker: n('worker'), main: n('main') };
-  };
   let loops: ChildProcess[] = [];
   try {
-    const before = await Promise.all(daemons.map((x) => written(x.d)));
+    const before = await Promise.all(daemons.map((x) => filesWritten(x.d)));
     // The daemons record the same process: each archive holds its 110,000 getpid calls (over WORKER_ROWS).
     for (const x of daemons) await x.client.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
     w.go();
@@ -318,7 +313,7 @@ test.serial('big archives: a worker thread with --dump-worker=always, one thread
     loops.forEach((p) => p.kill('SIGKILL'));
     const results: Record<string, { worker: number; main: number; calls: string }> = {};
     for (const [i, x] of daemons.entries()) {
-      const after = await written(x.d);
+      const after = await filesWritten(x.d);
       const r = await curl(x.d.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`]);
       t.is(r.status, 200);
       const file = path.join(dirs.root, `${i}.db`);

@@ -562,6 +562,7 @@ test.serial('with every other CPU busy, no CPU is idle for a dump worker', async
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.false(await dumpWorkerUseful());
 });
+
 test('a worker started before its dump is known writes it, even a small one; one not needed is closed and writes nothing', async (t) => {
   const { DumpWorker } = await import('../recorder/sinks/dump-worker-client');
   const dir = freshDir();

@@ -109,6 +109,13 @@ export function curl(socket: string, args: string[], timeoutMs = 60_000): Promis
   });
 }
 
+/** The daemon's count of SQLite files (dumps, archives) written by its worker thread and by its main thread (GET /metrics). */
+export async function filesWritten(d: DaemonProcess): Promise<{ worker: number; main: number }> {
+  const m = (await curl(d.apiSocket, ['http://localhost/metrics'])).body.toString();
+  const n = (writer: string) => Number(new RegExp(`^straceback_sqlite_files_written_total\\{writer="${writer}"\\} (\\d+)$`, 'm').exec(m)?.[1]);
+  return { worker: n('worker'), main: n('main') };
+}
+
 export function sqlite(db: string, sql: string): string {
   return require('node:child_process').execFileSync('sqlite3', ['-batch', '-bail', db, sql], { encoding: 'utf8' }) as string;
 }

@@ -57,13 +57,13 @@ export interface StartWorkloadOptions {
 export { repoRoot };
 
 /** Absolute path of a program in test/helpers/bin/ ('workload', 'sysbench'). */
+export function helperBin(name: string): string {
+  return path.join(repoRoot(), 'test', 'helpers', 'bin', name);
+}
+
 /** n shells spinning in a loop (no syscalls), each keeping a CPU busy until killed. */
 export function busyLoops(n: number): ChildProcess[] {
   return Array.from({ length: n }, () => spawn('/bin/sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
-}
-
-export function helperBin(name: string): string {
-  return path.join(repoRoot(), 'test', 'helpers', 'bin', name);
 }
 
 /** Mount namespace inode of a process: stat(/proc/<pid>/ns/mnt).st_ino. */
