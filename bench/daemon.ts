@@ -4,7 +4,7 @@
  * and how long `straceback list` and GET /v1/containers take then.
  */
 import { spawnSync } from 'node:child_process';
-import { curlDump, CurlDump } from './fixtures';
+import { curlDump, CurlDump, median } from './fixtures';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectTracerManager } from '../recorder/daemon/grpc-client';
@@ -18,11 +18,6 @@ function rssMiB(pid: number): string {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
   return `${kb('VmRSS').toFixed(1)} MiB (anon ${kb('RssAnon').toFixed(1)}, shared ${(kb('RssFile') + kb('RssShmem')).toFixed(1)})`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 async function main(): Promise<void> {

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchContainer, counterRing } from './fixtures';
+import { benchContainer, counterRing, median } from './fixtures';
 
 const RING_MIB = Number(process.env.BENCH_RING_MIB ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -54,11 +54,6 @@ function load(root: string, label: string): Build {
 
 function ms(t0: bigint): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 /** Makes and packs the rows as the daemon's thread does, dropping each pack: the rows made. */

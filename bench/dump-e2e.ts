@@ -13,14 +13,9 @@ import path from 'node:path';
 import { connectTracerManager } from '../recorder/daemon/grpc-client';
 import { DaemonProcess, filesWritten, startDaemonProcess, tempDirs } from '../test/lib/daemon';
 import { startWorkload } from '../test/lib/procs';
-import { CurlDump, curlDump } from './fixtures';
+import { CurlDump, curlDump, median } from './fixtures';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 async function main(): Promise<void> {
   const setups = [

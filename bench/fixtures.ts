@@ -9,6 +9,12 @@ import { ContainerInfo } from '../recorder/daemon/api';
 import { Recorder } from '../recorder/recorder';
 import { startWorkload, Workload } from '../test/lib/procs';
 
+/** The middle value of xs (the upper of the two middle ones when their count is even). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
 /** The dump's container row: a made-up container named "bench", running unless the fields given say otherwise. */
 export function benchContainer(fields: Partial<ContainerInfo> = {}): ContainerInfo {
   return {

@@ -12,6 +12,7 @@ import { SyscallEvent } from '../recorder/events';
 import { Recorder } from '../recorder/recorder';
 import { renderArgs, renderEvent } from '../recorder/render';
 import { startWorkload } from '../test/lib/procs';
+import { median } from './fixtures';
 
 const N = Number(process.env.BENCH_RENDER_N ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 5);
@@ -38,11 +39,6 @@ function history(base: SyscallEvent[], n: number): SyscallEvent[] {
     out[i] = rep === 0 ? ev : { ...ev, bootNs: ev.bootNs + span * BigInt(rep) };
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function main(): Promise<void> {
