@@ -15,6 +15,7 @@ import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows, t
 import { renameArchivedContainer } from '../sinks/archive';
 import type { DumpWorker } from '../sinks/dump-worker-client';
 import { DumpWorkerMode, dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
+import { doomedByExec, entrypointCalls, EntrypointState } from './entrypoint';
 import { RingFollower } from './follow';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
@@ -69,6 +70,8 @@ interface Entry {
    */
   beforeExec: boolean;
   execBootNs: bigint | null;
+  /** That execve's thread and end (entrypoint.ts); not kept across restarts: found again while the ring holds the execve. */
+  execWindow?: EntrypointState['execWindow'];
   /** How it was found: 'hook' (AddContainer) or 'discovery'. */
   source: 'hook' | 'discovery';
   /** exitCode was read from the kernel's record of the init's end, not given by the runtime. */
@@ -580,37 +583,19 @@ export class Registry implements RegistryApi {
     const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
     const from = e.beforeExec ? e.execBootNs : 0n;
-    const processRows = toProcessRows(from === null ? [] : snap.process.filter((p) => p.bootNs >= from), { wallOffsetNs: offset });
+    const processRows = toProcessRows(
+      from === null ? [] : snap.process.filter((p) => p.bootNs >= from && !doomedByExec(e, p.pid, p.tid, p.bootNs)),
+      { wallOffsetNs: offset },
+    );
     const counts = this.ringCounts(e, snap.stats, events.length);
     if (e.execBootNs !== null && snap.stats.overwritten === 0 && events.length > 0) counts.completeSinceNs = e.execBootNs + offset;
     return { rows, calls: events.length, processRows, counts };
   }
 
-  /**
-   * The events from the init process's first execve on: what the runtime did
-   * in the namespace before (pivot_root, mounts, setuid...) is not the
-   * container's. Until that execve is seen nothing is the container's yet,
-   * unless the ring already wrapped past it.
-   */
+  /** The calls that are the container's when it was added before its entrypoint ran (entrypoint.ts). */
   private fromEntrypoint(e: Entry, calls: PairedCalls, wrapped: boolean): PairedCalls {
-    if (e.execBootNs === null) {
-      for (let i = 0; i < calls.length; i++) {
-        if (!calls.resumed(i) && this.execNrs.has(calls.nr(i)) && calls.pid(i) === e.pid) {
-          e.execBootNs = calls.bootNs(i);
-          break;
-        }
-      }
-      if (e.execBootNs === null) {
-        if (!wrapped) return calls.pick([]);
-        e.execBootNs = 0n;
-      }
-    }
-    const from = e.execBootNs;
-    if (from === 0n) return calls;
-    // A call resumed after the cut began before it: a runtime thread's (runc init's Go threads end in futex).
-    const keep: number[] = [];
-    for (let i = 0; i < calls.length; i++) if (!calls.resumed(i) && calls.bootNs(i) >= from) keep.push(i);
-    return keep.length === calls.length ? calls : calls.pick(keep);
+    const keep = entrypointCalls(e, calls, this.execNrs, wrapped);
+    return keep === null ? calls : calls.pick(keep);
   }
 
   /** The calls and the process events (signals, thread exits) a container holds, ring or archive. */
