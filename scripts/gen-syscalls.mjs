@@ -156,6 +156,8 @@ const OVERRIDES = {
   'readlink.buf': 'BUF_OUT',
   'readlinkat.buf': 'BUF_OUT',
   'getcwd.buf': 'STR_OUT',
+  // mount's data: options text for most file systems
+  'mount.data': 'STR',
   // socket addresses: in = length in the next argument, out = length in *next
   'connect.uservaddr': 'SOCKADDR_IN',
   'bind.umyaddr': 'SOCKADDR_IN',
@@ -544,7 +546,9 @@ function checkArgs(arch, call, args) {
     const kind = a.capture.split(':')[0];
     const next = args[i + 1];
     const where = `${arch} ${call}.${a.name} (${kind})`;
-    if ((kind === 'STR' || kind === 'ARGV' || kind === 'STR_OUT') && !a.type.includes('char')) die(`${where}: type ${a.type}`);
+    // mount's data is a void * that is text for most file systems (strace prints it as a string).
+    const textVoid = call === 'mount' && a.name === 'data';
+    if ((kind === 'STR' || kind === 'ARGV' || kind === 'STR_OUT') && !a.type.includes('char') && !textVoid) die(`${where}: type ${a.type}`);
     // PRCTL_NAME: prctl's unsigned long, a pointer for the two options the BPF side checks.
     if (kind !== 'NONE' && kind !== 'PRCTL_NAME' && !a.type.includes('*') && !POINTER_TYPEDEFS.test(a.type)) die(`${where}: not a pointer`);
     if (kind === 'BUF_IN' || kind === 'SOCKADDR_IN') {

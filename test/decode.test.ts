@@ -254,7 +254,8 @@ test('open flags, socket types and ioctl requests', (t) => {
   t.is(printSockType(2 | 0o2000000 | 0o4000), 'SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK');
   t.is(printIoctlRequest(0x5401), 'TCGETS');
   t.is(printIoctlRequest(0x5451), 'FIOCLEX');
-  t.is(printIoctlRequest(0xc0189436), '_IOC(_IOC_READ|_IOC_WRITE, 0x94, 0x36, 0x18)');
+  t.is(printIoctlRequest(0xc0189436), 'BTRFS_IOC_FILE_EXTENT_SAME or FIDEDUPERANGE');
+  t.is(printIoctlRequest(0xc0189437), '_IOC(_IOC_READ|_IOC_WRITE, 0x94, 0x37, 0x18)');
   t.is(printIoctlRequest(0x1234), '0x1234');
 });
 
@@ -1162,6 +1163,45 @@ test('setgroups and getgroups: the group lists, cut at -s entries; (gid_t)-1 as 
   t.is(line(call('getgroups', [1, 0x2000], -22)), 'getgroups(1, 0x2000) = -1 EINVAL (Invalid argument)');
   const many = Array.from({ length: 5 }, (_, i) => 100 + i);
   t.is(line(call('getgroups', [64, 0x2000], 5, [item(1, CaptureKind.MEM_OUT, gids(...many))]), 3), 'getgroups(64, [100, 101, 102, ...]) = 5');
+});
+
+test('mount and umount2: flags, the old magic number, fstype and data where the kernel reads them (as strace 6.1 printed them)', (t) => {
+  const str = (arg: number, s: string) => item(arg, CaptureKind.STR, b(s));
+  const m = (flags: bigint, data: string | null, ret = -2) =>
+    line(call('mount', [0x1000, 0x2000, 0x55f2595a2004n, flags, data === null ? 0 : 0x3000], ret, [
+      str(0, 'none'), str(1, '/nonexistent'), str(2, 'tmpfs'), ...(data === null ? [] : [str(4, data)]),
+    ]));
+  const E = ' = -1 ENOENT (No such file or directory)';
+  t.is(m(0xc0ed0002n, null), 'mount("none", "/nonexistent", "tmpfs", MS_MGC_VAL|MS_NOSUID, NULL)' + E);
+  t.is(m(0xc0ed0000n, null), 'mount("none", "/nonexistent", "tmpfs", MS_MGC_VAL, NULL)' + E);
+  t.is(m(0x80018200n, 'a'), 'mount("none", "/nonexistent", "tmpfs", MS_SILENT|MS_POSIXACL|MS_NOUSER|0x200, "a")' + E);
+  const all = 'MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_SYNCHRONOUS|MS_REMOUNT|MS_MANDLOCK|MS_DIRSYNC|MS_NOSYMFOLLOW|MS_NOATIME|' +
+    'MS_NODIRATIME|MS_BIND|MS_MOVE|MS_REC|MS_SILENT|MS_POSIXACL|MS_UNBINDABLE|MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_RELATIME|' +
+    'MS_KERNMOUNT|MS_I_VERSION|MS_STRICTATIME|MS_LAZYTIME|MS_SUBMOUNT|MS_NOREMOTELOCK|MS_NOSEC|MS_BORN|MS_ACTIVE|MS_NOUSER';
+  // A remount: fstype ignored, data read, though bind and propagation bits are set too.
+  t.is(m(0xffffffffn, 'a'), `mount("none", "/nonexistent", 0x55f2595a2004, ${all}|0x200, "a")` + E);
+  t.is(m(0x1ffffffffn, 'a'), `mount("none", "/nonexistent", 0x55f2595a2004, ${all}|0x100000200, "a")` + E);
+  t.is(m(0xc0ed0020n, 'x'), 'mount("none", "/nonexistent", 0x55f2595a2004, MS_MGC_VAL|MS_REMOUNT, "x")' + E);
+  t.is(
+    m(0xc1ed0020n, 'x'),
+    'mount("none", "/nonexistent", 0x55f2595a2004, MS_REMOUNT|MS_POSIXACL|MS_PRIVATE|MS_SLAVE|MS_RELATIME|MS_KERNMOUNT|MS_I_VERSION|MS_STRICTATIME|MS_ACTIVE|MS_NOUSER, "x")' + E,
+  );
+  // Bind, move, propagation: neither fstype nor data.
+  t.is(m(0x1a0000n, 'a'), 'mount("none", "/nonexistent", 0x55f2595a2004, MS_UNBINDABLE|MS_SLAVE|MS_SHARED, 0x3000)' + E);
+  t.is(m(0x2000n, 'a'), 'mount("none", "/nonexistent", 0x55f2595a2004, MS_MOVE, 0x3000)' + E);
+  t.is(line(call('mount', [0, 0x2000, 0, 0, 0], -2, [str(1, '/nonexistent')])), 'mount(NULL, "/nonexistent", NULL, 0, NULL)' + E);
+  t.is(
+    m(0n, 'size=1m,mode=0755,uid=0,gid=0,nr_inodes=100,huge=never', 0),
+    'mount("none", "/nonexistent", "tmpfs", 0, "size=1m,mode=0755,uid=0,gid=0,nr"...) = 0',
+  );
+  const u = (flags: number, ret: number) => line(call('umount2', [0x1000, flags], ret, [str(0, '/nonexistent')]));
+  t.is(u(15, -2), 'umount2("/nonexistent", MNT_FORCE|MNT_DETACH|MNT_EXPIRE|UMOUNT_NOFOLLOW)' + E);
+  t.is(u(0x10, -22), 'umount2("/nonexistent", 0x10 /* MNT_??? */) = -1 EINVAL (Invalid argument)');
+  t.is(u(0x80000002, -22), 'umount2("/nonexistent", MNT_DETACH|0x80000000) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('ioctl', [4, 0x40049409, 3], -95)), 'ioctl(4, BTRFS_IOC_CLONE or FICLONE, 3) = -1 EOPNOTSUPP (Operation not supported)');
+  t.is(line(call('ioctl', [4, 0x4020940d, 0], -14)), 'ioctl(4, BTRFS_IOC_CLONE_RANGE or FICLONERANGE, NULL) = -1 EFAULT (Bad address)');
+  t.is(line(call('ioctl', [4, 0xc0045877, 0], 0)), 'ioctl(4, FIFREEZE) = 0');
+  t.is(line(call('ioctl', [4, 0x125d, 0], -25)), 'ioctl(4, BLKROSET, NULL) = -1 ENOTTY (Inappropriate ioctl for device)');
 });
 
 test('select and pselect6: the fd sets given, then the ready ones and the time left after the return value', (t) => {

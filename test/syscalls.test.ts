@@ -128,7 +128,8 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
         const next = info.args[i + 1];
         // prctl's unsigned long arg2 is a pointer for the two options PRCTL_NAME captures.
         if (arg.capture !== CaptureKind.NONE && arg.capture !== CaptureKind.PRCTL_NAME) t.true(isPointerType(arg.type), `${where} is a pointer`);
-        if (arg.capture === CaptureKind.STR || arg.capture === CaptureKind.ARGV || arg.capture === CaptureKind.STR_OUT) {
+        // mount's data: a void * that is text for most file systems.
+        if ((arg.capture === CaptureKind.STR || arg.capture === CaptureKind.ARGV || arg.capture === CaptureKind.STR_OUT) && where.slice(arch.length + 1) !== 'mount.data') {
           t.true(arg.type.includes('char'), `${where}: ${arg.type}`);
         }
         if (arg.capture === CaptureKind.STR) str++;
@@ -150,7 +151,7 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
       ['openat', 'filename'], ['mkdirat', 'pathname'], ['unlinkat', 'pathname'], ['renameat2', 'oldname'],
       ['renameat2', 'newname'], ['linkat', 'newname'], ['symlinkat', 'oldname'], ['getxattr', 'name'],
       ['setxattr', 'pathname'], ['swapon', 'specialfile'], ['mount', 'dir_name'], ['mount', 'type'],
-      ['umount2', 'name'], ['chdir', 'filename'], ['statx', 'filename'], ['truncate', 'path'],
+      ['umount2', 'name'], ['chdir', 'filename'], ['statx', 'filename'], ['truncate', 'path'], ['mount', 'data'],
     ]) {
       t.is(argOf(table, name, arg).capture, CaptureKind.STR, `${arch} ${name}.${arg}`);
     }

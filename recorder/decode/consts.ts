@@ -221,6 +221,55 @@ export const RENAME_FLAGS: Xlat = [
   [4, 'RENAME_WHITEOUT'],
 ];
 
+// --- mount(2), umount2(2) -------------------------------------------------------
+
+export const MOUNT_FLAGS: Xlat = [
+  [0x1, 'MS_RDONLY'],
+  [0x2, 'MS_NOSUID'],
+  [0x4, 'MS_NODEV'],
+  [0x8, 'MS_NOEXEC'],
+  [0x10, 'MS_SYNCHRONOUS'],
+  [0x20, 'MS_REMOUNT'],
+  [0x40, 'MS_MANDLOCK'],
+  [0x80, 'MS_DIRSYNC'],
+  [0x100, 'MS_NOSYMFOLLOW'],
+  [0x400, 'MS_NOATIME'],
+  [0x800, 'MS_NODIRATIME'],
+  [0x1000, 'MS_BIND'],
+  [0x2000, 'MS_MOVE'],
+  [0x4000, 'MS_REC'],
+  [0x8000, 'MS_SILENT'],
+  [0x10000, 'MS_POSIXACL'],
+  [0x20000, 'MS_UNBINDABLE'],
+  [0x40000, 'MS_PRIVATE'],
+  [0x80000, 'MS_SLAVE'],
+  [0x100000, 'MS_SHARED'],
+  [0x200000, 'MS_RELATIME'],
+  [0x400000, 'MS_KERNMOUNT'],
+  [0x800000, 'MS_I_VERSION'],
+  [0x1000000, 'MS_STRICTATIME'],
+  [0x2000000, 'MS_LAZYTIME'],
+  [0x4000000, 'MS_SUBMOUNT'],
+  [0x8000000, 'MS_NOREMOTELOCK'],
+  [0x10000000, 'MS_NOSEC'],
+  [0x20000000, 'MS_BORN'],
+  [0x40000000, 'MS_ACTIVE'],
+  [0x80000000, 'MS_NOUSER'],
+];
+export const MS_REMOUNT = 0x20;
+/** Flags with which the kernel ignores mount's fstype and data (a bind, a move, a propagation change). */
+export const MS_NO_TYPE_OR_DATA = 0x1000 | 0x2000 | 0x20000 | 0x40000 | 0x80000 | 0x100000;
+/** The magic number old programs put in the flags' upper 16 bits. */
+export const MS_MGC_VAL = 0xc0ed0000;
+export const MS_MGC_MSK = 0xffff0000;
+
+export const UMOUNT_FLAGS: Xlat = [
+  [1, 'MNT_FORCE'],
+  [2, 'MNT_DETACH'],
+  [4, 'MNT_EXPIRE'],
+  [8, 'UMOUNT_NOFOLLOW'],
+];
+
 export const WHENCE = valueNames([
   [0, 'SEEK_SET'],
   [1, 'SEEK_CUR'],
@@ -510,10 +559,18 @@ export const IOCTLS: ReadonlyMap<number, readonly [string, IoctlArg]> = new Map<
   [0x8927, ['SIOCGIFHWADDR', IoctlArg.PTR]],
   [0x8933, ['SIOCGIFINDEX', IoctlArg.PTR]],
   [0x80086601, ['FS_IOC_GETFLAGS', IoctlArg.PTR]],
+  // btrfs's numbers became the generic ones: strace names both.
+  [0x40049409, ['BTRFS_IOC_CLONE or FICLONE', IoctlArg.INT]],
+  [0x4020940d, ['BTRFS_IOC_CLONE_RANGE or FICLONERANGE', IoctlArg.PTR]],
+  [0xc0189436, ['BTRFS_IOC_FILE_EXTENT_SAME or FIDEDUPERANGE', IoctlArg.PTR]],
+  [0xc0045877, ['FIFREEZE', IoctlArg.NONE]],
+  [0xc0045878, ['FITHAW', IoctlArg.NONE]],
   [0x40086602, ['FS_IOC_SETFLAGS', IoctlArg.PTR]],
   [0x80081272, ['BLKGETSIZE64', IoctlArg.PTR]],
   [0x1260, ['BLKGETSIZE', IoctlArg.PTR]],
   [0x1268, ['BLKSSZGET', IoctlArg.PTR]],
+  [0x125d, ['BLKROSET', IoctlArg.PTR]],
+  [0x125e, ['BLKROGET', IoctlArg.PTR]],
 ]);
 
 // --- memory -------------------------------------------------------------------

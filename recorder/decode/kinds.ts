@@ -404,6 +404,27 @@ function ioctlArg(c: DecodeCtx, i: number): string | null {
   }
 }
 
+/** mount's flags less the old magic number in their upper 16 bits, if there. */
+function mountFlagBits(v: bigint): { magic: boolean; bits: bigint } {
+  const f = BigInt.asUintN(64, v);
+  const magic = (f & BigInt(K.MS_MGC_MSK)) === BigInt(K.MS_MGC_VAL);
+  return { magic, bits: magic ? f & ~BigInt(K.MS_MGC_MSK) : f };
+}
+
+/** Whether mount's flags make the kernel ignore its fstype (data: false) or its data (true). */
+function mountIgnores(v: bigint, data: boolean): boolean {
+  const f = Number(mountFlagBits(v).bits & 0xffffffffn);
+  if (f & K.MS_REMOUNT) return !data;
+  return (f & K.MS_NO_TYPE_OR_DATA) !== 0;
+}
+
+/** mount's flags, MS_MGC_VAL first when the old magic number is there. */
+function mountFlags(v: bigint): string {
+  const { magic, bits } = mountFlagBits(v);
+  if (!magic) return flags64(K.MOUNT_FLAGS, bits, 'MS_???');
+  return bits === 0n ? 'MS_MGC_VAL' : 'MS_MGC_VAL|' + flags64(K.MOUNT_FLAGS, bits, 'MS_???');
+}
+
 function mmapFlags(v: number): string {
   const type = xval(K.MMAP_TYPES, v & K.MAP_TYPE, 'MAP_???');
   let rest = (v & ~K.MAP_TYPE) >>> 0;
@@ -614,6 +635,12 @@ const K_: Record<string, Kind> = {
   faccessat_flags: { print: flagsOf(K.FACCESSAT_FLAGS, 'AT_???') },
   access_mode: { print: flagsOf(K.ACCESS_MODES, '?_OK', 'F_OK') },
   rename_flags: { print: flagsOf(K.RENAME_FLAGS, 'RENAME_???') },
+  /** mount's fstype: the address where the flags make the kernel ignore it (remount, bind, move, propagation). */
+  mount_type: { print: (c, i) => (mountIgnores(arg(c, 3), false) ? ptr(arg(c, i)) : stringAt(c, i)) },
+  mount_flags: { print: (c, i) => mountFlags(arg(c, i)) },
+  /** mount's data: a string, cut at -s, except where the flags make the kernel ignore it (bind, move, propagation). */
+  mount_data: { print: (c, i) => (mountIgnores(arg(c, 3), true) ? ptr(arg(c, i)) : stringAt(c, i)) },
+  umount_flags: { print: flagsOf(K.UMOUNT_FLAGS, 'MNT_???') },
   whence: { print: valueOf(K.WHENCE, 'SEEK_???') },
   flock_op: { print: flagsOf(K.FLOCK_OPS, 'LOCK_???') },
   fadvise: { print: valueOf(K.FADVISE, 'POSIX_FADV_???', true) },

@@ -76,6 +76,8 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   mkdir: ['path', 'mode'],
   mkdirat: ['dirfd', 'path', 'mode'],
   rmdir: ['path'],
+  mount: ['path', 'path', 'mount_type', 'mount_flags', 'mount_data'],
+  umount2: ['path', 'umount_flags'],
   link: ['path', 'path'],
   linkat: ['dirfd', 'path', 'dirfd', 'path', 'at_flags'],
   unlink: ['path'],

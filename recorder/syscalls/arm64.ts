@@ -47,7 +47,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [37, 'linkat', 'int olddfd', 'const char * oldname @STR', 'int newdfd', 'const char * newname @STR', 'int flags'],
   [38, 'renameat', 'int olddfd', 'const char * oldname @STR', 'int newdfd', 'const char * newname @STR'],
   [39, 'umount2', 'char * name @STR', 'int flags'],
-  [40, 'mount', 'char * dev_name @STR', 'char * dir_name @STR', 'char * type @STR', 'unsigned long flags', 'void * data'],
+  [40, 'mount', 'char * dev_name @STR', 'char * dir_name @STR', 'char * type @STR', 'unsigned long flags', 'void * data @STR'],
   [41, 'pivot_root', 'const char * new_root @STR', 'const char * put_old @STR'],
   [42, 'nfsservctl', 'int cmd', 'struct nfsctl_arg * arg', 'void * res'], // not from tracefs: fs/nfsctl.c, removed in 3.1
   [43, 'statfs', 'const char * pathname @STR', 'struct statfs * buf @MEM_OUT:88'],

@@ -172,7 +172,7 @@ export const X86_64_SYSCALLS: readonly SyscallRow[] = [
   [162, 'sync'],
   [163, 'acct', 'const char * name @STR'],
   [164, 'settimeofday', 'struct __kernel_old_timeval * tv', 'struct timezone * tz'],
-  [165, 'mount', 'char * dev_name @STR', 'char * dir_name @STR', 'char * type @STR', 'unsigned long flags', 'void * data'],
+  [165, 'mount', 'char * dev_name @STR', 'char * dir_name @STR', 'char * type @STR', 'unsigned long flags', 'void * data @STR'],
   [166, 'umount2', 'char * name @STR', 'int flags'],
   [167, 'swapon', 'const char * specialfile @STR', 'int swap_flags'],
   [168, 'swapoff', 'const char * specialfile @STR'],

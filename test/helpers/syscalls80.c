@@ -18,7 +18,8 @@
  * TCP and UDP over 127.0.0.1 and ::1, unix sockets (path and abstract), a
  * netlink socket, signal dispositions and masks, anonymous and file mappings,
  * brk, and children: one made by clone that exits with 7, one made by fork
- * that execs /bin/true, one made by clone3 that kills itself with SIGTERM.
+ * that execs /bin/true, one made by clone3 that kills itself with SIGTERM;
+ * with --unshare also mounts and unmounts of a tmpfs.
  * Also what strace reads behind pointers: socket options, msghdrs with
  * iovecs, addresses and passed fds, pollfd revents, clone3's pidfd.
  * Calls meant to fail fail with a fixed errno. It writes "done\n" on stdout
@@ -944,6 +945,41 @@ static void process(void)
     ok(syscall(SYS_munmap, page, 4096), "munmap envp");
 }
 
+#ifndef FICLONE
+#define FICLONE _IOW(0x94, 9, int)
+#endif
+
+/*
+ * Mounts, only in a mount namespace of its own (--unshare): a tmpfs with
+ * options, a remount with options longer than strace's 32 bytes, a bind and
+ * a propagation change (which make the kernel ignore fstype and data), the
+ * old magic number, a clone between tmpfs files (unsupported there), and the
+ * unmounts.
+ */
+static void mounts(void)
+{
+    long a, b;
+
+    ok(syscall(SYS_mkdir, "m", 0700), "mkdir m");
+    ok(syscall(SYS_mkdir, "b", 0700), "mkdir b");
+    ok(syscall(SYS_mount, "sb80", "m", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0700"), "mount tmpfs");
+    ok(syscall(SYS_mount, NULL, "m", NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOATIME,
+               "size=131072,nr_inodes=1024,huge=never"), "mount remount");
+    ok(syscall(SYS_mount, "m", "b", "none", MS_BIND | MS_REC, NULL), "mount bind");
+    ok(syscall(SYS_mount, NULL, "b", NULL, MS_PRIVATE, NULL), "mount private");
+    fails(syscall(SYS_mount, "sb80", "nonexistent", "tmpfs", MS_MGC_VAL | MS_RDONLY, NULL), ENOENT, "mount MS_MGC_VAL");
+    a = ok(syscall(SYS_openat, AT_FDCWD, "m/a", O_RDWR | O_CREAT | O_EXCL, 0600), "openat m/a");
+    b = ok(syscall(SYS_openat, AT_FDCWD, "m/b", O_RDWR | O_CREAT | O_EXCL, 0600), "openat m/b");
+    fails(syscall(SYS_ioctl, b, FICLONE, a), EOPNOTSUPP, "ioctl FICLONE");
+    ok(syscall(SYS_close, b), "close m/b");
+    ok(syscall(SYS_close, a), "close m/a");
+    ok(syscall(SYS_umount2, "b", MNT_DETACH), "umount2 MNT_DETACH");
+    fails(syscall(SYS_umount2, "m", 0x10), EINVAL, "umount2 unknown flag");
+    ok(syscall(SYS_umount2, "m", 0), "umount2");
+    ok(syscall(SYS_rmdir, "b"), "rmdir b");
+    ok(syscall(SYS_rmdir, "m"), "rmdir m");
+}
+
 static void cleanup(void)
 {
     ok(syscall(SYS_unlink, "a.txt"), "unlink a.txt");
@@ -990,6 +1026,8 @@ int main(int argc, char **argv)
     memory();
     signals();
     process();
+    if (unshare_ns)
+        mounts();
     cleanup();
     write_all(1, "done\n", 5);
     syscall(SYS_exit_group, 0);
