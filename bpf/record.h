@@ -77,6 +77,7 @@ enum sb_kind {
 /* sb_rec.flags */
 #define SB_REC_ITEMS_CUT 0x01	/* some items did not fit in the record */
 #define SB_REC_GROUP_DEAD 0x02	/* task exit: the last thread of its thread group */
+#define SB_REC_SENT 0x04	/* signal: recorded as it was sent (SIGKILL), not as the task took it */
 
 /* Common head of every record; records are 8-byte aligned in the ring. */
 struct sb_rec {

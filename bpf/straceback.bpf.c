@@ -1374,6 +1374,64 @@ int sb_signal_deliver(__u64 *ctx)
 	return 0;
 }
 
+/*
+ * signal_generate(int sig, struct kernel_siginfo *info, struct task_struct
+ * *task, int type, int result), in the sending task. Only SIGKILL, and only
+ * when the kernel took it: it keeps no siginfo for a SIGKILL (no queue
+ * entry), so signal_deliver sees none and the sender would be lost. Written
+ * into the receiving task's ring as that task's signal, with the siginfo the
+ * sender gave, else the one the kernel would have built: kill(2)'s SI_USER
+ * with the sender's pid and uid as the host sees them, or SI_KERNEL.
+ */
+#define SB_SIGKILL 9
+#define SB_TRACE_SIGNAL_DELIVERED 0	/* enum trace_signal_result */
+#define SB_SEND_SIG_PRIV 1		/* info: SEND_SIG_NOINFO is 0, SEND_SIG_PRIV 1 */
+#define SB_SI_KERNEL 0x80
+
+SEC("tp_btf/signal_generate")
+int sb_signal_sent(__u64 *ctx)
+{
+	int sig = ctx[0], result = ctx[4];
+	struct kernel_siginfo *info = (void *)ctx[1];
+	struct task_struct *task = (void *)ctx[2];
+	struct sb_mark *m;
+	__u64 pos;
+	__u16 seq;
+
+	if (sig != SB_SIGKILL || result != SB_TRACE_SIGNAL_DELIVERED)
+		return 0;
+	m = marked(task);
+	if (!m)
+		return 0;
+	SB_WITH_RING(m, {
+		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
+		__s32 *w = (__s32 *)s->info;
+
+		fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, SB_REC_SENT);
+		copy_comm(s->comm, task);
+		s->pid = task->tgid;
+		s->signo = sig;
+		s->sa_handler = 0;
+		s->sa_flags = 0;
+		__builtin_memset(s->info, 0, sizeof(s->info));
+		if ((unsigned long)info > SB_SEND_SIG_PRIV) {
+			if (bpf_probe_read_kernel(s->info, sizeof(s->info), info))
+				__builtin_memset(s->info, 0, sizeof(s->info));
+		} else {
+			/* si_signo, si_errno, si_code; on 64-bit the union starts at byte 16: si_pid, si_uid. */
+			w[0] = sig;
+			if (info) {
+				w[2] = SB_SI_KERNEL;
+			} else {
+				w[4] = bpf_get_current_pid_tgid() >> 32;
+				w[5] = (__u32)bpf_get_current_uid_gid();
+			}
+		}
+		commit(ring, (__u8 *)s, pos);
+	});
+	return 0;
+}
+
 static __always_inline int task_exit(struct task_struct *task, int group_dead)
 {
 	struct sb_mark *m = marked(task);

@@ -216,7 +216,7 @@ test.serial('exit 3: "+++ exited with 3 +++" after exit_group, as strace prints 
   t.is(sql(other.file, 'SELECT ended, exit_code FROM container'), 'exited with 3|0');
 });
 
-test.serial('killed with SIGKILL from outside: the blocked call, then "+++ killed by SIGKILL +++"', async (t) => {
+test.serial('killed with SIGKILL from outside: the blocked call, the SIGKILL with its sender, then "+++ killed by SIGKILL +++"', async (t) => {
   const w = await startWorkload(['--unshare', 'sleep', '60000']);
   const { handle } = rec.addProcess(w.pid);
   let snap: Snapshot;
@@ -230,10 +230,27 @@ test.serial('killed with SIGKILL from outside: the blocked call, then "+++ kille
     rec.removeContainer(handle);
   }
   const bodies = renderEvents(mergeHistory(snap.events, snap.process), rec.table, { wallOffsetNs: offset }).trimEnd().split('\n').map(bodyOf);
-  t.regex(bodies[bodies.length - 2], /^nanosleep\(\{tv_sec=60, tv_nsec=0\}, /);
-  // strace shows no "--- SIGKILL" line either: the kernel kills the group without delivering a siginfo.
+  t.regex(bodies[bodies.length - 3], /^nanosleep\(\{tv_sec=60, tv_nsec=0\}, /);
+  // strace shows no "--- SIGKILL" line: the kernel keeps no siginfo for it. Recorded as it was sent, it names the sender.
+  t.is(bodies[bodies.length - 2], `--- SIGKILL {si_signo=SIGKILL, si_code=SI_USER, si_pid=${process.pid}, si_uid=0} ---`);
   t.is(bodies[bodies.length - 1], '+++ killed by SIGKILL +++');
   t.like(containerEnding(toProcessRows(snap.process, { wallOffsetNs: offset }), w.pid), { signal: 'SIGKILL', runtimeExitCode: 137 });
+});
+
+test.serial('killed by the kernel at its hard CPU limit: the SIGKILL as SI_KERNEL, then "+++ killed by SIGKILL +++"', async (t) => {
+  const w = await startWorkload(['--unshare', 'counter', '0']);
+  const { handle } = rec.addProcess(w.pid);
+  let snap: Snapshot;
+  try {
+    execFileSync('prlimit', ['--pid', String(w.pid), '--cpu=1:1']);
+    w.go();
+    t.is((await w.done).signal, 'SIGKILL');
+    snap = rec.snapshot(handle);
+  } finally {
+    rec.removeContainer(handle);
+  }
+  const bodies = renderEvents(mergeHistory(snap.events, snap.process), rec.table, { wallOffsetNs: offset }).trimEnd().split('\n').map(bodyOf);
+  t.deepEqual(bodies.slice(-2), ['--- SIGKILL {si_signo=SIGKILL, si_code=SI_KERNEL} ---', '+++ killed by SIGKILL +++']);
 });
 
 test.serial('a thread that ends on its own shows its exit under its tid; the process ends with the last thread', async (t) => {
