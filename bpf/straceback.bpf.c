@@ -1336,6 +1336,20 @@ static __always_inline void fill_event_head(struct sb_rec *h, __u32 tid, __u32 s
 	h->nitems = 0;
 }
 
+/* A signal record's head and fields for the receiving task; info read from the kernel, or zeros if NULL. */
+static __always_inline void fill_signal(struct sb_signal *s, struct task_struct *task, int sig, __u16 seq,
+					__u8 flags, struct k_sigaction *ka, struct kernel_siginfo *info)
+{
+	fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, flags);
+	copy_comm(s->comm, task);
+	s->pid = task->tgid;
+	s->signo = sig;
+	s->sa_handler = ka ? (__u64)ka->sa.sa_handler : 0;
+	s->sa_flags = ka ? ka->sa.sa_flags : 0;
+	if (!info || bpf_probe_read_kernel(s->info, sizeof(s->info), info))
+		__builtin_memset(s->info, 0, sizeof(s->info));
+}
+
 /* signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka), in the receiving task. */
 SEC("tp_btf/signal_deliver")
 int sb_signal_deliver(__u64 *ctx)
@@ -1361,18 +1375,16 @@ int sb_signal_deliver(__u64 *ctx)
 	SB_WITH_RING(m, {
 		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
 
-		fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, 0);
-		copy_comm(s->comm, task);
-		s->pid = task->tgid;
-		s->signo = sig;
-		s->sa_handler = ka ? (__u64)ka->sa.sa_handler : 0;
-		s->sa_flags = ka ? ka->sa.sa_flags : 0;
-		if (bpf_probe_read_kernel(s->info, sizeof(s->info), info))
-			__builtin_memset(s->info, 0, sizeof(s->info));
+		fill_signal(s, task, sig, seq, 0, ka, info);
 		commit(ring, (__u8 *)s, pos);
 	});
 	return 0;
 }
+
+#define SB_SIGKILL 9
+#define SB_TRACE_SIGNAL_DELIVERED 0	/* enum trace_signal_result */
+#define SB_SEND_SIG_PRIV 1		/* info: SEND_SIG_NOINFO is 0, SEND_SIG_PRIV 1 */
+#define SB_SI_KERNEL 0x80
 
 /*
  * signal_generate(int sig, struct kernel_siginfo *info, struct task_struct
@@ -1383,11 +1395,6 @@ int sb_signal_deliver(__u64 *ctx)
  * sender gave, else the one the kernel would have built: kill(2)'s SI_USER
  * with the sender's pid and uid as the host sees them, or SI_KERNEL.
  */
-#define SB_SIGKILL 9
-#define SB_TRACE_SIGNAL_DELIVERED 0	/* enum trace_signal_result */
-#define SB_SEND_SIG_PRIV 1		/* info: SEND_SIG_NOINFO is 0, SEND_SIG_PRIV 1 */
-#define SB_SI_KERNEL 0x80
-
 SEC("tp_btf/signal_generate")
 int sb_signal_sent(__u64 *ctx)
 {
@@ -1407,17 +1414,8 @@ int sb_signal_sent(__u64 *ctx)
 		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
 		__s32 *w = (__s32 *)s->info;
 
-		fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, SB_REC_SENT);
-		copy_comm(s->comm, task);
-		s->pid = task->tgid;
-		s->signo = sig;
-		s->sa_handler = 0;
-		s->sa_flags = 0;
-		__builtin_memset(s->info, 0, sizeof(s->info));
-		if ((unsigned long)info > SB_SEND_SIG_PRIV) {
-			if (bpf_probe_read_kernel(s->info, sizeof(s->info), info))
-				__builtin_memset(s->info, 0, sizeof(s->info));
-		} else {
+		fill_signal(s, task, sig, seq, SB_REC_SENT, NULL, (unsigned long)info > SB_SEND_SIG_PRIV ? info : NULL);
+		if ((unsigned long)info <= SB_SEND_SIG_PRIV) {
 			/* si_signo, si_errno, si_code; on 64-bit the union starts at byte 16: si_pid, si_uid. */
 			w[0] = sig;
 			if (info) {
