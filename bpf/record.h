@@ -171,6 +171,7 @@ struct sb_item {
 #define SB_PART_MSG_IOV 2
 #define SB_PART_MSG_DATA 3
 #define SB_PART_MSG_CONTROL 4
+#define SB_PART_SIGMASK 1	/* SIGMASK_ARG: the mask behind the pointer */
 
 #define SB_ITEM_KIND_MASK 0x0f
 #define SB_ITEM_TRUNCATED 0x10	/* the data went on past what was captured */
@@ -211,8 +212,10 @@ enum sb_arg_kind {
 	SB_ARG_TIME_LEFT = 24,	/* desc.size bytes at exit, only when a signal cut the call short (SB_IS_RESTART): nanosleep's rmtp */
 	SB_ARG_SIGFRAME = 25,	/* rt_sigreturn (SB_DESC_SIGFRAME): at entry, the 8-byte signal mask the frame restores, at the
 				   user stack pointer + desc.size[0] (as argument 0, which the call does not have) */
+	SB_ARG_SIGMASK_ARG = 26,/* pselect6's last argument, struct { const sigset_t *ss; size_t ss_len }, at entry: its
+				   16 bytes, then, when ss is set and ss_len is 8, the mask (SB_PART_SIGMASK) */
 };
-#define SB_ARG_KINDS 26
+#define SB_ARG_KINDS 27
 /* The kernel's restart codes (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK): a signal interrupted the call. */
 #define SB_IS_RESTART(ret) ((ret) <= -512 && (ret) >= -516)
 /* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */

@@ -642,6 +642,28 @@ __attribute__((noinline)) int sb_put_iovecs(struct sb_scratch_buf *buf, __u32 of
 }
 
 /*
+ * pselect6's last argument, struct { const sigset_t *ss; size_t ss_len }, as
+ * items of one argument: its 16 bytes, then the mask ss points to when
+ * ss_len is 8, the size the kernel takes (part SB_PART_SIGMASK).
+ */
+__attribute__((noinline)) int sb_put_sigmask_arg(struct sb_scratch_buf *buf, __u32 off, __u32 arg, __u64 uptr)
+{
+	__u32 at = off;
+	__u64 ss, len;
+
+	if (!buf || off > SB_ITEM_ROOM)
+		return off;
+	off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, arg, 16), uptr, 16);
+	if (((struct sb_item *)(buf->b + at))->len != 16)
+		return off;
+	ss = *(__u64 *)(buf->b + at + sizeof(struct sb_item));
+	len = *(__u64 *)(buf->b + at + sizeof(struct sb_item) + 8);
+	if (!ss || len != 8)
+		return off;
+	return sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, arg | (SB_PART_SIGMASK << SB_ITEM_PART_SHIFT), 8), ss, 8);
+}
+
+/*
  * struct user_msghdr as items of one argument, by part: the header, the
  * name, the iovecs with their data (sb_put_iovecs) and the control data.
  * kind is the items' kind (MEM_IN at entry, MEM_OUT at exit).
@@ -818,6 +840,7 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 		case SB_ARG_ENVP:
 		case SB_ARG_MSGHDR_IN:
 		case SB_ARG_IOV_IN:
+		case SB_ARG_SIGMASK_ARG:
 			if (!at_exit)
 				variable = 1;
 			continue;
@@ -1002,6 +1025,10 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_ENVP:
 			if (!at_exit)
 				off = sb_put_envp(buf, off, i, a);
+			break;
+		case SB_ARG_SIGMASK_ARG:
+			if (!at_exit)
+				off = sb_put_sigmask_arg(buf, off, i, a);
 			break;
 		case SB_ARG_MSGHDR_IN:
 			if (!at_exit)

@@ -156,6 +156,8 @@ const OVERRIDES = {
   'readlink.buf': 'BUF_OUT',
   'readlinkat.buf': 'BUF_OUT',
   'getcwd.buf': 'STR_OUT',
+  // pselect6's { const sigset_t *ss; size_t ss_len }, and the mask behind it
+  'pselect6.sig': 'SIGMASK_ARG',
   // mount's data: options text for most file systems
   'mount.data': 'STR',
   // socket addresses: in = length in the next argument, out = length in *next
@@ -302,7 +304,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
-  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET', 'TIME_LEFT',
+  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET', 'TIME_LEFT', 'SIGMASK_ARG',
 ];
 const SB_ITEM_MAX = 4096;
 

@@ -25,7 +25,7 @@ import { SyscallEvent } from '../recorder/events';
 import { RawItem } from '../recorder/records';
 import { renderArgs, renderEvent } from '../recorder/render';
 import { decodeDesc, encodeDescTable, syscallTable } from '../recorder/syscalls/table';
-import { CaptureKind, DIRENTS_ITEM, DIRENTS_MAX } from '../recorder/syscalls/types';
+import { CaptureKind, DIRENTS_ITEM, DIRENTS_MAX, SIGMASK_PART } from '../recorder/syscalls/types';
 
 const table = syscallTable('x86_64');
 const b = (s: string | number[]) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : Buffer.from(s));
@@ -1230,6 +1230,17 @@ test('select and pselect6: the fd sets given, then the ready ones and the time l
   const ts = call('pselect6', [5, 0x1000, 0, 0, 0x4000, 0], 1, [item(1, IN, set(4)), item(4, IN, tv(1, 5)), item(1, OUT, set(4)), item(4, OUT, tv(0, 7))]);
   t.is(line(ts), 'pselect6(5, [4], NULL, NULL, {tv_sec=1, tv_nsec=5}, NULL) = 1 (in [4], left {tv_sec=0, tv_nsec=7})');
   t.is(line(call('pselect6', [91, 0x1000, 0, 0, 0, 0], -9, [item(1, IN, set(90))])), 'pselect6(91, [90], NULL, NULL, NULL, NULL) = -1 EBADF (Bad file descriptor)');
+  // The sixth argument, as strace 6.1 printed a probe's calls: the struct, with the mask where it was read.
+  const sig = (ss: bigint, size: bigint, mask?: Buffer, pairOk = true) => {
+    const items = pairOk ? [item(5, IN, u64le(ss, size))] : [item(5, IN, Buffer.alloc(0), { fault: true })];
+    if (mask) items.push(item(5, IN, mask, { part: SIGMASK_PART, fault: mask.length === 0 }));
+    return line(call('pselect6', [0, 0, 0, 0, 0, 0x5000], 0, items)).replace('pselect6(0, NULL, NULL, NULL, NULL, ', '');
+  };
+  t.is(sig(0x7000n, 8n, u64le((1n << 1n) | (1n << 14n))), '{sigmask=[INT TERM], sigsetsize=8}) = 0 (Timeout)');
+  t.is(sig(0n, 8n), '{sigmask=NULL, sigsetsize=8}) = 0 (Timeout)');
+  t.is(sig(0x8n, 8n, Buffer.alloc(0)), '{sigmask=0x8, sigsetsize=8}) = 0 (Timeout)', 'the mask unreadable');
+  t.is(sig(0x7000n, 16n), '{sigmask=0x7000, sigsetsize=16}) = 0 (Timeout)', 'a size other than 8: not read');
+  t.is(sig(0n, 0n, undefined, false), '0x5000) = 0 (Timeout)');
 });
 
 test('nanosleep and clock_nanosleep: the time left only when a signal cut the sleep short', (t) => {

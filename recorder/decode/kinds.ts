@@ -12,7 +12,7 @@
  * pointer, as strace shows it.
  */
 import type { RawItem } from '../records';
-import { CaptureKind, DIRENTS_ITEM, ENVP_ITEM, type Arch } from '../syscalls/types';
+import { CaptureKind, DIRENTS_ITEM, ENVP_ITEM, SIGMASK_PART, type Arch } from '../syscalls/types';
 import { RESTART_ERRNOS } from './errno';
 import { CAP_LAST_CAP, capabilityName, printCapData, printCapHeader } from './caps';
 import * as K from './consts';
@@ -680,6 +680,23 @@ const K_: Record<string, Kind> = {
       const it = captured(c, i, CaptureKind.MEM_IN);
       if (nfds <= 0 || !it || it.fault) return ptr(v);
       return '[' + fdsetMembers(it.data, nfds).join(' ') + ']';
+    },
+  },
+  /**
+   * pselect6's { const sigset_t *ss; size_t ss_len }: {sigmask=[INT TERM], sigsetsize=8}; the
+   * mask's address where strace shows it (a size other than 8, unreadable); the struct's own address
+   * when it could not be read.
+   */
+  pselect_sigmask: {
+    print: (c, i) => {
+      const v = arg(c, i);
+      if (v === 0n) return 'NULL';
+      const it = data(c, i);
+      if (!it || it.data.length < 16) return ptr(v);
+      const ss = it.data.readBigUInt64LE(0);
+      const mask = captured(c, i, CaptureKind.MEM_IN, SIGMASK_PART);
+      const shown = mask && !mask.fault && mask.data.length === 8 ? printSigset(mask.data, 8) : ptr(ss);
+      return `{sigmask=${shown}, sigsetsize=${it.data.readBigUInt64LE(8)}}`;
     },
   },
   /** select's timeout at entry (the time left is shown after the return value). */

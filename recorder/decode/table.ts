@@ -118,7 +118,7 @@ export const SYSCALL_ARGS: Readonly<Record<string, readonly string[]>> = {
   ppoll: ['pollfds', 'uint', 'timespec_inout', 'sigmask_in', 'size'],
   select: ['int', 'fdset', 'fdset', 'fdset', 'timeval_inout'],
   rt_sigreturn: ['sigreturn_mask'],
-  pselect6: ['int', 'fdset', 'fdset', 'fdset', 'timespec_inout', 'ptr'],
+  pselect6: ['int', 'fdset', 'fdset', 'fdset', 'timespec_inout', 'pselect_sigmask'],
 
   // --- processes ------------------------------------------------------------------------
   getpid: [],

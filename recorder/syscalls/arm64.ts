@@ -79,7 +79,7 @@ export const ARM64_SYSCALLS: readonly SyscallRow[] = [
   [69, 'preadv', 'unsigned long fd', 'const struct iovec * vec @IOV_OUT', 'unsigned long vlen', 'unsigned long pos_l', 'unsigned long pos_h'],
   [70, 'pwritev', 'unsigned long fd', 'const struct iovec * vec @IOV_IN', 'unsigned long vlen', 'unsigned long pos_l', 'unsigned long pos_h'],
   [71, 'sendfile', 'int out_fd', 'int in_fd', 'loff_t * offset', 'size_t count'],
-  [72, 'pselect6', 'int n', 'fd_set * inp @FDSET:128', 'fd_set * outp @FDSET:128', 'fd_set * exp @FDSET:128', 'struct __kernel_timespec * tsp @MEM_INOUT:16', 'void * sig'],
+  [72, 'pselect6', 'int n', 'fd_set * inp @FDSET:128', 'fd_set * outp @FDSET:128', 'fd_set * exp @FDSET:128', 'struct __kernel_timespec * tsp @MEM_INOUT:16', 'void * sig @SIGMASK_ARG'],
   [73, 'ppoll', 'struct pollfd * ufds @ARRAY_INOUT:8', 'unsigned int nfds', 'struct __kernel_timespec * tsp @MEM_INOUT:16', 'const sigset_t * sigmask @MEM_IN:8', 'size_t sigsetsize'],
   [74, 'signalfd4', 'int ufd', 'sigset_t * user_mask', 'size_t sizemask', 'int flags'],
   [75, 'vmsplice', 'int fd', 'const struct iovec * uiov', 'unsigned long nr_segs', 'unsigned int flags'],

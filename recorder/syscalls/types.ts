@@ -67,6 +67,12 @@ export const CaptureKind = {
   TIME_LEFT: 24,
   /** rt_sigreturn's frame's signal mask at entry (MEM_IN, 8 bytes, as argument 0): set by encodeDescTable, not by the table. */
   SIGFRAME: 25,
+  /**
+   * pselect6's last argument, struct { const sigset_t *ss; size_t ss_len }, at
+   * entry: its 16 bytes (MEM_IN), then, when ss is set and ss_len is 8, the
+   * mask (MEM_IN, SIGMASK_PART).
+   */
+  SIGMASK_ARG: 26,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -91,6 +97,7 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.FUTEX_TIME,
   CaptureKind.ARRAY_IN,
   CaptureKind.FDSET,
+  CaptureKind.SIGMASK_ARG,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -150,6 +157,9 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */
 export const MSGHDR_PART = { HEADER: 0, NAME: 1, IOV: 2, DATA: 3, CONTROL: 4 } as const;
+
+/** The part of a SIGMASK_ARG capture that holds the mask (the struct is part 0). */
+export const SIGMASK_PART = 1;
 
 /** iovecs of a msghdr captured at most (their data too), and bytes of its control data. */
 export const MSGHDR_IOV_MAX = 32;

@@ -277,7 +277,7 @@ export const X86_64_SYSCALLS: readonly SyscallRow[] = [
   [267, 'readlinkat', 'int dfd', 'const char * pathname @STR', 'char * buf @BUF_OUT', 'int bufsiz'],
   [268, 'fchmodat', 'int dfd', 'const char * filename @STR', 'umode_t mode'],
   [269, 'faccessat', 'int dfd', 'const char * filename @STR', 'int mode'],
-  [270, 'pselect6', 'int n', 'fd_set * inp @FDSET:128', 'fd_set * outp @FDSET:128', 'fd_set * exp @FDSET:128', 'struct __kernel_timespec * tsp @MEM_INOUT:16', 'void * sig'],
+  [270, 'pselect6', 'int n', 'fd_set * inp @FDSET:128', 'fd_set * outp @FDSET:128', 'fd_set * exp @FDSET:128', 'struct __kernel_timespec * tsp @MEM_INOUT:16', 'void * sig @SIGMASK_ARG'],
   [271, 'ppoll', 'struct pollfd * ufds @ARRAY_INOUT:8', 'unsigned int nfds', 'struct __kernel_timespec * tsp @MEM_INOUT:16', 'const sigset_t * sigmask @MEM_IN:8', 'size_t sigsetsize'],
   [272, 'unshare', 'unsigned long unshare_flags'],
   [273, 'set_robust_list', 'struct robust_list_head * head', 'size_t len'],

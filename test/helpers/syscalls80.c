@@ -537,10 +537,12 @@ static void behind_pointers(void)
     ok(syscall(SYS_poll, pfd, 3, 0), "poll readable");
     ok(syscall(SYS_ppoll, pfd, 3, &tmo, &mask, sizeof(mask)), "ppoll readable");
     {
-        /* select and pselect6 on the pair (sv[1] readable, both writable); nothing ready; none asked; a bad fd */
+        /* select and pselect6 on the pair (sv[1] readable, both writable); nothing ready (pselect6 with a mask); none asked; a bad fd */
         fd_set rd, wr, ex;
         struct timeval tv0 = { 0, 0 };
         struct timespec ts0 = { 0, 0 };
+        /* pselect6's sixth argument: the mask to run with and its size. */
+        struct { const uint64_t *ss; size_t len; } sig = { &mask, sizeof(mask) }, nosig = { NULL, sizeof(mask) };
         int n = (sv[0] > sv[1] ? sv[0] : sv[1]) + 1, round;
 
         for (round = 0; round < 2; round++) {
@@ -565,10 +567,10 @@ static void behind_pointers(void)
         ok(syscall(SYS_select, n, &rd, NULL, NULL, &tv0), "select timeout");
         ok(syscall(SYS_select, 0, NULL, NULL, NULL, &tv0), "select nothing");
 #endif
-        ok(syscall(SYS_pselect6, n, &rd, NULL, NULL, &ts0, NULL), "pselect6 timeout");
+        ok(syscall(SYS_pselect6, n, &rd, NULL, NULL, &ts0, &sig), "pselect6 timeout");
         FD_ZERO(&rd);
         FD_SET(sv[1], &rd);
-        ok(syscall(SYS_pselect6, n, &rd, NULL, NULL, NULL, NULL), "pselect6 no timeout");
+        ok(syscall(SYS_pselect6, n, &rd, NULL, NULL, NULL, &nosig), "pselect6 no timeout");
         /*
          * The kernel cuts nfds down to the size of the fd table (64 fds until
          * a descriptor above 63 is opened), so a closed fd past it is never
