@@ -129,7 +129,7 @@ test('capture kinds are consistent with the arguments they apply to', (t) => {
         // prctl's unsigned long arg2 is a pointer for the two options PRCTL_NAME captures.
         if (arg.capture !== CaptureKind.NONE && arg.capture !== CaptureKind.PRCTL_NAME) t.true(isPointerType(arg.type), `${where} is a pointer`);
         // mount's data: a void * that is text for most file systems.
-        if ((arg.capture === CaptureKind.STR || arg.capture === CaptureKind.ARGV || arg.capture === CaptureKind.STR_OUT) && where.slice(arch.length + 1) !== 'mount.data') {
+        if ((arg.capture === CaptureKind.STR || arg.capture === CaptureKind.ARGV || arg.capture === CaptureKind.STR_OUT) && `${info.name}.${arg.name}` !== 'mount.data') {
           t.true(arg.type.includes('char'), `${where}: ${arg.type}`);
         }
         if (arg.capture === CaptureKind.STR) str++;

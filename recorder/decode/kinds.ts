@@ -411,10 +411,10 @@ function mountFlagBits(v: bigint): { magic: boolean; bits: bigint } {
   return { magic, bits: magic ? f & ~BigInt(K.MS_MGC_MSK) : f };
 }
 
-/** Whether mount's flags make the kernel ignore its fstype (data: false) or its data (true). */
-function mountIgnores(v: bigint, data: boolean): boolean {
+/** Whether mount's flags make the kernel ignore its fstype or its data: a remount reads the data only; a bind, a move or a propagation change neither. */
+function mountIgnores(v: bigint, what: 'type' | 'data'): boolean {
   const f = Number(mountFlagBits(v).bits & 0xffffffffn);
-  if (f & K.MS_REMOUNT) return !data;
+  if (f & K.MS_REMOUNT) return what === 'type';
   return (f & K.MS_NO_TYPE_OR_DATA) !== 0;
 }
 
@@ -636,10 +636,10 @@ const K_: Record<string, Kind> = {
   access_mode: { print: flagsOf(K.ACCESS_MODES, '?_OK', 'F_OK') },
   rename_flags: { print: flagsOf(K.RENAME_FLAGS, 'RENAME_???') },
   /** mount's fstype: the address where the flags make the kernel ignore it (remount, bind, move, propagation). */
-  mount_type: { print: (c, i) => (mountIgnores(arg(c, 3), false) ? ptr(arg(c, i)) : stringAt(c, i)) },
+  mount_type: { print: (c, i) => (mountIgnores(arg(c, 3), 'type') ? ptr(arg(c, i)) : stringAt(c, i)) },
   mount_flags: { print: (c, i) => mountFlags(arg(c, i)) },
   /** mount's data: a string, cut at -s, except where the flags make the kernel ignore it (bind, move, propagation). */
-  mount_data: { print: (c, i) => (mountIgnores(arg(c, 3), true) ? ptr(arg(c, i)) : stringAt(c, i)) },
+  mount_data: { print: (c, i) => (mountIgnores(arg(c, 3), 'data') ? ptr(arg(c, i)) : stringAt(c, i)) },
   umount_flags: { print: flagsOf(K.UMOUNT_FLAGS, 'MNT_???') },
   whence: { print: valueOf(K.WHENCE, 'SEEK_???') },
   flock_op: { print: flagsOf(K.FLOCK_OPS, 'LOCK_???') },
