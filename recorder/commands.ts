@@ -212,8 +212,8 @@ export async function tailCommand(a: { runDir: string; ref: string; syscall?: st
   } catch (err) {
     if (!stop.signal.aborted) throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // The handlers stay: the process exits next, with status 0, also when a
+    // Ctrl-C comes as the watch ends by itself (the container exited).
     client?.close();
   }
   return 0;
