@@ -1363,31 +1363,44 @@ static __always_inline void fill_event_head(struct sb_rec *h, __u32 tid, __u32 s
 	h->nitems = 0;
 }
 
-/* A signal record's head and fields for the receiving task; info read from the kernel, or zeros if NULL. */
-static __always_inline void fill_signal(struct sb_signal *s, struct task_struct *task, int sig, __u16 seq,
-					__u8 flags, struct k_sigaction *ka, struct kernel_siginfo *info)
+/*
+ * A signal record in the ring of the task that receives the signal, if it is
+ * recorded: the siginfo read from the kernel at info, else the first words
+ * given in made (si_signo, si_errno, si_code, padding, si_pid, si_uid), else
+ * zeros.
+ */
+static __always_inline int record_signal(struct task_struct *task, int sig, __u8 flags, struct k_sigaction *ka,
+					 struct kernel_siginfo *info, const __s32 *made)
 {
-	fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, flags);
-	copy_comm(s->comm, task);
-	s->pid = task->tgid;
-	s->signo = sig;
-	s->sa_handler = ka ? (__u64)ka->sa.sa_handler : 0;
-	s->sa_flags = ka ? ka->sa.sa_flags : 0;
-	if (!info || bpf_probe_read_kernel(s->info, sizeof(s->info), info))
-		__builtin_memset(s->info, 0, sizeof(s->info));
+	struct sb_mark *m = marked(task);
+	__u64 pos;
+	__u16 seq;
+
+	if (!m)
+		return 0;
+	SB_WITH_RING(m, {
+		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
+
+		fill_event_head(&s->h, task->pid, sizeof(*s), SB_KIND_SIGNAL, seq, flags);
+		copy_comm(s->comm, task);
+		s->pid = task->tgid;
+		s->signo = sig;
+		s->sa_handler = ka ? (__u64)ka->sa.sa_handler : 0;
+		s->sa_flags = ka ? ka->sa.sa_flags : 0;
+		if (!info || bpf_probe_read_kernel(s->info, sizeof(s->info), info))
+			__builtin_memset(s->info, 0, sizeof(s->info));
+		if (made)
+			__builtin_memcpy(s->info, made, 6 * sizeof(__s32));
+		commit(ring, (__u8 *)s, pos);
+	});
+	return 0;
 }
 
 /* signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka), in the receiving task. */
 SEC("tp_btf/signal_deliver")
 int sb_signal_deliver(__u64 *ctx)
 {
-	int sig = ctx[0];
 	struct kernel_siginfo *info = (void *)ctx[1];
-	struct k_sigaction *ka = (void *)ctx[2];
-	struct task_struct *task = current();
-	struct sb_mark *m;
-	__u64 pos;
-	__u16 seq;
 
 	/*
 	 * No siginfo: the SIGKILL each other thread of a dying process takes
@@ -1396,16 +1409,7 @@ int sb_signal_deliver(__u64 *ctx)
 	 */
 	if (!info)
 		return 0;
-	m = marked(task);
-	if (!m)
-		return 0;
-	SB_WITH_RING(m, {
-		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
-
-		fill_signal(s, task, sig, seq, 0, ka, info);
-		commit(ring, (__u8 *)s, pos);
-	});
-	return 0;
+	return record_signal(current(), ctx[0], 0, (void *)ctx[2], info, NULL);
 }
 
 #define SB_SIGKILL 9
@@ -1427,34 +1431,20 @@ int sb_signal_sent(__u64 *ctx)
 {
 	int sig = ctx[0], result = ctx[4];
 	struct kernel_siginfo *info = (void *)ctx[1];
-	struct task_struct *task = (void *)ctx[2];
-	struct sb_mark *m;
-	__u64 pos;
-	__u16 seq;
+	__s32 made[6] = { sig };
 
 	if (sig != SB_SIGKILL || result != SB_TRACE_SIGNAL_DELIVERED)
 		return 0;
-	m = marked(task);
-	if (!m)
-		return 0;
-	SB_WITH_RING(m, {
-		struct sb_signal *s = (void *)reserve(ring, mask, sizeof(*s), &pos, &seq);
-		__s32 *w = (__s32 *)s->info;
-
-		fill_signal(s, task, sig, seq, SB_REC_SENT, NULL, (unsigned long)info > SB_SEND_SIG_PRIV ? info : NULL);
-		if ((unsigned long)info <= SB_SEND_SIG_PRIV) {
-			/* si_signo, si_errno, si_code; on 64-bit the union starts at byte 16: si_pid, si_uid. */
-			w[0] = sig;
-			if (info) {
-				w[2] = SB_SI_KERNEL;
-			} else {
-				w[4] = bpf_get_current_pid_tgid() >> 32;
-				w[5] = (__u32)bpf_get_current_uid_gid();
-			}
-		}
-		commit(ring, (__u8 *)s, pos);
-	});
-	return 0;
+	if ((unsigned long)info > SB_SEND_SIG_PRIV)
+		return record_signal((void *)ctx[2], sig, SB_REC_SENT, NULL, info, NULL);
+	/* On 64-bit the siginfo's union starts at byte 16: si_pid, si_uid. */
+	if (info) {
+		made[2] = SB_SI_KERNEL;
+	} else {
+		made[4] = bpf_get_current_pid_tgid() >> 32;
+		made[5] = (__u32)bpf_get_current_uid_gid();
+	}
+	return record_signal((void *)ctx[2], sig, SB_REC_SENT, NULL, NULL, made);
 }
 
 static __always_inline int task_exit(struct task_struct *task, int group_dead)
