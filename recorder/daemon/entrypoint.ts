@@ -35,28 +35,21 @@ export interface EntrypointState {
  * already wrapped past it. A call resumed after the cut began before it.
  */
 export function entrypointCalls(s: EntrypointState, calls: CallIndex, execNrs: ReadonlySet<number>, wrapped: boolean): number[] | null {
+  if (s.execBootNs !== 0n && s.execWindow?.endNs == null) {
+    const x = entrypointExec(s, calls, execNrs);
+    if (x >= 0) {
+      const from = calls.bootNs(x);
+      const dur = calls.get(x).durNs;
+      s.execBootNs = from;
+      s.execWindow = { tid: calls.tid(x), endNs: dur === undefined ? null : from + dur };
+    }
+  }
   if (s.execBootNs === null) {
-    for (let i = 0; i < calls.length; i++) {
-      if (!calls.resumed(i) && execNrs.has(calls.nr(i)) && calls.pid(i) === s.pid) {
-        s.execBootNs = calls.bootNs(i);
-        break;
-      }
-    }
-    if (s.execBootNs === null) {
-      if (!wrapped) return [];
-      s.execBootNs = 0n;
-    }
+    if (!wrapped) return [];
+    s.execBootNs = 0n;
   }
   const from = s.execBootNs;
   if (from === 0n) return null;
-  if (s.execWindow?.endNs == null) {
-    for (let i = 0; i < calls.length; i++) {
-      if (calls.resumed(i) || calls.bootNs(i) !== from || calls.pid(i) !== s.pid || !execNrs.has(calls.nr(i))) continue;
-      const dur = calls.get(i).durNs;
-      s.execWindow = { tid: calls.tid(i), endNs: dur === undefined ? null : from + dur };
-      break;
-    }
-  }
   const keep: number[] = [];
   for (let i = 0; i < calls.length; i++) {
     if (calls.resumed(i)) continue;
@@ -64,6 +57,21 @@ export function entrypointCalls(s: EntrypointState, calls: CallIndex, execNrs: R
     if (ns >= from && !doomedByExec(s, calls.pid(i), calls.tid(i), ns)) keep.push(i);
   }
   return keep.length === calls.length ? null : keep;
+}
+
+/** The process events that are the container's: from the entrypoint's execve on, less the runtime threads' (doomedByExec). */
+export function entrypointEvents<T extends { pid: number; tid: number; bootNs: bigint }>(s: EntrypointState, events: readonly T[]): T[] {
+  const from = s.execBootNs;
+  return from === null ? [] : events.filter((p) => p.bootNs >= from && !doomedByExec(s, p.pid, p.tid, p.bootNs));
+}
+
+/** The position of the init's first execve in `calls` (the one entered at s.execBootNs once that is known), or -1. */
+function entrypointExec(s: EntrypointState, calls: CallIndex, execNrs: ReadonlySet<number>): number {
+  for (let i = 0; i < calls.length; i++) {
+    if (calls.resumed(i) || calls.pid(i) !== s.pid || !execNrs.has(calls.nr(i))) continue;
+    if (s.execBootNs === null || calls.bootNs(i) === s.execBootNs) return i;
+  }
+  return -1;
 }
 
 /**

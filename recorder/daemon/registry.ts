@@ -15,7 +15,7 @@ import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows, t
 import { renameArchivedContainer } from '../sinks/archive';
 import type { DumpWorker } from '../sinks/dump-worker-client';
 import { DumpWorkerMode, dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
-import { doomedByExec, entrypointCalls, EntrypointState } from './entrypoint';
+import { entrypointCalls, entrypointEvents, EntrypointState } from './entrypoint';
 import { RingFollower } from './follow';
 import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi } from './api';
 import { loadRunning, PersistedContainer, saveRunning } from './persist';
@@ -582,11 +582,7 @@ export class Registry implements RegistryApi {
     const offset = bootToWallOffsetNs();
     const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
-    const from = e.beforeExec ? e.execBootNs : 0n;
-    const processRows = toProcessRows(
-      from === null ? [] : snap.process.filter((p) => p.bootNs >= from && !doomedByExec(e, p.pid, p.tid, p.bootNs)),
-      { wallOffsetNs: offset },
-    );
+    const processRows = toProcessRows(e.beforeExec ? entrypointEvents(e, snap.process) : snap.process, { wallOffsetNs: offset });
     const counts = this.ringCounts(e, snap.stats, events.length);
     if (e.execBootNs !== null && snap.stats.overwritten === 0 && events.length > 0) counts.completeSinceNs = e.execBootNs + offset;
     return { rows, calls: events.length, processRows, counts };
