@@ -214,13 +214,20 @@ enum sb_arg_kind {
 				   user stack pointer + desc.size[0] (as argument 0, which the call does not have) */
 	SB_ARG_SIGMASK_ARG = 26,/* pselect6's last argument, struct { const sigset_t *ss; size_t ss_len }, at entry: its
 				   16 bytes, then, when ss is set and ss_len is 8, the mask (SB_PART_SIGMASK) */
+	SB_ARG_STRUCT_IN = 27,	/* a sized struct (openat2's open_how, mount_attr): (next argument) bytes at entry, at most
+				   desc.size[i] */
+	SB_ARG_FSCONFIG_VALUE = 28,/* fsconfig's value, by its command (second argument) at entry: a string
+				   (SB_FSCONFIG_STRINGS) or, for FSCONFIG_SET_BINARY, (next argument) bytes as BUF_IN */
 };
-#define SB_ARG_KINDS 27
+#define SB_ARG_KINDS 29
 /* The kernel's restart codes (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK): a signal interrupted the call. */
 #define SB_IS_RESTART(ret) ((ret) <= -512 && (ret) >= -516)
 /* The futex operations (op & 127) whose fourth argument is a timeout: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2. */
 #define SB_FUTEX_WAITS ((1U << 0) | (1U << 6) | (1U << 9) | (1U << 11) | (1U << 13))
 #define SB_FUTEX_WAITS_OP(op) (((SB_FUTEX_WAITS >> ((op) & 31)) & 1) & !((op) & 96))
+/* fsconfig's commands whose value is a string (SET_STRING, SET_PATH, SET_PATH_EMPTY), and SET_BINARY */
+#define SB_FSCONFIG_STRINGS(cmd) ((cmd) == 1 || (cmd) == 3 || (cmd) == 4)
+#define SB_FSCONFIG_SET_BINARY 2
 #define SB_PR_SET_NAME 15
 #define SB_PR_GET_NAME 16
 #define SB_TASK_COMM_LEN 16

@@ -724,6 +724,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	switch (kind) {
 	case SB_ARG_BUF_IN:
 	case SB_ARG_BUF_OUT:
+	case SB_ARG_FSCONFIG_VALUE: /* its SET_BINARY bytes; strings are put with STR's cap */
 		return sb_buf_max > SB_ITEM_MAX ? SB_ITEM_MAX : sb_buf_max;
 	case SB_ARG_SOCKADDR_IN:
 	case SB_ARG_SOCKADDR_OUT:
@@ -732,6 +733,7 @@ static __always_inline __u32 cap_for(__u8 kind, const volatile struct sb_sc_desc
 	case SB_ARG_MEM_OUT:
 	case SB_ARG_MEM_INOUT:
 	case SB_ARG_CLONE_ARGS:
+	case SB_ARG_STRUCT_IN:
 	case SB_ARG_FUTEX_TIME:
 	case SB_ARG_FDSET:
 	case SB_ARG_TIME_LEFT:
@@ -824,6 +826,20 @@ __attribute__((noinline)) int sb_size_items(__u32 nr_phase, struct sb_args *args
 			if (at_exit && ret <= 0)
 				continue;
 			n = at_exit ? 4 : next;
+			break;
+		case SB_ARG_STRUCT_IN:
+			if (at_exit)
+				continue;
+			n = next;
+			break;
+		case SB_ARG_FSCONFIG_VALUE:
+			if (at_exit)
+				continue;
+			if (SB_FSCONFIG_STRINGS((__u32)args->a[1]))
+				variable = 1;
+			if ((__u32)args->a[1] != SB_FSCONFIG_SET_BINARY)
+				continue;
+			n = (__u32)next;
 			break;
 		case SB_ARG_ARRAY_OUT:
 			if (!at_exit || ret <= 0)
@@ -964,6 +980,18 @@ __attribute__((noinline)) int sb_put_items(struct sb_scratch_buf *buf, __u32 off
 		case SB_ARG_MEM_IN:
 			if (!at_exit)
 				off = sb_put_mem(buf, off, SPEC(kind, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_STRUCT_IN:
+			if (!at_exit)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_MEM_IN, i, cap_for(kind, d, i)), a, len);
+			break;
+		case SB_ARG_FSCONFIG_VALUE:
+			if (at_exit)
+				break;
+			if (SB_FSCONFIG_STRINGS((__u32)args->a[1]))
+				off = put_entry_str(buf, off, SPEC(SB_ARG_STR, i, cap_for(SB_ARG_STR, d, i)), a, args, i);
+			else if ((__u32)args->a[1] == SB_FSCONFIG_SET_BINARY)
+				off = sb_put_mem(buf, off, SPEC(SB_ARG_BUF_IN, i, cap_for(kind, d, i)), a, len);
 			break;
 		case SB_ARG_MEM_INOUT:
 		case SB_ARG_ARRAY_INOUT:

@@ -294,6 +294,13 @@ const OVERRIDES = {
   'umount2.name': 'STR',
   'utime.filename': 'STR',
   'utimes.filename': 'STR',
+  // structs the caller sizes in the next argument, up to 64 bytes (strace shows a non-zero tail past
+  // the fields it knows: open_how's 24 bytes, mount_attr's 32)
+  'openat2.how': 'STRUCT_IN:64',
+  'mount_setattr.uattr': 'STRUCT_IN:64',
+  'open_tree_attr.uattr': 'STRUCT_IN:64',
+  // fsconfig's value: a string or bytes, as its command says
+  'fsconfig._value': 'FSCONFIG_VALUE',
   // const char * that is message data, not a string
   'mq_timedsend.u_msg_ptr': 'NONE',
 };
@@ -304,7 +311,7 @@ const POINTER_TYPEDEFS = /^(const )?cap_user_(header|data)_t$/;
 const KINDS = [
   'NONE', 'STR', 'BUF_IN', 'BUF_OUT', 'SOCKADDR_IN', 'SOCKADDR_OUT', 'ARGV', 'MEM_IN', 'MEM_OUT', 'STR_OUT',
   'MEM_INOUT', 'ARRAY_INOUT', 'ENVP', 'MSGHDR_IN', 'MSGHDR_OUT', 'CLONE_ARGS', 'ARRAY_OUT', 'IOV_IN', 'IOV_OUT', 'PRCTL_NAME',
-  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET', 'TIME_LEFT', 'SIGMASK_ARG',
+  'FUTEX_TIME', 'DIRENTS', 'ARRAY_IN', 'FDSET', 'TIME_LEFT', 'SIGMASK_ARG', 'STRUCT_IN', 'FSCONFIG_VALUE',
 ];
 const SB_ITEM_MAX = 4096;
 
@@ -559,13 +566,14 @@ function checkArgs(arch, call, args) {
     if (kind === 'SOCKADDR_OUT') {
       if (!next || !next.type.includes('*') || !/len/i.test(next.name)) die(`${where}: next argument is not a length pointer`);
     }
-    if (kind === 'ARRAY_INOUT' || kind === 'CLONE_ARGS' || kind === 'IOV_IN' || kind === 'IOV_OUT') {
+    if (kind === 'ARRAY_INOUT' || kind === 'CLONE_ARGS' || kind === 'IOV_IN' || kind === 'IOV_OUT' || kind === 'STRUCT_IN') {
       if (!next || next.type.includes('*') || !/n|len|count|size/i.test(next.name)) die(`${where}: next argument is not its count or size`);
     }
     if (kind === 'ARRAY_IN') {
       const prev = args[i - 1];
       if (!prev || prev.type.includes('*') || !/size|count|len/i.test(prev.name)) die(`${where}: previous argument is not its count`);
     }
+    if (kind === 'FSCONFIG_VALUE' && (call !== 'fsconfig' || !/aux/.test(next?.name ?? ''))) die(`${where}: not fsconfig's value`);
     if (kind === 'ENVP' && a.type !== 'const char *const *') die(`${where}: type ${a.type}`);
     if ((kind === 'MSGHDR_IN' || kind === 'MSGHDR_OUT') && !a.type.includes('msghdr')) die(`${where}: type ${a.type}`);
   });

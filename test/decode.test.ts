@@ -1281,3 +1281,40 @@ test('encodeDescTable: rt_sigreturn reads its frame mask at the arch offset from
     t.is(desc.flags & 0x11, 0x11, `${arch}: SB_DESC_ENTER_ITEMS | SB_DESC_SIGFRAME`);
   }
 });
+
+test('openat2, open_tree_attr and mount_setattr: the structs the caller sized, or their address where strace shows it', (t) => {
+  const IN = CaptureKind.MEM_IN;
+  const how = u64le(0x80000n, 0n, 0x8n);
+  t.is(line(call('openat2', [neg(-100), 0x1000, 0x2000, 24], 3, [item(1, CaptureKind.STR, b('/x')), item(2, IN, how)])), 'openat2(AT_FDCWD, "/x", {flags=O_RDONLY|O_CLOEXEC, resolve=RESOLVE_BENEATH}, 24) = 3');
+  // the mode shown with O_CREAT, or when set; a non-zero tail; a size under 24, an unreadable struct: the address
+  t.is(line(call('openat2', [3, 0x1000, 0x2000, 24], 4, [item(2, IN, u64le(0o101n, 0o600n, 0n))])).replace(/^openat2\(3, 0x1000, /, ''), '{flags=O_WRONLY|O_CREAT, mode=0600, resolve=0}, 24) = 4');
+  t.is(line(call('openat2', [3, 0x1000, 0x2000, 24], -22, [item(2, IN, u64le(0n, 0o755n, 0n))])).replace(/^openat2\(3, 0x1000, /, ''), '{flags=O_RDONLY, mode=0755, resolve=0}, 24) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('openat2', [3, 0x1000, 0x2000, 32], -7, [item(2, IN, u64le(0n, 0n, 0n, 5n))])).replace(/^openat2\(3, 0x1000, /, ''), '{flags=O_RDONLY, resolve=0, /* bytes 24..31 */ "\\x05\\x00\\x00\\x00\\x00\\x00\\x00\\x00"}, 32) = -1 E2BIG (Argument list too long)');
+  t.is(line(call('openat2', [3, 0x1000, 0x2000, 16], -22, [item(2, IN, how.subarray(0, 16))])).replace(/^openat2\(3, 0x1000, /, ''), '0x2000, 16) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('openat2', [3, 0x1000, 0x2000, 24], -14, [item(2, IN, Buffer.alloc(0), { fault: true })])).replace(/^openat2\(3, 0x1000, /, ''), '0x2000, 24) = -1 EFAULT (Bad address)');
+  const attr = u64le(0x1n | 0x100000n, 0x70n, 0x40000n, 3n);
+  t.is(
+    line(call('open_tree_attr', [neg(-100), 0x1000, 0x80001, 0x2000, 32], 5, [item(1, CaptureKind.STR, b('m')), item(3, IN, attr)])),
+    'open_tree_attr(AT_FDCWD, "m", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC, {attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_IDMAP, attr_clr=MOUNT_ATTR_NOATIME|MOUNT_ATTR_STRICTATIME|0x40, propagation=MS_PRIVATE, userns_fd=3}, 32) = 5',
+  );
+  t.is(line(call('mount_setattr', [neg(-1), 0, 0x1000, 0x2000, 24], -22, [item(3, IN, attr.subarray(0, 24))])), 'mount_setattr(-1, NULL, AT_EMPTY_PATH, 0x2000, 24) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('mount_setattr', [5, 0, 0, 0x2000, 32], -22, [item(3, IN, u64le(0n, 0n, 0x24000n, 0n))])), 'mount_setattr(5, NULL, 0, {attr_set=0, attr_clr=0, propagation=0x24000 /* MS_??? */, userns_fd=0}, 32) = -1 EINVAL (Invalid argument)');
+});
+
+test('fsconfig: the key and value as its command says; fsmount and move_mount flags', (t) => {
+  const key = item(2, CaptureKind.STR, b('k'));
+  const fc = (cmd: number, value: number, aux: number, items: RawItem[], ret = 0) => line(call('fsconfig', [3, cmd, 0x1000, value, aux], ret, items));
+  t.is(fc(1, 0x2000, 0, [key, item(3, CaptureKind.STR, b('64k'))]), 'fsconfig(3, FSCONFIG_SET_STRING, "k", "64k", 0) = 0');
+  t.is(fc(2, 0x2000, 3, [key, item(3, CaptureKind.BUF_IN, b([0x30, 0, 7]))], -22), 'fsconfig(3, FSCONFIG_SET_BINARY, "k", "\\x30\\x00\\x07", 3) = -1 EINVAL (Invalid argument)');
+  t.is(fc(2, 0x2000, 0, [key], -22), 'fsconfig(3, FSCONFIG_SET_BINARY, "k", "", 0) = -1 EINVAL (Invalid argument)');
+  t.is(fc(3, 0x2000, -100, [key, item(3, CaptureKind.STR, b('/tmp'))], -22), 'fsconfig(3, FSCONFIG_SET_PATH, "k", "/tmp", AT_FDCWD) = -1 EINVAL (Invalid argument)');
+  t.is(fc(5, 0, -100, [key], -22), 'fsconfig(3, FSCONFIG_SET_FD, "k", NULL, -100) = -1 EINVAL (Invalid argument)');
+  t.is(fc(0, 0x2000, 0, [key], -22), 'fsconfig(3, FSCONFIG_SET_FLAG, "k", 0x2000, 0) = -1 EINVAL (Invalid argument)');
+  t.is(fc(6, 0, 0, []), 'fsconfig(3, FSCONFIG_CMD_CREATE, 0x1000, NULL, 0) = 0');
+  t.is(fc(99, 0x2000, 7, [key], -95), 'fsconfig(3, 0x63 /* FSCONFIG_??? */, 0x1000, 0x2000, 7) = -1 EOPNOTSUPP (Operation not supported)');
+  t.is(line(call('fsmount', [3, 3, 0x16], -22)), 'fsmount(3, FSMOUNT_CLOEXEC|0x2, MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOATIME) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('fsmount', [3, 0, 0], 4)), 'fsmount(3, 0, 0) = 4');
+  t.is(line(call('move_mount', [4, 0x1000, neg(-100), 0x2000, 0x204], 0, [item(1, CaptureKind.STR, b('')), item(3, CaptureKind.STR, b('/m'))])), 'move_mount(4, "", AT_FDCWD, "/m", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_BENEATH) = 0');
+  t.is(line(call('fspick', [5, 0x1000, 0x109], -22, [item(1, CaptureKind.STR, b(''))])), 'fspick(5, "", FSPICK_CLOEXEC|FSPICK_EMPTY_PATH|0x100) = -1 EINVAL (Invalid argument)');
+  t.is(line(call('fsopen', [0x1000, 0x11], -22, [item(0, CaptureKind.STR, b('tmpfs'))])), 'fsopen("tmpfs", FSOPEN_CLOEXEC|0x10) = -1 EINVAL (Invalid argument)');
+});

@@ -270,6 +270,84 @@ export const UMOUNT_FLAGS: Xlat = [
   [8, 'UMOUNT_NOFOLLOW'],
 ];
 
+// --- the mount API: fsopen(2), fsconfig(2), fsmount(2), fspick(2), move_mount(2), open_tree(2), mount_setattr(2)
+
+export const FSOPEN_FLAGS: Xlat = [[1, 'FSOPEN_CLOEXEC']];
+export const FSMOUNT_FLAGS: Xlat = [[1, 'FSMOUNT_CLOEXEC']];
+export const FSPICK_FLAGS: Xlat = [
+  [1, 'FSPICK_CLOEXEC'],
+  [2, 'FSPICK_SYMLINK_NOFOLLOW'],
+  [4, 'FSPICK_NO_AUTOMOUNT'],
+  [8, 'FSPICK_EMPTY_PATH'],
+];
+export const FSCONFIG_SET_FLAG = 0;
+export const FSCONFIG_SET_STRING = 1;
+export const FSCONFIG_SET_BINARY = 2;
+export const FSCONFIG_SET_PATH = 3;
+export const FSCONFIG_SET_PATH_EMPTY = 4;
+export const FSCONFIG_SET_FD = 5;
+/** fsconfig's commands as strace 6.1 names them (FSCONFIG_CMD_CREATE_EXCL, Linux 6.6, is shown as a number, as there). */
+export const FSCONFIG_CMDS = valueNames([
+  [FSCONFIG_SET_FLAG, 'FSCONFIG_SET_FLAG'],
+  [FSCONFIG_SET_STRING, 'FSCONFIG_SET_STRING'],
+  [FSCONFIG_SET_BINARY, 'FSCONFIG_SET_BINARY'],
+  [FSCONFIG_SET_PATH, 'FSCONFIG_SET_PATH'],
+  [FSCONFIG_SET_PATH_EMPTY, 'FSCONFIG_SET_PATH_EMPTY'],
+  [FSCONFIG_SET_FD, 'FSCONFIG_SET_FD'],
+  [6, 'FSCONFIG_CMD_CREATE'],
+  [7, 'FSCONFIG_CMD_RECONFIGURE'],
+]);
+/**
+ * MOUNT_ATTR_* (fsmount's attr_flags, mount_attr's attr_set and attr_clr).
+ * MOUNT_ATTR_RELATIME is 0, the default of the MOUNT_ATTR__ATIME field.
+ */
+export const MOUNT_ATTR_FLAGS: Xlat = [
+  [0x1, 'MOUNT_ATTR_RDONLY'],
+  [0x2, 'MOUNT_ATTR_NOSUID'],
+  [0x4, 'MOUNT_ATTR_NODEV'],
+  [0x8, 'MOUNT_ATTR_NOEXEC'],
+  [0x10, 'MOUNT_ATTR_NOATIME'],
+  [0x20, 'MOUNT_ATTR_STRICTATIME'],
+  [0x80, 'MOUNT_ATTR_NODIRATIME'],
+  [0x100000, 'MOUNT_ATTR_IDMAP'],
+  [0x200000, 'MOUNT_ATTR_NOSYMFOLLOW'],
+];
+export const MOVE_MOUNT_FLAGS: Xlat = [
+  [0x1, 'MOVE_MOUNT_F_SYMLINKS'],
+  [0x2, 'MOVE_MOUNT_F_AUTOMOUNTS'],
+  [0x4, 'MOVE_MOUNT_F_EMPTY_PATH'],
+  [0x10, 'MOVE_MOUNT_T_SYMLINKS'],
+  [0x20, 'MOVE_MOUNT_T_AUTOMOUNTS'],
+  [0x40, 'MOVE_MOUNT_T_EMPTY_PATH'],
+  [0x100, 'MOVE_MOUNT_SET_GROUP'],
+  [0x200, 'MOVE_MOUNT_BENEATH'],
+];
+/** open_tree's flags: its own, then the AT_ flags it takes. */
+export const OPEN_TREE_FLAGS: Xlat = [[1, 'OPEN_TREE_CLONE'], [0x80000, 'OPEN_TREE_CLOEXEC'], ...AT_FLAGS];
+/** mount_setattr's flags: the AT_ flags it takes. */
+export const MOUNT_SETATTR_FLAGS: Xlat = [
+  [0x100, 'AT_SYMLINK_NOFOLLOW'],
+  [0x800, 'AT_NO_AUTOMOUNT'],
+  [0x1000, 'AT_EMPTY_PATH'],
+  [0x8000, 'AT_RECURSIVE'],
+];
+/** mount_attr's propagation: one of mount(2)'s propagation flags. */
+export const MOUNT_PROPAGATION = valueNames([
+  [0x20000, 'MS_UNBINDABLE'],
+  [0x40000, 'MS_PRIVATE'],
+  [0x80000, 'MS_SLAVE'],
+  [0x100000, 'MS_SHARED'],
+]);
+/** openat2's open_how.resolve. */
+export const RESOLVE_FLAGS: Xlat = [
+  [0x01, 'RESOLVE_NO_XDEV'],
+  [0x02, 'RESOLVE_NO_MAGICLINKS'],
+  [0x04, 'RESOLVE_NO_SYMLINKS'],
+  [0x08, 'RESOLVE_BENEATH'],
+  [0x10, 'RESOLVE_IN_ROOT'],
+  [0x20, 'RESOLVE_CACHED'],
+];
+
 export const WHENCE = valueNames([
   [0, 'SEEK_SET'],
   [1, 'SEEK_CUR'],

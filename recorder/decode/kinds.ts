@@ -23,6 +23,8 @@ import { printGetsockopt, printSetsockopt } from './sockopt';
 import { quoteBytes, quoteHex } from './strings';
 import {
   printCloneArgs,
+  printMountAttr,
+  printOpenHow,
   printCloneArgsResult,
   printDev,
   printFileMode,
@@ -178,6 +180,16 @@ function struct(print: (d: Uint8Array, c: DecodeCtx) => string | undefined, out:
     if (v === 0n) return 'NULL';
     const it = out ? outData(c, i) : data(c, i);
     return (it && print(it.data, c)) ?? ptr(v);
+  };
+}
+
+/** A struct the caller sized (STRUCT_IN), its size in the next argument, else the pointer. */
+function sized(print: (d: Uint8Array, size: bigint, c: DecodeCtx) => string | undefined): Printer {
+  return (c, i) => {
+    const v = arg(c, i);
+    if (v === 0n) return 'NULL';
+    const it = data(c, i);
+    return (it && print(it.data, BigInt.asUintN(64, arg(c, i + 1)), c)) ?? ptr(v);
   };
 }
 
@@ -619,6 +631,8 @@ const K_: Record<string, Kind> = {
   /** flags of pipe2/dup3: open flags without an access mode. */
   fd_flags: { print: (c, i) => flags(openFlagsTable(c), u32(arg(c, i)), 'O_???') },
   at_flags: { print: flagsOf(K.AT_FLAGS, 'AT_???') },
+  /** openat2's struct open_how, its size in the next argument. */
+  open_how: { print: sized((d, size, c) => printOpenHow(d, size, (v) => printOpenFlags(v, c.arch))) },
   /** statx flags: the sync type, then AT_ flags. */
   statx_flags: {
     print: (c, i) => {
@@ -641,6 +655,38 @@ const K_: Record<string, Kind> = {
   /** mount's data: a string, cut at -s, except where the flags make the kernel ignore it (bind, move, propagation). */
   mount_data: { print: (c, i) => (mountIgnores(arg(c, 3), 'data') ? ptr(arg(c, i)) : stringAt(c, i)) },
   umount_flags: { print: flagsOf(K.UMOUNT_FLAGS, 'MNT_???') },
+  // the mount API
+  fsopen_flags: { print: flagsOf(K.FSOPEN_FLAGS, 'FSOPEN_???') },
+  fsconfig_cmd: { print: valueOf(K.FSCONFIG_CMDS, 'FSCONFIG_???') },
+  /** fsconfig's key: a string for the FSCONFIG_SET_* commands, else the address. */
+  fsconfig_key: { print: (c, i) => (u32(arg(c, 1)) <= K.FSCONFIG_SET_FD ? stringAt(c, i) : ptr(arg(c, i))) },
+  /** fsconfig's value, as its command says: a string, a path, the bytes of FSCONFIG_SET_BINARY in hex, else the address. */
+  fsconfig_value: {
+    print: (c, i) => {
+      const cmd = u32(arg(c, 1));
+      if (cmd === K.FSCONFIG_SET_STRING) return stringAt(c, i);
+      if (cmd === K.FSCONFIG_SET_PATH || cmd === K.FSCONFIG_SET_PATH_EMPTY) return pathAt(c, i);
+      if (cmd !== K.FSCONFIG_SET_BINARY || arg(c, i) === 0n) return ptr(arg(c, i));
+      if (i32(arg(c, i + 1)) === 0) return '""';
+      const it = data(c, i);
+      return it ? quoteHex(it.data, c.limit, it.truncated) : ptr(arg(c, i));
+    },
+  },
+  /** fsconfig's aux: the directory fd of the FSCONFIG_SET_PATH commands, else an int. */
+  fsconfig_aux: {
+    print: (c, i) => {
+      const cmd = u32(arg(c, 1));
+      return cmd === K.FSCONFIG_SET_PATH || cmd === K.FSCONFIG_SET_PATH_EMPTY ? K_.dirfd.print(c, i)! : d32(arg(c, i));
+    },
+  },
+  fsmount_flags: { print: flagsOf(K.FSMOUNT_FLAGS, 'FSMOUNT_???') },
+  mount_attr_flags: { print: flagsOf(K.MOUNT_ATTR_FLAGS, 'MOUNT_ATTR_???') },
+  fspick_flags: { print: flagsOf(K.FSPICK_FLAGS, 'FSPICK_???') },
+  move_mount_flags: { print: flagsOf(K.MOVE_MOUNT_FLAGS, 'MOVE_MOUNT_???') },
+  open_tree_flags: { print: flagsOf(K.OPEN_TREE_FLAGS, 'OPEN_TREE_???') },
+  mount_setattr_flags: { print: flagsOf(K.MOUNT_SETATTR_FLAGS, 'AT_???') },
+  /** struct mount_attr, its size in the next argument: the address where strace shows it (under 32 bytes, unreadable). */
+  mount_attr: { print: sized((d, size) => printMountAttr(d, size)) },
   whence: { print: valueOf(K.WHENCE, 'SEEK_???') },
   flock_op: { print: flagsOf(K.FLOCK_OPS, 'LOCK_???') },
   fadvise: { print: valueOf(K.FADVISE, 'POSIX_FADV_???', true) },

@@ -3,7 +3,7 @@
  * as strace prints them by default (abbreviated where strace abbreviates).
  */
 import type { Arch } from '../syscalls/types';
-import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, EPOLL_EVENTS, FILE_TYPES, FS_MAGIC, STATFS_FLAGS, STATX_MASK, S_IFMT } from './consts';
+import { CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FLAGS, CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_SETTLS, EPOLL_EVENTS, FILE_TYPES, FS_MAGIC, MOUNT_ATTR_FLAGS, MOUNT_PROPAGATION, O_CREAT, O_TMPFILE_BITS, RESOLVE_FLAGS, STATFS_FLAGS, STATX_MASK, S_IFMT } from './consts';
 import { printSignal, printSigset } from './signals';
 import { quoteBytes, quoteHex } from './strings';
 import { Xlat64, flags, flags64, flagsWide, hexU, mode03o, valueNames, xval } from './xlat';
@@ -437,19 +437,67 @@ export function printCloneArgs(data: Uint8Array, size: bigint): string | undefin
   // The tids behind set_tid are not captured: strace shows them as an array, here the address stands.
   if (setTid || setTidSize) s += `, set_tid=${addr64(setTid)}, set_tid_size=${setTidSize}`;
   if (fetch > 80 && (f(10) || fl & 0x200000000n)) s += `, cgroup=${f(10)}`;
-  if (size > BigInt(CLONE_ARGS_SIZE)) s += nonzeroTail(data, size);
+  s += nonzeroTail(data, size, CLONE_ARGS_SIZE);
   return s + '}';
 }
 
 /**
- * ", /* bytes 88..95 *\/ \"\\x00...\"" when a clone_args larger than strace
- * knows has non-zero bytes past it (those captured), "" otherwise.
+ * ", /* bytes 88..95 *\/ \"\\x00...\"" when a struct the caller sized
+ * larger than the `known` bytes strace decodes has non-zero bytes past them
+ * (those captured), "" otherwise.
  */
-function nonzeroTail(data: Uint8Array, size: bigint): string {
+function nonzeroTail(data: Uint8Array, size: bigint, known: number): string {
+  if (size <= BigInt(known)) return '';
   const end = Number(size < 4096n ? size : 4096n);
-  const tail = data.subarray(CLONE_ARGS_SIZE, Math.min(end, data.length));
+  const tail = data.subarray(known, Math.min(end, data.length));
   if (!tail.some((b) => b !== 0)) return '';
-  return `, /* bytes ${CLONE_ARGS_SIZE}..${CLONE_ARGS_SIZE + tail.length - 1} */ ${quoteHex(tail)}`;
+  return `, /* bytes ${known}..${known + tail.length - 1} */ ${quoteHex(tail)}`;
+}
+
+/** sizeof(struct open_how): flags, mode, resolve (u64 each). */
+const OPEN_HOW_SIZE = 24;
+
+/**
+ * openat2's struct open_how as strace prints it, {flags=O_RDONLY|O_CLOEXEC,
+ * resolve=RESOLVE_BENEATH}: the mode only with O_CREAT or O_TMPFILE or when
+ * set. Undefined (the pointer stands) for a size under 24 bytes or too little
+ * captured. `openFlags` prints the flags' low 32 bits.
+ */
+export function printOpenHow(data: Uint8Array, size: bigint, openFlags: (v: number) => string): string | undefined {
+  if (size < BigInt(OPEN_HOW_SIZE) || data.length < OPEN_HOW_SIZE) return undefined;
+  const v = dv(data);
+  const fl = v.getBigUint64(0, true);
+  const mode = v.getBigUint64(8, true);
+  const low = Number(fl & 0xffffffffn);
+  let s = `{flags=${openFlags(low)}`;
+  if (fl > 0xffffffffn) s += `|0x${((fl >> 32n) << 32n).toString(16)}`;
+  if (mode !== 0n || low & (O_CREAT | O_TMPFILE_BITS)) s += `, mode=${mode <= 0xffffffffn ? mode03o(Number(mode)) : '0' + mode.toString(8)}`;
+  s += `, resolve=${flags64(RESOLVE_FLAGS, v.getBigUint64(16, true), 'RESOLVE_???')}`;
+  return s + nonzeroTail(data, size, OPEN_HOW_SIZE) + '}';
+}
+
+/** MOUNT_ATTR_SIZE_VER0: attr_set, attr_clr, propagation, userns_fd (u64 each). */
+const MOUNT_ATTR_SIZE = 32;
+
+/**
+ * struct mount_attr (mount_setattr, open_tree_attr) as strace prints it:
+ * {attr_set=MOUNT_ATTR_RDONLY, attr_clr=0, propagation=MS_PRIVATE,
+ * userns_fd=0}. Undefined (the pointer stands) for a size under 32 bytes or
+ * too little captured.
+ */
+export function printMountAttr(data: Uint8Array, size: bigint): string | undefined {
+  if (size < BigInt(MOUNT_ATTR_SIZE) || data.length < MOUNT_ATTR_SIZE) return undefined;
+  const v = dv(data);
+  const f = (i: number): bigint => v.getBigUint64(8 * i, true);
+  const prop = f(2);
+  const propagation =
+    prop <= 0xffffffffn ? xval(MOUNT_PROPAGATION, Number(prop), 'MS_???') : `0x${prop.toString(16)} /* MS_??? */`;
+  return (
+    `{attr_set=${flags64(MOUNT_ATTR_FLAGS, f(0), 'MOUNT_ATTR_???')}, attr_clr=${flags64(MOUNT_ATTR_FLAGS, f(1), 'MOUNT_ATTR_???')}, ` +
+    `propagation=${propagation}, userns_fd=${f(3)}` +
+    nonzeroTail(data, size, MOUNT_ATTR_SIZE) +
+    '}'
+  );
 }
 
 /**
@@ -466,7 +514,7 @@ export function printCloneArgsResult(data: Uint8Array, size: bigint, pidfd: Uint
     parts.push(`pidfd=${pidfd && pidfd.length >= 4 ? `[${dv(pidfd).getInt32(0, true)}]` : addr64(at)}`);
   }
   if (fl & BigInt(CLONE_PARENT_SETTID)) parts.push(`parent_tid=[${tid}]`);
-  const tail = size > BigInt(CLONE_ARGS_SIZE) ? nonzeroTail(data, size) : '';
+  const tail = nonzeroTail(data, size, CLONE_ARGS_SIZE);
   if (tail) parts.push(tail.slice(2));
   return parts.length ? ` => {${parts.join(', ')}}` : '';
 }

@@ -73,6 +73,17 @@ export const CaptureKind = {
    * mask (MEM_IN, SIGMASK_PART).
    */
   SIGMASK_ARG: 26,
+  /**
+   * A struct the caller sizes (openat2's open_how, mount_setattr's mount_attr):
+   * (next argument) bytes at entry but at most SyscallArg.size, a MEM_IN item.
+   */
+  STRUCT_IN: 27,
+  /**
+   * fsconfig's value, by the command in its second argument, at entry: a
+   * string (STR item) for FSCONFIG_SET_STRING, SET_PATH and SET_PATH_EMPTY;
+   * (next argument) bytes (BUF_IN item) for FSCONFIG_SET_BINARY; else nothing.
+   */
+  FSCONFIG_VALUE: 28,
 } as const;
 
 export type CaptureKindName = keyof typeof CaptureKind;
@@ -98,6 +109,8 @@ export const ENTER_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARRAY_IN,
   CaptureKind.FDSET,
   CaptureKind.SIGMASK_ARG,
+  CaptureKind.STRUCT_IN,
+  CaptureKind.FSCONFIG_VALUE,
 ]);
 
 /** Kinds captured at syscall exit (SB_DESC_EXIT_ITEMS). */
@@ -153,6 +166,7 @@ export const SIZED_KINDS: ReadonlySet<number> = new Set<number>([
   CaptureKind.ARRAY_IN,
   CaptureKind.FDSET,
   CaptureKind.TIME_LEFT,
+  CaptureKind.STRUCT_IN,
 ]);
 
 /** The parts of a MSGHDR_IN / MSGHDR_OUT capture (RawItem.part). DATA comes once per iovec captured, in order. */

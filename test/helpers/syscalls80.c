@@ -33,6 +33,7 @@
 #include <linux/capability.h>
 #include <linux/futex.h>
 #include <linux/netlink.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -117,6 +118,30 @@ static void restorer(void)
 }
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
+
+/* openat2 and its struct open_how (a tail past it: E2BIG when not zero). */
+static void openat2s(void)
+{
+    struct {
+        struct open_how how;
+        uint64_t tail;
+    } h = {{O_RDONLY | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS}, 0};
+    long fd;
+
+    fd = ok(syscall(SYS_openat2, AT_FDCWD, "a.txt", &h.how, sizeof(h.how)), "openat2");
+    ok(syscall(SYS_close, fd), "close openat2");
+    fails(syscall(SYS_openat2, AT_FDCWD, "/etc/hostname", &h.how, sizeof(h.how)), EXDEV, "openat2 RESOLVE_BENEATH");
+    fails(syscall(SYS_openat2, AT_FDCWD, "a.txt", &h.how, 16), EINVAL, "openat2 small");
+    h.tail = 5;
+    fails(syscall(SYS_openat2, AT_FDCWD, "a.txt", &h, sizeof(h)), E2BIG, "openat2 E2BIG");
+    h.tail = 0;
+    h.how.flags = O_WRONLY | O_CREAT | O_EXCL;
+    h.how.mode = 0640;
+    h.how.resolve = RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    fd = ok(syscall(SYS_openat2, AT_FDCWD, "o2.txt", &h, sizeof(h)), "openat2 O_CREAT");
+    ok(syscall(SYS_close, fd), "close openat2 O_CREAT");
+    ok(syscall(SYS_unlink, "o2.txt"), "unlink o2.txt");
+}
 
 static void files(void)
 {
@@ -287,6 +312,7 @@ static void files(void)
     ok(syscall(SYS_unlinkat, AT_FDCWD, "sub2", AT_REMOVEDIR), "unlinkat AT_REMOVEDIR");
     fails(syscall(SYS_open, "missing/x", O_RDONLY), ENOENT, "open missing");
     fails(syscall(SYS_openat, AT_FDCWD, "a.txt", O_WRONLY | O_CREAT | O_EXCL, 0600), EEXIST, "openat O_EXCL");
+    openat2s();
     ok(syscall(SYS_sync), "sync");
 }
 
@@ -951,6 +977,58 @@ static void process(void)
 #define FICLONE _IOW(0x94, 9, int)
 #endif
 
+/* struct mount_attr (linux/mount.h, MOUNT_ATTR_SIZE_VER0), with 8 bytes more for a tail. */
+struct mount_attr_tail {
+    uint64_t attr_set, attr_clr, propagation, userns_fd, tail;
+};
+
+/*
+ * The mount API (Linux 5.2 and later), in the --unshare namespace: a tmpfs
+ * made with fsopen/fsconfig/fsmount and moved onto m, cloned onto b with
+ * open_tree, reconfigured through fspick, changed with mount_setattr; calls
+ * meant to fail among them. Numbers rather than the headers' names where
+ * glibc's headers lack them.
+ */
+static void mount_api(void)
+{
+    struct mount_attr_tail ma = {0x1 | 0x8, 0x2, MS_PRIVATE, 0, 0};
+    long fs, mnt, tree, pick;
+
+    fs = ok(syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */), "fsopen");
+    fails(syscall(SYS_fsopen, "sb80-nosuchfs", 0), ENODEV, "fsopen ENODEV");
+    ok(syscall(SYS_fsconfig, fs, 1 /* FSCONFIG_SET_STRING */, "size", "64k", 0), "fsconfig SET_STRING");
+    ok(syscall(SYS_fsconfig, fs, 0 /* FSCONFIG_SET_FLAG */, "noswap", NULL, 0), "fsconfig SET_FLAG");
+    fails(syscall(SYS_fsconfig, fs, 2 /* FSCONFIG_SET_BINARY */, "mode", "0\0\x07", 3), EINVAL, "fsconfig SET_BINARY");
+    fails(syscall(SYS_fsconfig, fs, 3 /* FSCONFIG_SET_PATH */, "source", "m", AT_FDCWD), EINVAL, "fsconfig SET_PATH");
+    fails(syscall(SYS_fsconfig, fs, 5 /* FSCONFIG_SET_FD */, "fd", NULL, 0), EINVAL, "fsconfig SET_FD");
+    fails(syscall(SYS_fsconfig, fs, 99, "size", "1", 7), EOPNOTSUPP, "fsconfig unknown command");
+    ok(syscall(SYS_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0), "fsconfig CMD_CREATE");
+    fails(syscall(SYS_fsmount, fs, 0, 0x1 | 0x10 | 0x1000000), EINVAL, "fsmount unknown attr");
+    mnt = ok(syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0x2 | 0x4 | 0x20 /* NOSUID NODEV STRICTATIME */), "fsmount");
+    ok(syscall(SYS_move_mount, mnt, "", AT_FDCWD, "m", 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */), "move_mount");
+    tree = ok(syscall(SYS_open_tree, AT_FDCWD, "m", 1 | O_CLOEXEC | 0x8000 /* CLONE CLOEXEC AT_RECURSIVE */), "open_tree");
+    fails(syscall(SYS_open_tree, AT_FDCWD, "nonexistent", 0x100 | 0x800), ENOENT, "open_tree ENOENT");
+    ok(syscall(SYS_move_mount, tree, "", AT_FDCWD, "b", 0x4 | 0x10 /* F_EMPTY_PATH T_SYMLINKS */), "move_mount tree");
+    pick = ok(syscall(SYS_fspick, AT_FDCWD, "m", 1 | 4 /* CLOEXEC NO_AUTOMOUNT */), "fspick");
+    ok(syscall(SYS_fsconfig, pick, 7 /* FSCONFIG_CMD_RECONFIGURE */, NULL, NULL, 0), "fsconfig CMD_RECONFIGURE");
+    ok(syscall(SYS_mount_setattr, AT_FDCWD, "b", 0x8000, &ma, 32), "mount_setattr");
+    ma.tail = 7;
+    fails(syscall(SYS_mount_setattr, AT_FDCWD, "b", 0, &ma, 40), E2BIG, "mount_setattr E2BIG");
+    fails(syscall(SYS_mount_setattr, AT_FDCWD, "b", 0, &ma, 24), EINVAL, "mount_setattr small");
+    ma.tail = 0;
+    ma.attr_set = 0;
+    ma.attr_clr = 0x70; /* MOUNT_ATTR__ATIME */
+    ma.propagation = 0;
+    ok(syscall(SYS_mount_setattr, AT_FDCWD, "b", 0, &ma, 40), "mount_setattr atime");
+    fails(syscall(SYS_mount_setattr, AT_FDCWD, "b", 0, NULL, 32), EFAULT, "mount_setattr NULL");
+    ok(syscall(SYS_close, pick), "close fspick");
+    ok(syscall(SYS_close, tree), "close open_tree");
+    ok(syscall(SYS_close, mnt), "close fsmount");
+    ok(syscall(SYS_close, fs), "close fsopen");
+    ok(syscall(SYS_umount2, "b", MNT_DETACH), "umount2 b");
+    ok(syscall(SYS_umount2, "m", MNT_DETACH), "umount2 m");
+}
+
 /*
  * Mounts, only in a mount namespace of its own (--unshare): a tmpfs with
  * options, a remount with options longer than strace's 32 bytes, a bind and
@@ -978,6 +1056,7 @@ static void mounts(void)
     ok(syscall(SYS_umount2, "b", MNT_DETACH), "umount2 MNT_DETACH");
     fails(syscall(SYS_umount2, "m", 0x10), EINVAL, "umount2 unknown flag");
     ok(syscall(SYS_umount2, "m", 0), "umount2");
+    mount_api();
     ok(syscall(SYS_rmdir, "b"), "rmdir b");
     ok(syscall(SYS_rmdir, "m"), "rmdir m");
 }
