@@ -199,23 +199,53 @@ static __always_inline struct sb_ring_hdr *ring_of(void *outer, __u32 slot)
 		SB_WITH_RING_GEN(e_, g_, BODY);					\
 	} while (0)
 
-/*
- * Marks the task if its mount namespace is recorded, else takes away any
- * mark it has. A mark that cannot be made (out of memory) loses that task's
- * records, so its ring's dropped count goes up.
- */
-static __always_inline int mark_task(struct task_struct *task)
+/* Whether the ring of a filter entry is still the one of that generation: a mark made for it still holds. */
+__attribute__((noinline)) int sb_ring_live(__u64 entry, __u64 generation)
 {
-	__u64 entry = filter_entry(task);
-	struct sb_mark *m;
+	if (!generation)
+		return 0;
+	SB_WITH_RING_GEN(entry, generation, {
+		(void)mask;
+		(void)ring;
+		return 1;
+	});
+	return 0;
+}
+
+/*
+ * Marks the task for the ring of its mount namespace if that is recorded.
+ * Else a task keeps the container it came from: one that unshared or left
+ * for another namespace keeps its own mark, and a new task (parent given)
+ * takes its parent's, while that mark's ring is still the one it was made
+ * for (a nested container, `unshare -m`, a service with a private /tmp: its
+ * calls are still the container's). Any other mark is taken away. A mark
+ * that cannot be made (out of memory) loses that task's records, so its
+ * ring's dropped count goes up.
+ */
+static __always_inline int mark_task(struct task_struct *task, struct task_struct *parent)
+{
+	__u64 entry = filter_entry(task), generation = 0;
+	struct sb_mark *m, *from = 0;
 
 	if (!entry) {
 		if (task->bpf_storage)
-			bpf_task_storage_delete(&sb_marks, task);
-		return 0;
+			from = bpf_task_storage_get(&sb_marks, task, 0, 0);
+		else if (parent && parent->bpf_storage)
+			from = bpf_task_storage_get(&sb_marks, parent, 0, 0);
+		if (from) {
+			entry = from->packed;
+			generation = from->generation;
+		}
+		if (!sb_ring_live(entry, generation)) {
+			if (task->bpf_storage)
+				bpf_task_storage_delete(&sb_marks, task);
+			return 0;
+		}
+		if (!parent)
+			return 0;	/* its own mark, which holds */
 	}
 	m = bpf_task_storage_get(&sb_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	SB_WITH_RING_GEN(entry, 0, {
+	SB_WITH_RING_GEN(entry, generation, {
 		(void)mask;
 		if (m) {
 			m->packed = entry;
@@ -1260,7 +1290,7 @@ static __noinline int record_exit(__u64 *ctx)
 	m = marked(task);
 	/* A task that has just moved to another mount namespace: is that one recorded? */
 	if (moved_namespace(ctx)) {
-		mark_task(task);
+		mark_task(task, 0);
 		m = marked(task);
 	}
 	if (!m)
@@ -1350,18 +1380,20 @@ int sb_sys_exit(__u64 *ctx)
 /*
  * sched_process_fork(struct task_struct *parent, struct task_struct *child),
  * for every new process and thread, before the child first runs: a child
- * made in (or into) a recorded mount namespace is marked.
+ * made in (or into) a recorded mount namespace is marked, and so is the
+ * child of a marked task made in a namespace of its own (mark_task).
  */
 SEC("tp_btf/sched_process_fork")
 int sb_mark_new_task(__u64 *ctx)
 {
-	mark_task((struct task_struct *)ctx[1]);
+	mark_task((struct task_struct *)ctx[1], (struct task_struct *)ctx[0]);
 	return 0;
 }
 
 /*
  * Every task of the host, threads included: marks those whose mount
- * namespace is recorded, and unmarks the rest. User space runs it (reads an
+ * namespace is recorded, keeps the marks that still hold of tasks that left
+ * theirs (mark_task), and unmarks the rest. User space runs it (reads an
  * iterator made from its link) after each filter add and adoption, for the
  * tasks that were already there.
  */
@@ -1371,7 +1403,7 @@ int sb_mark_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 
 	if (task)
-		mark_task(task);
+		mark_task(task, 0);
 	return 0;
 }
 

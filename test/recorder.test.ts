@@ -577,3 +577,85 @@ test.serial('a namespace that reuses a registered inode is not recorded into tha
   t.is((await w.done).code, 0);
   t.is(rec.snapshot(stale).stats.recorded, 0, 'events of another namespace with the same inode were recorded');
 });
+
+/** Resolves once process pid's mount namespace is no longer ns (it unshared), within 10 s. */
+async function leftNamespace(pid: number, ns: bigint): Promise<bigint> {
+  for (let i = 0; i < 1000; i++) {
+    const now = mntnsOf(pid);
+    if (now !== ns) return now;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} did not leave mount namespace ${ns}`);
+}
+
+test.serial('a task that leaves the container for a mount namespace of its own, and its children, stay recorded in the container', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const gate = path.join(os.tmpdir(), `sb-nested-${process.pid}-${Date.now()}`);
+  t.teardown(() => fs.rmSync(gate, { force: true }));
+  const w = await startWorkload(['--unshare', 'nested', gate, '5']);
+  t.teardown(() => w.kill());
+  // Made before the first leaves its namespace, which then goes away and leaves its inode free for another.
+  const other = await startWorkload(['--unshare', 'getpid', '3']);
+  t.teardown(() => other.kill());
+  const { handle } = rec.addProcess(w.pid);
+  w.go();
+  const nested = await leftNamespace(w.pid, w.mntns);
+  t.not(nested, w.mntns);
+  // Another container registered meanwhile: the scan of every task that comes with it keeps the mark.
+  const second = rec.addProcess(other.pid).handle;
+  fs.writeFileSync(gate, '');
+  const res = await w.done;
+  t.is(res.code, 0, res.stderr);
+  other.go();
+  await other.done;
+
+  const snap = rec.snapshot(handle);
+  t.is(snap.stats.lost, 0);
+  const evs = snap.events;
+  const unshare = evs.find((e) => e.nr === nrOf(rec, 'unshare') && e.pid === w.pid);
+  t.truthy(unshare, 'the unshare is missing');
+  t.false(unshare!.unfinished, 'the unshare that left the namespace has no exit');
+  t.is(signed(unshare!.ret), 0);
+  // The child's path is in a page it has not touched since the fork: read again at exit.
+  const pathOf = (e: SyscallEvent): string | undefined => e.items.find((i) => i.arg === 1 && !i.fault)?.data.toString('latin1');
+  const child = evs.find((e) => e.nr === nrOf(rec, 'openat') && pathOf(e) === '/nonexistent/nested-child');
+  t.truthy(child, "the nested child's openat is missing");
+  t.not(child!.pid, w.pid);
+  t.is(signed(child!.ret), -2);
+  const parent = evs.find((e) => e.nr === nrOf(rec, 'openat') && pathOf(e) === '/nonexistent/nested-parent');
+  t.truthy(parent, "the nested parent's openat after the scan is missing");
+  t.is(parent!.pid, w.pid);
+  t.is(evs.filter((e) => e.nr === nrOf(rec, 'getpid') && e.pid === child!.pid).length, 5);
+  t.is(evs.filter((e) => e.nr === nrOf(rec, 'getpid') && e.pid === w.pid).length, 5);
+  t.true(evs.some((e) => e.nr === nrOf(rec, 'wait4') && e.pid === w.pid && signed(e.ret) === child!.pid));
+  const others = rec.snapshot(second).events;
+  t.false(others.some((e) => e.pid === w.pid || e.pid === child!.pid), "the nested tasks appear in the other container's ring");
+});
+
+test.serial('a task that left a container that was then removed is not recorded into the ring that takes its place', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const gate = path.join(os.tmpdir(), `sb-nested-gone-${process.pid}-${Date.now()}`);
+  t.teardown(() => fs.rmSync(gate, { force: true }));
+  const w = await startWorkload(['--unshare', 'nested', gate, '5']);
+  t.teardown(() => w.kill());
+  const next = await startWorkload(['--unshare', 'getpid', '3']);
+  t.teardown(() => next.kill());
+  // A size no spare ring has, so the second ring takes the slot the first one leaves.
+  const first = rec.addProcess(w.pid, 256 << 10);
+  w.go();
+  await leftNamespace(w.pid, w.mntns);
+  const slot = rec.stats(first.handle).slot;
+  rec.removeContainer(first.handle);
+  for (let i = 0; i < 500 && rec.hostStats().clearingBytes > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const second = rec.addProcess(next.pid, 256 << 10);
+  t.is(rec.stats(second.handle).slot, slot, 'the new ring is in the slot of the removed one');
+  fs.writeFileSync(gate, '');
+  t.is((await w.done).code, 0);
+  next.go();
+  await next.done;
+  const evs = rec.snapshot(second.handle).events;
+  t.true(evs.some((e) => e.pid === next.pid), 'the new container is recorded');
+  t.false(evs.some((e) => e.pid === w.pid || e.comm === 'workload' && e.pid !== next.pid), 'a task of the removed container was recorded into the new ring');
+});

@@ -40,6 +40,14 @@
  *   paths N          for len in 0..N: openat(AT_FDCWD, P, O_RDONLY) of the first
  *                    len bytes of "/nonexistent-straceback-xxx..." (closed if it
  *                    opens); N below 250; exit 0.
+ *   nested FILE N    leaves its mount namespace for a new one of its own
+ *                    (unshare(CLONE_NEWNS), "/" made rprivate), writes
+ *                    "nested\n" on stdout, then waits (faccessat every ms)
+ *                    until FILE exists. Then fork(): the child makes N x
+ *                    getpid() and openat(AT_FDCWD, "/nonexistent/nested-child",
+ *                    O_RDONLY) (ENOENT) and exits 0; the parent wait4()s for
+ *                    it, makes N x getpid() and openat(AT_FDCWD,
+ *                    "/nonexistent/nested-parent", O_RDONLY) (ENOENT); exit 0.
  *
  * Bad usage: message on stderr, exit 2. A failing call that should not fail:
  * message on stderr, exit 1.
@@ -54,6 +62,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +76,7 @@ static void usage(const char *why)
             "%s: %s\n"
             "usage: %s [--unshare] MODE ARGS...\n"
             "  sequence PATH N | getpid N | counter N | sleep MS | ticker MS | environ N\n"
-            "  coldpath FILE | lengths N | paths N\n",
+            "  coldpath FILE | lengths N | paths N | nested FILE N\n",
             prog, why, prog);
     exit(2);
 }
@@ -131,12 +140,17 @@ static int mode_sequence(const char *path, unsigned long long n)
     return 0;
 }
 
-static int mode_getpid(unsigned long long n)
+static void getpids(unsigned long long n)
 {
     unsigned long long i;
 
     for (i = 0; i < n; i++)
         syscall(SYS_getpid);
+}
+
+static int mode_getpid(unsigned long long n)
+{
+    getpids(n);
     return 0;
 }
 
@@ -181,6 +195,38 @@ static int mode_lengths(unsigned long long n)
         if (syscall(SYS_read, p[0], in, len) != (long)len)
             die("read from the pipe");
     }
+    return 0;
+}
+
+static int mode_nested(const char *file, unsigned long long n)
+{
+    static const char line[] = "nested\n";
+    struct timespec ms = {0, 1000000};
+    long child;
+    int status;
+
+    do_unshare();
+    write_all(1, line, sizeof(line) - 1);
+    while (syscall(SYS_faccessat, AT_FDCWD, file, F_OK) != 0)
+        syscall(SYS_nanosleep, &ms, NULL);
+    child = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+    if (child < 0)
+        die("fork");
+    if (child == 0) {
+        getpids(n);
+        if (syscall(SYS_openat, AT_FDCWD, "/nonexistent/nested-child", O_RDONLY) >= 0 || errno != ENOENT)
+            _exit(1);
+        syscall(SYS_exit_group, 0);
+    }
+    if (syscall(SYS_wait4, child, &status, 0, NULL) != child)
+        die("wait4");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "%s: the nested child failed\n", prog);
+        exit(1);
+    }
+    getpids(n);
+    if (syscall(SYS_openat, AT_FDCWD, "/nonexistent/nested-parent", O_RDONLY) >= 0 || errno != ENOENT)
+        die("openat of the nested parent's path");
     return 0;
 }
 
@@ -320,6 +366,11 @@ int main(int argc, char **argv)
             usage("lengths takes N below 4096");
         if (strcmp(mode, "paths") == 0 && n >= 250)
             usage("paths takes N below 250");
+    } else if (strcmp(mode, "nested") == 0) {
+        if (nargs != 2)
+            usage("nested takes FILE N");
+        path = argv[i];
+        n = parse_count(argv[i + 1], "bad N");
     } else if (strcmp(mode, "coldpath") == 0) {
         if (nargs != 1)
             usage("coldpath takes FILE");
@@ -352,5 +403,7 @@ int main(int argc, char **argv)
         return mode_lengths(n);
     if (strcmp(mode, "paths") == 0)
         return mode_paths(n);
+    if (strcmp(mode, "nested") == 0)
+        return mode_nested(path, n);
     return mode_sleep(n);
 }
