@@ -3,6 +3,12 @@
 /** A mistake in how a command was called: exit status 2. */
 export class UsageError extends Error {}
 
+/** -s / --string-limit: a count of bytes, 0 or more (strace's -s). */
+export function checkStringLimit(v: number, flag = '--string-limit'): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`${flag} must be a whole number of bytes, 0 or more`);
+  return v;
+}
+
 
 const UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40 };
 

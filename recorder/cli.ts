@@ -6,7 +6,7 @@
  */
 import yargs, { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError, parseRingSize, parseSize } from './cli-util';
+import { UsageError, checkStringLimit, parseRingSize, parseSize } from './cli-util';
 import type { DumpWorkerMode } from './sinks/sqlite';
 
 const DEFAULT_RUN_DIR = process.env.STRACEBACK_RUN_DIR || '/run/straceback';
@@ -103,6 +103,13 @@ async function main(argv: string[]): Promise<number> {
             describe:
               'who writes big dumps and archives (100,000 calls or more): auto, a worker thread while the rows are decoded when a CPU is idle; always, a worker thread; never (or --no-dump-worker), the thread that decodes',
           })
+          .option('string-limit', {
+            alias: 's',
+            type: 'number',
+            default: 32,
+            describe:
+              "longest string or buffer shown in dumps, archives and event text, as strace's -s (paths are shown whole); up to what is captured: 128 bytes of buffers, 4 KiB of strings",
+          })
           .option('settle-after', {
             type: 'string',
             default: '5s',
@@ -126,6 +133,7 @@ async function main(argv: string[]): Promise<number> {
               releaseOnExit: a['release-on-exit'],
               dumpWorker: a['dump-worker'] as DumpWorkerMode,
               settleAfter: a['settle-after'],
+              stringLimit: a['string-limit'],
             }),
           ),
         ),
@@ -198,8 +206,8 @@ async function main(argv: string[]): Promise<number> {
         const command = [...((a.command as string[] | undefined) ?? []), ...((a['--'] as string[] | undefined) ?? []).map(String)];
         if (command.length === 0) throw new UsageError('run needs a command, e.g. straceback run -- ls /');
         const ringBytes = parseRingSize(a['ring-size']);
-        return set(
-          import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit: a['string-limit'], utc: a.utc })),
+        const stringLimit = checkStringLimit(a['string-limit'], '-s');
+        return set(import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit, utc: a.utc })),
         );
       },
     )

@@ -7,7 +7,7 @@ import { ApiClientError, apiJson, apiRequest, expectOk, readAll } from './client
 import { EventRow, HistoryRow, ProcessRow } from './rows';
 import { ContainerInfo, MANAGER_SOCKET } from './daemon/api';
 import type { DumpWorkerMode, ShowOptions } from './sinks/sqlite';
-import { UsageError, parseDuration, parseRingSize, parseSize } from './cli-util';
+import { UsageError, checkStringLimit, parseDuration, parseRingSize, parseSize } from './cli-util';
 
 export interface DaemonArgs {
   runDir: string;
@@ -26,11 +26,14 @@ export interface DaemonArgs {
   dumpWorker?: DumpWorkerMode;
   /** Quiet time before memory is given back (duration text). */
   settleAfter?: string;
+  /** Longest string or buffer shown in dumps, archives and event text. */
+  stringLimit: number;
 }
 
 export async function daemonCommand(a: DaemonArgs): Promise<number> {
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} straceback: ${line}\n`);
   if (!Number.isInteger(a.maxContainers) || a.maxContainers < 1) throw new UsageError('--max-containers must be a positive integer');
+  checkStringLimit(a.stringLimit);
   const { startDaemon } = await import('./daemon/daemon');
   const daemon = await startDaemon({
     runDir: a.runDir,
@@ -46,6 +49,7 @@ export async function daemonCommand(a: DaemonArgs): Promise<number> {
     releaseOnExit: a.releaseOnExit,
     dumpWorker: a.dumpWorker,
     settleMs: a.settleAfter === undefined ? undefined : parseDuration(a.settleAfter),
+    stringLimit: a.stringLimit,
     log,
   });
   await new Promise<void>((resolve) => {

@@ -17,6 +17,9 @@ import { RawItem } from './records';
 import { Arch, CaptureKind, SyscallInfo, SyscallTable, isPointerType } from './syscalls/types';
 import { hostArch, syscallName } from './syscalls/table';
 
+/** strace's default -s: strings and buffers are cut after 32 bytes. */
+export const DEFAULT_STRING_LIMIT = 32;
+
 export interface RenderOptions {
   /** realtime - boottime ns. */
   wallOffsetNs: bigint;
@@ -213,7 +216,7 @@ export function renderEvent(ev: SyscallEvent, table: SyscallTable, opts: RenderO
   const d = decoderByNr(table, ev.nr);
   const name = info ? info.name : syscallName(table, ev.nr);
   const prefix = wallTime(ev.bootNs, opts, opts.utc ?? false) + head(ev);
-  const limit = opts.stringLimit ?? 32;
+  const limit = opts.stringLimit ?? DEFAULT_STRING_LIMIT;
   if (ev.resumed) return prefix + '<... ' + name + ' resumed>) ' + decodeReturn(ev, name, table.arch, d, limit);
   const call = prefix + (openers[ev.nr] ?? name + '(') + argsWith(d, ev, info, limit, table.arch);
   // exit and exit_group never return: strace shows them as "= ?".

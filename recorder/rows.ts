@@ -11,7 +11,7 @@ import { decodeExitStatus, endingText } from './decode/status';
 import { signalName } from './decode/signals';
 import { inet6ToString } from './decode/sockaddr';
 import { hostArch } from './syscalls/table';
-import { argsWith } from './render';
+import { DEFAULT_STRING_LIMIT, argsWith } from './render';
 import { syscallName } from './syscalls/table';
 import { Arch, CaptureKind, SyscallTable } from './syscalls/types';
 
@@ -156,7 +156,7 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
     comm: ev.comm,
     nr: ev.nr,
     name,
-    args: ev.resumed ? '' : argsWith(info ? d : undefined, ev, info, opts.stringLimit ?? 32, hostArch()),
+    args: ev.resumed ? '' : argsWith(info ? d : undefined, ev, info, opts.stringLimit ?? DEFAULT_STRING_LIMIT, hostArch()),
     ret,
     error: ret !== null && isErrorReturn(ret) ? errnoInfo(Number(-ret))?.name ?? `E${-ret}` : null,
     unfinished: ev.unfinished,
@@ -167,7 +167,7 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
     port,
   };
   if (ev.caps) row.caps = ev.caps.map(capabilityName);
-  const detail = returnDetail(ev, d, opts.stringLimit ?? 32);
+  const detail = returnDetail(ev, d, opts.stringLimit ?? DEFAULT_STRING_LIMIT);
   if (detail !== undefined) row.retDetail = detail;
   return row;
 }

@@ -72,6 +72,12 @@ test('usage errors exit 2 with a message; a missing command exits 1', (t) => {
     t.is(outside.status, 2, `${args.join(' ')}: ${outside.stderr}`);
     t.regex(outside.stderr, new RegExp(`--ring-size: ${value} is outside 64K\\.\\.64M`));
   }
+  // -s: a whole number of bytes (yargs makes "abc" NaN, which used to be taken as no limit at all).
+  for (const [args, flag] of [[['run', '-s', 'abc', '--', '/bin/true'], '-s'], [['run', '-s', '-5', '--', '/bin/true'], '-s'], [['daemon', '--string-limit', '1.5', '--run-dir', '/nonexistent/sb-run'], '--string-limit']] as const) {
+    const bad = run([...args]);
+    t.is(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    t.true(bad.stderr.includes(`${flag} must be a whole number of bytes, 0 or more`), bad.stderr);
+  }
   // -o is opened before the command runs (as strace -o): nowhere to write, nothing run.
   const marker = path.join(require('node:os').tmpdir(), `sb-cli-ran-${process.pid}`);
   const noDir = run(['run', '-o', '/nonexistent/sb/out.txt', '--', '/bin/touch', marker]);

@@ -663,3 +663,61 @@ test.serial('a container whose process exits without RemoveContainer is archived
   fs.writeFileSync(db, (await curl(ctx.daemon.apiSocket, ['-X', 'POST', `http://localhost/v1/containers/${id}/dump`])).body);
   t.is(sqlite(db, 'select exit_code from container').trim(), '3');
 });
+
+/** The bytes a strace-quoted string shows: "..." with C escapes, each escape one byte. */
+function shownBytes(args: string, len: number): { bytes: number; cut: boolean } {
+  const m = new RegExp(`^\\d+, "((?:[^"\\\\]|\\\\.)*)"(\\.\\.\\.)?, ${len}$`).exec(args);
+  if (!m) throw new Error(`not a write of ${len} bytes: ${args}`);
+  return { bytes: m[1].replace(/\\(x[0-9a-f]{2}|[0-7]{1,3}|.)/g, '.').length, cut: m[2] !== undefined };
+}
+
+test.serial('--string-limit: dumps, archives and event text show strings and buffers up to it, and the dump says so', async (t) => {
+  const dirs = tempDirs('sb-daemon-strlimit-');
+  const daemon = await startDaemonProcess(dirs, ['--no-discover', '--string-limit', '100']);
+  const client = await connectTracerManager(daemon.managerSocket, { deadlineMs: 10_000 });
+  t.teardown(async () => {
+    client.close();
+    await daemon.stop();
+    fs.rmSync(dirs.root, { recursive: true, force: true });
+  });
+  const w = await startWorkload(['--unshare', 'lengths', '120']);
+  const id = uniqueId('strlimit');
+  await client.addContainer({ id, pid: w.pid });
+  // The same calls under the shared daemon, at strace's default of 32.
+  const w32 = await startWorkload(['--unshare', 'lengths', '120']);
+  const id32 = uniqueId('strlimit32');
+  await ctx.client.addContainer({ id: id32, pid: w32.pid });
+  w.go();
+  w32.go();
+  t.is((await w.done).code, 0);
+  t.is((await w32.done).code, 0);
+
+  const writes = async (socket: string, ref: string) => {
+    const dump = await curl(socket, ['-X', 'POST', `http://localhost/v1/containers/${ref}/dump`]);
+    t.is(dump.status, 200);
+    const db = path.join(dirs.root, `${ref}-${Date.now()}.db`);
+    fs.writeFileSync(db, dump.body);
+    const limit = sqlite(db, "select value from meta where key = 'string_limit'").trim();
+    const args = (len: number) => sqlite(db, `select args from syscall where name = 'write' and ret = ${len}`).trim();
+    return { limit, w60: shownBytes(args(60), 60), w120: shownBytes(args(120), 120), w20: shownBytes(args(20), 20) };
+  };
+  const running = await writes(daemon.apiSocket, id);
+  t.is(running.limit, '100');
+  t.deepEqual(running.w20, { bytes: 20, cut: false });
+  t.deepEqual(running.w60, { bytes: 60, cut: false });
+  t.deepEqual(running.w120, { bytes: 100, cut: true });
+  const strace = await writes(ctx.daemon.apiSocket, id32);
+  t.is(strace.limit, '32');
+  t.deepEqual(strace.w60, { bytes: 32, cut: true });
+  t.deepEqual(strace.w20, { bytes: 20, cut: false });
+
+  const text = (await curl(daemon.apiSocket, [`http://localhost/v1/containers/${id}/events?syscall=write`])).body.toString();
+  const line60 = text.split('\n').find((l) => / write\(.*, 60\) = 60 </.test(l));
+  t.truthy(line60);
+  t.deepEqual(shownBytes(/ write\((.*)\) = 60 </.exec(line60!)![1], 60), { bytes: 60, cut: false });
+
+  // The archive is rendered the same way.
+  await client.removeContainer({ id, exitCode: 0 });
+  const archived = await writes(daemon.apiSocket, id);
+  t.deepEqual(archived, running);
+});

@@ -42,6 +42,8 @@ export interface DaemonOptions {
   discoverGraceMs?: number;
   /** Quiet time after which garbage is collected and free memory given back (default 5000 ms; settle.ts). */
   settleMs?: number;
+  /** Longest string or buffer shown in dumps, archives and event text (default 32, as strace's -s). */
+  stringLimit?: number;
   log: (line: string) => void;
 }
 
@@ -217,6 +219,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     retentionBytes: opts.retentionBytes,
     retentionMs: opts.retentionMs,
     dumpWorker: opts.dumpWorker,
+    stringLimit: opts.stringLimit,
     log: opts.log,
   });
   await registry.restored;

@@ -12,6 +12,7 @@ import { Recorder, Snapshot, mntnsIdOfPid, mntnsOfPid } from '../recorder';
 import { PairedCalls } from '../events';
 import { containerEnding } from '../ending';
 import { EventRow, HistoryRow, mergeRows, ProcessRow, lazyRows, toProcessRows, toRow } from '../rows';
+import { DEFAULT_STRING_LIMIT } from '../render';
 import { renameArchivedContainer } from '../sinks/archive';
 import type { DumpWorker } from '../sinks/dump-worker-client';
 import { DumpWorkerMode, dumpWorkerUseful, readDump, setArchivedExitCode, WORKER_ROWS, writeDumpAsync } from '../sinks/sqlite';
@@ -40,6 +41,8 @@ export interface RegistryOptions {
    * or this thread (never).
    */
   dumpWorker?: DumpWorkerMode;
+  /** Longest string or buffer shown in the rows of dumps, archives and event text (default 32, as strace's -s). */
+  stringLimit?: number;
   log?: (line: string) => void;
 }
 
@@ -580,7 +583,7 @@ export class Registry implements RegistryApi {
   private historyOfSnapshot(e: Entry, snap: Snapshot): RingHistory {
     const events = this.callsOf(e, snap.calls, snap.stats.overwritten > 0);
     const offset = bootToWallOffsetNs();
-    const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset });
+    const rows = lazyRows(events, this.opts.recorder.table, { wallOffsetNs: offset, stringLimit: this.opts.stringLimit });
     // Process events from the same point as the calls: the runtime's own set-up threads are not the container's.
     const processRows = toProcessRows(e.beforeExec ? entrypointEvents(e, snap.process) : snap.process, { wallOffsetNs: offset });
     const counts = this.ringCounts(e, snap.stats, events.length);
@@ -646,7 +649,15 @@ export class Registry implements RegistryApi {
     const written = await writeDumpAsync(
       file,
       // ringHistoryAsync has decided: a worker thread if it started one.
-      { container, rows: h.rows, process: h.processRows, rowCount: h.calls, worker: h.worker !== undefined, durable },
+      {
+        container,
+        rows: h.rows,
+        process: h.processRows,
+        rowCount: h.calls,
+        worker: h.worker !== undefined,
+        durable,
+        meta: { string_limit: String(this.opts.stringLimit ?? DEFAULT_STRING_LIMIT) },
+      },
       h.worker,
     );
     this.written[written.worker ? 'worker' : 'main']++;
