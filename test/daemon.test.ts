@@ -687,10 +687,26 @@ test.serial('--string-limit: dumps, archives and event text show strings and buf
   const w32 = await startWorkload(['--unshare', 'lengths', '120']);
   const id32 = uniqueId('strlimit32');
   await ctx.client.addContainer({ id: id32, pid: w32.pid });
+  // A live watch (straceback tail) renders them the same way.
+  const stop = new AbortController();
+  const watchedWrites = new Map<string, string>();
+  const watched = (async () => {
+    for await (const ev of client.watchEvents({ id, syscalls: ['write'], signal: stop.signal })) {
+      watchedWrites.set(String(ev.ret), ev.args);
+      if (String(ev.ret) === '120') stop.abort();
+    }
+  })().catch((err: Error) => {
+    if (!stop.signal.aborted) throw err;
+  });
   w.go();
   w32.go();
   t.is((await w.done).code, 0);
   t.is((await w32.done).code, 0);
+  const timer = setTimeout(() => stop.abort(), 10_000);
+  await watched;
+  clearTimeout(timer);
+  t.deepEqual(shownBytes(watchedWrites.get('60') ?? '', 60), { bytes: 60, cut: false });
+  t.deepEqual(shownBytes(watchedWrites.get('120') ?? '', 120), { bytes: 100, cut: true });
 
   const writes = async (socket: string, ref: string) => {
     const dump = await curl(socket, ['-X', 'POST', `http://localhost/v1/containers/${ref}/dump`]);

@@ -810,7 +810,7 @@ export class Registry implements RegistryApi {
           if (nrs && !nrs.has(got.calls.nr(i))) continue;
           if (filter.tid !== undefined && got.calls.tid(i) !== filter.tid) continue;
           if (got.calls.unfinished(i)) continue;
-          const r = toRow(got.calls.get(i), got.seqs[i], table, { wallOffsetNs: offset });
+          const r = toRow(got.calls.get(i), got.seqs[i], table, { wallOffsetNs: offset, stringLimit: this.opts.stringLimit });
           if (matchesFilter(r, filter, names)) batch.push(r);
         }
         // Calls come in the order they entered (a resumed one where it returned): the newest entry is the last one's.
