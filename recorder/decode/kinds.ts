@@ -183,6 +183,12 @@ function struct(print: (d: Uint8Array, c: DecodeCtx) => string | undefined, out:
   };
 }
 
+/** A directory fd argument: AT_FDCWD or the number. */
+function dirfdText(v: bigint): string {
+  const fd = i32(v);
+  return fd === K.AT_FDCWD ? 'AT_FDCWD' : String(fd);
+}
+
 /** A struct the caller sized (STRUCT_IN), its size in the next argument, else the pointer. */
 function sized(print: (d: Uint8Array, size: bigint, c: DecodeCtx) => string | undefined): Printer {
   return (c, i) => {
@@ -533,12 +539,7 @@ const K_: Record<string, Kind> = {
   /** An output pointer strace decodes at return; not captured: the address. */
   ptr_out: { print: (c, i) => ptr(arg(c, i)), exit: true },
   fd: { print: (c, i) => d32(arg(c, i)) },
-  dirfd: {
-    print: (c, i) => {
-      const v = i32(arg(c, i));
-      return v === K.AT_FDCWD ? 'AT_FDCWD' : String(v);
-    },
-  },
+  dirfd: { print: (c, i) => dirfdText(arg(c, i)) },
   pid: { print: (c, i) => d32(arg(c, i)) },
   /** uid_t/gid_t: -1 as -1, others unsigned. */
   uid: {
@@ -676,7 +677,7 @@ const K_: Record<string, Kind> = {
   fsconfig_aux: {
     print: (c, i) => {
       const cmd = u32(arg(c, 1));
-      return cmd === K.FSCONFIG_SET_PATH || cmd === K.FSCONFIG_SET_PATH_EMPTY ? K_.dirfd.print(c, i)! : d32(arg(c, i));
+      return cmd === K.FSCONFIG_SET_PATH || cmd === K.FSCONFIG_SET_PATH_EMPTY ? dirfdText(arg(c, i)) : d32(arg(c, i));
     },
   },
   fsmount_flags: { print: flagsOf(K.FSMOUNT_FLAGS, 'FSMOUNT_???') },
