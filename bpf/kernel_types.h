@@ -84,6 +84,8 @@ struct pt_regs {
 #define SB_USER_SP(regs) ((regs)->sp)
 /* unshare and setns, also as numbered for 32-bit (ia32) tasks: the calls that move a task to another mount namespace. */
 #define SB_SWITCHES_NS(nr) ((nr) == 272 || (nr) == 308 || (nr) == 310 || (nr) == 346)
+/* unshare alone (a namespace of the task's own, not another one it joins) */
+#define SB_IS_UNSHARE(nr) ((nr) == 272 || (nr) == 310)
 /* execve, execveat */
 #define SB_IS_EXEC(nr) ((nr) == 59 || (nr) == 322)
 #define SB_SYSCALL_ARG0(regs) ((regs)->di)
@@ -104,6 +106,8 @@ struct pt_regs {
 #define SB_USER_SP(regs) ((regs)->sp)
 /* unshare and setns, also as numbered for 32-bit (arm) tasks: the calls that move a task to another mount namespace. */
 #define SB_SWITCHES_NS(nr) ((nr) == 97 || (nr) == 268 || (nr) == 337 || (nr) == 375)
+/* unshare alone (a namespace of the task's own, not another one it joins) */
+#define SB_IS_UNSHARE(nr) ((nr) == 97 || (nr) == 337)
 /* execve, execveat */
 #define SB_IS_EXEC(nr) ((nr) == 221 || (nr) == 281)
 #define SB_SYSCALL_ARG0(regs) ((regs)->orig_x0)

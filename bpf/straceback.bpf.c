@@ -214,21 +214,23 @@ __attribute__((noinline)) int sb_ring_live(__u64 entry, __u64 generation)
 
 /*
  * Marks the task for the ring of its mount namespace if that is recorded.
- * Else a task keeps the container it came from: one that unshared or left
- * for another namespace keeps its own mark, and a new task (parent given)
- * takes its parent's, while that mark's ring is still the one it was made
- * for (a nested container, `unshare -m`, a service with a private /tmp: its
- * calls are still the container's). Any other mark is taken away. A mark
- * that cannot be made (out of memory) loses that task's records, so its
- * ring's dropped count goes up.
+ * Else a task keeps the container it came from, while that mark's ring is
+ * still the one it was made for: a task that unshared keeps its own mark
+ * (keep), and a new task (parent given) takes its parent's, so a nested
+ * container, `unshare -m`, a service with a private /tmp stay the
+ * container's. Any other mark is taken away: a task that joins a namespace
+ * no container is recorded in with setns (a host agent that looked into a
+ * container and went back) is the container's no more. A mark that cannot
+ * be made (out of memory) loses that task's records, so its ring's dropped
+ * count goes up.
  */
-static __always_inline int mark_task(struct task_struct *task, struct task_struct *parent)
+static __always_inline int mark_task(struct task_struct *task, struct task_struct *parent, int keep)
 {
 	__u64 entry = filter_entry(task), generation = 0;
 	struct sb_mark *m, *from = 0;
 
 	if (!entry) {
-		if (task->bpf_storage)
+		if (keep && task->bpf_storage)
 			from = bpf_task_storage_get(&sb_marks, task, 0, 0);
 		else if (parent && parent->bpf_storage)
 			from = bpf_task_storage_get(&sb_marks, parent, 0, 0);
@@ -1290,7 +1292,7 @@ static __noinline int record_exit(__u64 *ctx)
 	m = marked(task);
 	/* A task that has just moved to another mount namespace: is that one recorded? */
 	if (moved_namespace(ctx)) {
-		mark_task(task, 0);
+		mark_task(task, 0, SB_IS_UNSHARE(SB_SYSCALL_NR(regs)));
 		m = marked(task);
 	}
 	if (!m)
@@ -1386,7 +1388,7 @@ int sb_sys_exit(__u64 *ctx)
 SEC("tp_btf/sched_process_fork")
 int sb_mark_new_task(__u64 *ctx)
 {
-	mark_task((struct task_struct *)ctx[1], (struct task_struct *)ctx[0]);
+	mark_task((struct task_struct *)ctx[1], (struct task_struct *)ctx[0], 0);
 	return 0;
 }
 
@@ -1403,7 +1405,7 @@ int sb_mark_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 
 	if (task)
-		mark_task(task, 0);
+		mark_task(task, 0, 1);
 	return 0;
 }
 

@@ -44,7 +44,7 @@ test.serial('threads and a child that exist before the namespace is registered a
     t.is(Number(e.ret), e.tid);
 });
 
-test.serial('a task that enters a registered namespace with setns is recorded until it unshares out', async (t) => {
+test.serial('a task that enters a registered namespace with setns is recorded, also after it unshares, until it joins another namespace', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());
   const target = await startWorkload(['--unshare', 'sleep', '60000']);
@@ -57,12 +57,17 @@ test.serial('a task that enters a registered namespace with setns is recorded un
   const mine = callsOf(rec, handle).filter((e) => e.pid === mover.pid);
   const names = mine.map((e) => rec.table.byNr[e.nr]?.name ?? String(e.nr));
   // setns itself entered outside (only its return is held), then getpid
-  // inside; unshare entered inside and returned outside; getppid outside.
-  t.deepEqual(names, ['setns', 'getpid', 'unshare'], `calls recorded: ${names.join(', ')}`);
+  // inside; unshare made a namespace of the task's own, which stays the
+  // container's: it returns, and getppid there is recorded. The setns back
+  // home entered there and returned in a namespace no container is recorded
+  // in: from then on the task is not the container's (its gettid is not held).
+  t.deepEqual(names, ['setns', 'getpid', 'unshare', 'getppid', 'setns'], `calls recorded: ${names.join(', ')}`);
   t.true(mine[0].resumed, 'setns entered before the task was in the namespace');
   t.is(Number(mine[0].ret), 0);
   t.is(Number(mine[1].ret), mover.pid);
-  t.true(mine[2].unfinished, 'unshare returned in a namespace of its own, not recorded');
+  t.false(mine[2].unfinished, 'the unshare into a namespace of its own has no exit');
+  t.is(Number(mine[2].ret), 0);
+  t.true(mine[4].unfinished, 'the setns home returned outside, not recorded');
 });
 
 test.serial('a mark left on a task of a removed container never writes into the ring that takes its slot', async (t) => {

@@ -18,7 +18,8 @@
  *               the child, and exits 0.
  *   move PID    after the go byte: setns into PID's mount namespace, then
  *               getpid(), then unshare(CLONE_NEWNS) (a namespace of its own
- *               again), then getppid(); exit 0.
+ *               again), then getppid(), then setns back into the namespace
+ *               it started in, then gettid(); exit 0.
  *
  * Every call of interest is a raw syscall(2). Bad usage: exit 2.
  */
@@ -109,12 +110,15 @@ static void do_threads(long n)
 static void do_move(long pid)
 {
     char path[64];
-    int fd;
+    int fd, home;
 
     snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         die(path);
+    home = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (home < 0)
+        die("/proc/self/ns/mnt");
     handshake();
     if (syscall(SYS_setns, fd, CLONE_NEWNS) != 0)
         die("setns");
@@ -122,6 +126,9 @@ static void do_move(long pid)
     if (syscall(SYS_unshare, CLONE_NEWNS) != 0)
         die("unshare");
     syscall(SYS_getppid);
+    if (syscall(SYS_setns, home, CLONE_NEWNS) != 0)
+        die("setns home");
+    syscall(SYS_gettid);
 }
 
 int main(int argc, char **argv)
