@@ -207,8 +207,7 @@ async function main(argv: string[]): Promise<number> {
         if (command.length === 0) throw new UsageError('run needs a command, e.g. straceback run -- ls /');
         const ringBytes = parseRingSize(a['ring-size']);
         const stringLimit = checkStringLimit(a['string-limit'], '-s');
-        return set(import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit, utc: a.utc })),
-        );
+        return set(import('./run').then((r) => r.runRecorded({ command, ringBytes, output: a.output, stringLimit, utc: a.utc })));
       },
     )
     .command(
