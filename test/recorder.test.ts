@@ -456,6 +456,32 @@ test.serial('a runc container registered before its entrypoint runs is recorded 
   t.is(c.stdout().trim(), 'hello');
 });
 
+test.serial('a runc container whose process unshares a mount namespace of its own: what runs there is still recorded', async (t) => {
+  const rec = new Recorder();
+  t.teardown(() => rec.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-runc-nested-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // No CAP_SYS_ADMIN in runc's default spec: a user namespace of its own gives unshare -m the right to it.
+  const bundle = makeBundle(dir, { args: ['/bin/sh', '-c', 'unshare -U -m /bin/sh -c "cat /nonexistent-nested"; exit 0'] });
+  const c = await RuncContainer.create(bundle, uniqueId('nested'));
+  t.teardown(() => c.delete());
+  const { handle } = rec.addProcess(c.pid);
+  await c.start();
+  await c.waitExit(20_000);
+  const evs = rec.snapshot(handle).events;
+  const unshare = evs.find((e) => e.nr === nrOf(rec, 'unshare'));
+  t.truthy(unshare, 'the unshare is missing');
+  if (signed(unshare!.ret) < 0) return t.pass(`this machine refuses a user namespace in a container (${signed(unshare!.ret)})`);
+  t.false(unshare!.unfinished, 'the unshare has no exit');
+  const after = evs.slice(evs.indexOf(unshare!));
+  t.true(after.some((e) => e.nr === nrOf(rec, 'mount') && signed(e.ret) === 0), "unshare's mount in the new namespace is missing");
+  t.true(
+    after.some((e) => e.nr === nrOf(rec, 'openat') && e.comm === 'cat' && e.items.some((i) => i.arg === 1 && !i.fault && i.data.toString() === '/nonexistent-nested') && signed(e.ret) === -2),
+    "the nested cat's failing openat is missing",
+  );
+  t.regex(fs.readFileSync(bundle.stderrPath, 'utf8'), /can't open '\/nonexistent-nested'/);
+});
+
 test.serial('execve envp: the kernel side counts the variables, up to 4096', async (t) => {
   const rec = new Recorder();
   t.teardown(() => rec.close());
