@@ -32,6 +32,14 @@
 #define SB_HEAD_POS_BITS 48
 #define SB_HEAD_POS_MASK ((1ULL << SB_HEAD_POS_BITS) - 1)
 #define SB_HEAD_ONE_REC (1ULL << SB_HEAD_POS_BITS)
+/*
+ * hdr.count moves by SB_COUNT_STEP at each record whose number (from head)
+ * is a multiple of it: the records reserved rounded up to a step, a little
+ * behind while such a record is being reserved. Readers take the exact
+ * count as the value congruent to head's record number (mod 2^16) nearest
+ * to hdr.count.
+ */
+#define SB_COUNT_STEP 256
 
 /*
  * Filter entry, indexed by (mount namespace inode & (SB_FILTER_SIZE - 1)):
@@ -56,7 +64,7 @@ struct sb_filter_entry {
 
 struct sb_ring_hdr {
 	__u64 head;		/* see SB_HEAD_* */
-	__u64 count;		/* records reserved since the ring was made */
+	__u64 count;		/* records reserved since the ring was made, in steps (SB_COUNT_STEP) */
 	__u64 key;		/* random; commit word = pos ^ key */
 	__u64 mntns;		/* mount namespace inode this ring records */
 	__u64 ring_bytes;	/* power of two */

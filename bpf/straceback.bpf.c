@@ -266,16 +266,29 @@ static __always_inline __u8 *reserve(struct sb_ring_hdr *ring, __u64 mask, __u32
 	__u64 stride = (size + 7) & ~7U;
 	__u64 old = __sync_fetch_and_add(&ring->head, stride | SB_HEAD_ONE_REC);
 
-	__sync_fetch_and_add(&ring->count, 1);
+	/* One locked add per SB_COUNT_STEP records instead of one per record (record.h). */
+	if (!((old >> SB_HEAD_POS_BITS) & (SB_COUNT_STEP - 1)))
+		__sync_fetch_and_add(&ring->count, SB_COUNT_STEP);
 	*pos = old & SB_HEAD_POS_MASK;
 	*seq = old >> SB_HEAD_POS_BITS;
 	return (__u8 *)(ring + 1) + (*pos & mask & ~7ULL);
 }
 
-/* Publishes a record: an exchange is a full barrier, so its body is visible first. */
+/*
+ * Publishes a record: its body must be visible before its commit word. x86
+ * makes stores visible in program order, so once the compiler has put the
+ * body's stores first (the barrier), a plain store does it; a locked
+ * exchange there cost about 10 ns per record, waiting for the store buffer
+ * to drain. Elsewhere an exchange, a full barrier.
+ */
 static __always_inline void commit(struct sb_ring_hdr *ring, __u8 *rec, __u64 pos)
 {
+#if defined(__TARGET_ARCH_x86)
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)rec = pos ^ ring->key;
+#else
 	__sync_lock_test_and_set((__u64 *)rec, pos ^ ring->key);
+#endif
 }
 
 static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
@@ -1277,11 +1290,10 @@ static __always_inline int moved_namespace(__u64 *ctx)
 }
 
 /* sb_sys_exit for a marked task, or one that has just moved to another mount namespace. */
-static __noinline int record_exit(__u64 *ctx)
+static __noinline int record_exit(__u64 *ctx, struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__s64 ret = ctx[1];
-	struct task_struct *task = current();
 	const volatile struct sb_sc_desc *d;
 	struct sb_mark *m;
 	struct sb_args args;
@@ -1374,9 +1386,11 @@ static __noinline int record_exit(__u64 *ctx)
 SEC("tp_btf/sys_exit")
 int sb_sys_exit(__u64 *ctx)
 {
-	if (!current()->bpf_storage && !moved_namespace(ctx))
+	struct task_struct *task = current();
+
+	if (!task->bpf_storage && !moved_namespace(ctx))
 		return 0;
-	return record_exit(ctx);
+	return record_exit(ctx, task);
 }
 
 /*

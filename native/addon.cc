@@ -509,14 +509,14 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       hi = want;
       __atomic_thread_fence(__ATOMIC_ACQUIRE);
       v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-      v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+      v.count = reservedAt(h, v.head);
       if ((v.head & SB_HEAD_POS_MASK) <= hi) return walkRing(v);
     }
     // All of it: the ring has wrapped since `from`, or more arrived than the short copies cover.
     copyBig(copy.data(), r.data(), full);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-    v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+    v.count = reservedAt(h, v.head);
     return walkRing(v);
   }
 
@@ -533,6 +533,15 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       copyBig(copy.data() + at, r.data() + at, toEnd + SB_SLACK);
       copyBig(copy.data(), r.data(), n - toEnd);
     }
+  }
+
+  // Records reserved in a ring as of a head read from it (recordsReserved: hdr.count moves in steps).
+  static uint64_t reservedAt(const sb_ring_hdr* h, uint64_t head) {
+    return recordsReserved(head, __atomic_load_n(&h->count, __ATOMIC_ACQUIRE));
+  }
+
+  static uint64_t reservedNow(const sb_ring_hdr* h) {
+    return reservedAt(h, __atomic_load_n(&h->head, __ATOMIC_ACQUIRE));
   }
 
   Napi::Object statsObject(Napi::Env env, const Ring& r, const WalkResult& w, uint64_t count) {
@@ -590,7 +599,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
   Napi::Value snapshotOf(Napi::Env env, const Ring& r, uint64_t from) {
     Pages copy;
     WalkResult w = copyAndWalk(r, copy, from);
-    const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
+    const uint64_t count = reservedNow(r.hdr());
     // Reservation order is nearly time order; records of other CPUs can be a little out of it. Ties keep
     // reservation (ring position) order. Sorting in place: stable_sort's buffer is fresh pages, a million
     // records' worth.
@@ -638,7 +647,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     } catch (const std::bad_alloc&) {
       throw errnoError(env, "copying the ring", ENOMEM);
     }
-    const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
+    const uint64_t count = reservedNow(r.hdr());
     return statsObject(env, r, w, std::max(count, w.overwritten + w.held));
   }
 
@@ -657,7 +666,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       v.data = r.data();
       v.countOnly = true;
       v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
-      v.count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+      v.count = reservedAt(h, v.head);
       const uint64_t before = v.head & SB_HEAD_POS_MASK;
       if (before > r.ringBytes) v.scanFrom = before - r.ringBytes + margin;
       WalkResult w = walkRing(v);
@@ -676,7 +685,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     Napi::Env env = info.Env();
     Ring& r = ringOf(info);
     const uint64_t head = __atomic_load_n(&r.hdr()->head, __ATOMIC_ACQUIRE);
-    const uint64_t count = __atomic_load_n(&r.hdr()->count, __ATOMIC_RELAXED);
+    const uint64_t count = reservedAt(r.hdr(), head);
     Napi::Object o = Napi::Object::New(env);
     o.Set("recorded", Napi::Number::New(env, static_cast<double>(count)));
     o.Set("written", Napi::Number::New(env, static_cast<double>(head & SB_HEAD_POS_MASK)));

@@ -121,13 +121,24 @@ uint32_t minSizeOf(uint8_t kind) {
 
 }  // namespace
 
+namespace {
+
+// The value congruent to seq mod 2^16 nearest to guess (0 if that is below 0).
+uint64_t nearestWithSeq(uint16_t seq, uint64_t guess) {
+  const int64_t delta = static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(guess)));
+  const int64_t n = static_cast<int64_t>(guess) + delta;
+  return n < 0 ? 0 : static_cast<uint64_t>(n);
+}
+
+}  // namespace
+
 uint64_t recordsBefore(uint16_t firstSeq, uint64_t count, uint64_t held) {
   if (held > count) return 0;
-  const uint64_t guess = count - held;
-  // Signed distance from guess to the nearest value congruent to firstSeq.
-  const int64_t delta = static_cast<int16_t>(static_cast<uint16_t>(firstSeq - static_cast<uint16_t>(guess)));
-  const int64_t before = static_cast<int64_t>(guess) + delta;
-  return before < 0 ? 0 : static_cast<uint64_t>(before);
+  return nearestWithSeq(firstSeq, count - held);
+}
+
+uint64_t recordsReserved(uint64_t head, uint64_t count) {
+  return nearestWithSeq(static_cast<uint16_t>(head >> SB_HEAD_POS_BITS), count);
 }
 
 WalkResult walkRing(const RingView& v) {

@@ -57,7 +57,7 @@ struct RingView {
   uint64_t ringBytes = 0;
   uint64_t key = 0;
   uint64_t head = 0;   // hdr.head read after the copy
-  uint64_t count = 0;  // hdr.count read after the copy
+  uint64_t count = 0;  // records reserved as of head (recordsReserved)
   const uint8_t* data = nullptr;
   // A record boundary (a `next` of an earlier walk) before which nothing is
   // wanted: the walk starts there, unless it has been overwritten since.
@@ -97,5 +97,10 @@ WalkResult walkRing(const RingView& view);
 // sequence number and the total count: the value congruent to seq mod 2^16
 // nearest to (count - held).
 uint64_t recordsBefore(uint16_t firstSeq, uint64_t count, uint64_t held);
+
+// Records reserved in a ring, exactly, from its head (whose record number
+// is the count mod 2^16) and its hdr.count (which moves in steps of
+// SB_COUNT_STEP): the value congruent to head's number nearest to count.
+uint64_t recordsReserved(uint64_t head, uint64_t count);
 
 }  // namespace sbnative
