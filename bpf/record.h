@@ -268,6 +268,7 @@ enum sb_arg_kind {
 #define SB_DESC_EXIT_STRINGS 0x08	/* the same at exit */
 #define SB_DESC_SIGFRAME 0x10		/* rt_sigreturn: argument 0 is the address of the frame's signal mask (SB_ARG_SIGFRAME) */
 #define SB_DESC_ONE_STR 0x20		/* the one item at entry is a string (SB_ARG_STR) at argument str_arg (openat, stat...) */
+#define SB_DESC_ONE_BUF_OUT 0x40	/* the one item at exit is a buffer (SB_ARG_BUF_OUT) at argument buf_arg (read, pread64...) */
 
 /* One per syscall number, filled by user space from recorder/syscalls. */
 struct sb_sc_desc {
@@ -276,7 +277,8 @@ struct sb_sc_desc {
 	__u8 kind[6];
 	__u16 size[6];
 	__u8 str_arg;		/* SB_DESC_ONE_STR: which argument */
-	__u8 _pad[3];
+	__u8 buf_arg;		/* SB_DESC_ONE_BUF_OUT: which argument */
+	__u8 _pad[2];
 };
 
 #endif /* STRACEBACK_RECORD_H */

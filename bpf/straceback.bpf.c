@@ -432,6 +432,14 @@ static __always_inline long stage_user(__u8 *dst, __u32 n, __u64 uptr)
 	return 0;
 }
 
+/* n bytes (at most SB_ITEM_MAX) of user memory to dst; nonzero if they could not be read. */
+static __always_inline long read_user(__u8 *dst, __u32 n, __u64 uptr)
+{
+	if (n <= SB_STAGE_MAX)
+		return stage_user(dst, n, uptr);
+	return bpf_probe_read_user(dst, n & (SB_ITEM_MAX * 2 - 1), (void *)uptr);
+}
+
 /* len bytes of user memory as an item at off, at most cap of them. */
 __attribute__((noinline)) int sb_put_mem(struct sb_scratch_buf *buf, __u32 off, __u32 spec,
 					 __u64 uptr, __u64 len)
@@ -451,8 +459,7 @@ __attribute__((noinline)) int sb_put_mem(struct sb_scratch_buf *buf, __u32 off, 
 	((struct sb_rec *)buf->b)->nitems++;
 	if (n > SB_ITEM_MAX)
 		n = SB_ITEM_MAX;
-	if (n && (n <= SB_STAGE_MAX ? stage_user(buf->b + off + sizeof(*it), n, uptr)
-				    : bpf_probe_read_user(buf->b + off + sizeof(*it), n, (void *)uptr))) {
+	if (n && read_user(buf->b + off + sizeof(*it), n, uptr)) {
 		it->len = 0;
 		it->type = kind | SB_ITEM_FAULT;
 		return off + sizeof(*it);
@@ -1141,6 +1148,18 @@ static __always_inline void fill_enter(struct sb_enter *e, __u64 ts, __u32 tid, 
 			a[i] = args->a[i];
 }
 
+/* The head and return value of an exit record; no items yet. */
+static __always_inline void fill_exit(struct sb_exit *x, __u64 ts, __u32 tid, __u32 size, __u32 nr, __u16 seq,
+				      __s64 ret)
+{
+	fill_head(&x->h, ts, tid, size, nr, SB_KIND_EXIT);
+	x->h.seq = seq;
+	x->h.flags = 0;
+	x->h.nargs = 0;
+	x->h.nitems = 0;
+	x->ret = ret;
+}
+
 /* Copies a record built in scratch into the ring and publishes it. */
 #define SB_COPY_IN(m, buf, size)						\
 	SB_WITH_RING(m, {							\
@@ -1321,6 +1340,37 @@ static __noinline int record_exit(__u64 *ctx, struct task_struct *task)
 	}
 	/* A failed call writes nothing back, except the time left of a sleep a signal interrupted (TIME_LEFT). */
 	items = nr < SB_NR_MAX && (d->flags & SB_DESC_EXIT_ITEMS) && (ret >= 0 || SB_IS_RESTART(ret));
+
+	/*
+	 * read, pread64, getrandom...: the one item is a buffer as long as the
+	 * call returned, up to the cap. Its size is known at once, so the record
+	 * goes straight into the ring, as sb_put_items would have written it.
+	 */
+	if (items && !refetch && ret >= 0 && (d->flags & SB_DESC_ONE_BUF_OUT)) {
+		__u32 bi = d->buf_arg, cap = cap_for(SB_ARG_BUF_OUT, d, 0), n;
+		__u64 uptr = syscall_arg(regs, bi);
+
+		n = ret > cap ? cap : ret;
+		size = uptr ? item_end(sizeof(struct sb_exit), n) : sizeof(struct sb_exit);
+		SB_WITH_RING(m, {
+			struct sb_exit *x = (void *)reserve(ring, mask, size, &pos, &seq);
+			struct sb_item *it = (void *)(x + 1);
+
+			fill_exit(x, ts, tid, size, nr, seq, ret);
+			if (uptr) {
+				x->h.nitems = 1;
+				it->arg = bi;
+				it->len = n;
+				it->type = SB_ARG_BUF_OUT | (ret > cap ? SB_ITEM_TRUNCATED : 0);
+				if (n && read_user((__u8 *)(it + 1), n, uptr)) {
+					it->len = 0;
+					it->type = SB_ARG_BUF_OUT | SB_ITEM_FAULT;
+				}
+			}
+			commit(ring, (__u8 *)x, pos);
+		});
+		return 0;
+	}
 	if (items || refetch) {
 		for (i = 0; i < 6; i++)
 			args.a[i] = syscall_arg(regs, i);
@@ -1338,12 +1388,7 @@ static __noinline int record_exit(__u64 *ctx, struct task_struct *task)
 		SB_WITH_RING(m, {
 			struct sb_exit *x = (void *)reserve(ring, mask, size, &pos, &seq);
 
-			fill_head(&x->h, ts, tid, size, nr, SB_KIND_EXIT);
-			x->h.seq = seq;
-			x->h.flags = 0;
-			x->h.nargs = 0;
-			x->h.nitems = 0;
-			x->ret = ret;
+			fill_exit(x, ts, tid, size, nr, seq, ret);
 			if (size > sizeof(struct sb_exit))
 				sb_put_items((struct sb_scratch_buf *)x, sizeof(struct sb_exit),
 					     nr | (1U << 16), &args);
@@ -1360,11 +1405,8 @@ static __noinline int record_exit(__u64 *ctx, struct task_struct *task)
 			return 0;
 		x = (void *)buf->b;
 		x->h.commit = 0;
-		fill_head(&x->h, ts, tid, 0, nr, SB_KIND_EXIT);
-		x->h.flags = 0;
-		x->h.nargs = 0;
-		x->h.nitems = 0;
-		x->ret = ret;
+		/* Size and seq are set once known, as the record is copied in. */
+		fill_exit(x, ts, tid, 0, nr, 0, ret);
 		size = sizeof(struct sb_exit);
 		if (items) {
 			sb_size_items(nr | (1U << 16), &args);

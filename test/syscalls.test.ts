@@ -14,6 +14,7 @@ import {
   SB_DESC_EXIT_ITEMS,
   SB_DESC_EXIT_STRINGS,
   SB_DESC_ONE_STR,
+  SB_DESC_ONE_BUF_OUT,
   SB_NR_MAX,
   SB_SC_DESC_SIZE,
   decodeDesc,
@@ -230,7 +231,7 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     t.is(openat.flags & SB_DESC_ENTER_STRINGS, SB_DESC_ENTER_STRINGS, 'a path is a string: sized only by reading it');
     t.is(openat.flags & SB_DESC_ONE_STR, SB_DESC_ONE_STR, 'the path is its only item at entry');
     t.is(openat.strArg, 1);
-    // raw bytes: nargs, flags (ENTER_ITEMS|ENTER_STRINGS|ONE_STR), kind[6], sizes all zero, str_arg 1, padding
+    // raw bytes: nargs, flags (ENTER_ITEMS|ENTER_STRINGS|ONE_STR), kind[6], sizes all zero, str_arg 1, buf_arg 0, padding
     const off = call(table, 'openat').nr * SB_SC_DESC_SIZE;
     t.deepEqual([...buf.subarray(off, off + SB_SC_DESC_SIZE)], [4, 0x25, 0, 1, 0, 0, 0, 0, ...new Array(12).fill(0), 1, 0, 0, 0]);
     // ONE_STR: one string and nothing else at entry, whatever comes at exit
@@ -243,11 +244,23 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     t.is(oneStr('unlinkat'), 1);
     t.is(oneStr('execve'), null, 'execve: the path and argv');
     t.is(oneStr('renameat2'), null, 'two paths');
+    // ONE_BUF_OUT: one buffer as long as the call returned and nothing else at exit, whatever comes at entry
+    const oneBufOut = (name: string) => {
+      const d = decodeDesc(buf, call(table, name).nr);
+      return d.flags & SB_DESC_ONE_BUF_OUT ? d.bufArg : null;
+    };
+    t.is(oneBufOut('read'), 1);
+    t.is(oneBufOut('pread64'), 1);
+    t.is(oneBufOut('getrandom'), 0);
+    t.is(oneBufOut('readlinkat'), 2, 'readlinkat: the path at entry, the buffer at exit');
+    t.is(oneBufOut('recvfrom'), null, 'recvfrom: the buffer and the address');
+    t.is(oneBufOut('write'), null, 'write: its buffer at entry');
+    t.is(oneBufOut('openat'), null);
     t.is(oneStr('connect'), null, 'a sockaddr, not a string');
     t.is(oneStr('getpid'), null);
     // pread64's buffer has a known length at exit: no string flag, so it is written straight into the ring.
     const pread = decodeDesc(buf, call(table, 'pread64').nr);
-    t.is(pread.flags, SB_DESC_EXIT_ITEMS);
+    t.is(pread.flags, SB_DESC_EXIT_ITEMS | SB_DESC_ONE_BUF_OUT);
 
     const fstat = decodeDesc(buf, call(table, 'fstat').nr);
     t.is(fstat.nargs, 2);
@@ -275,7 +288,7 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
     t.is(decodeDesc(buf, call(table, 'recvmsg').nr).flags, SB_DESC_ENTER_ITEMS | SB_DESC_EXIT_ITEMS | SB_DESC_EXIT_STRINGS);
 
     const getpid = decodeDesc(buf, call(table, 'getpid').nr);
-    t.deepEqual(getpid, { nargs: 0, flags: 0, kind: [0, 0, 0, 0, 0, 0], size: [0, 0, 0, 0, 0, 0], strArg: 0 });
+    t.deepEqual(getpid, { nargs: 0, flags: 0, kind: [0, 0, 0, 0, 0, 0], size: [0, 0, 0, 0, 0, 0], strArg: 0, bufArg: 0 });
 
     // every number: unknown ones are nargs 6 without captures, known ones match the table
     for (let nr = 0; nr < SB_NR_MAX; nr++) {
@@ -285,7 +298,9 @@ test('encodeDescTable: struct sb_sc_desc[512]', (t) => {
       if (!info) t.deepEqual([d.flags, ...d.kind, ...d.size], new Array(13).fill(0), `${arch} ${nr}`);
       t.is(d.strArg, d.flags & SB_DESC_ONE_STR ? d.strArg : 0, `${arch} ${nr}: str_arg only with ONE_STR`);
       if (d.flags & SB_DESC_ONE_STR) t.is(d.kind[d.strArg], CaptureKind.STR, `${arch} ${nr}`);
-      t.is(buf.readUIntLE(nr * SB_SC_DESC_SIZE + 21, 3), 0);
+      t.is(d.bufArg, d.flags & SB_DESC_ONE_BUF_OUT ? d.bufArg : 0, `${arch} ${nr}: buf_arg only with ONE_BUF_OUT`);
+      if (d.flags & SB_DESC_ONE_BUF_OUT) t.is(d.kind[d.bufArg], CaptureKind.BUF_OUT, `${arch} ${nr}`);
+      t.is(buf.readUIntLE(nr * SB_SC_DESC_SIZE + 22, 2), 0);
     }
   }
 });

@@ -34,6 +34,8 @@ export const SB_DESC_EXIT_STRINGS = 0x08;
 export const SB_DESC_SIGFRAME = 0x10;
 /** The one item at entry is a string (STR) at argument strArg: the BPF side reads it into scratch first and, its length known, writes the record straight into the ring. */
 export const SB_DESC_ONE_STR = 0x20;
+/** The one item at exit is a buffer (BUF_OUT) at argument bufArg, as long as the call returned: the BPF side writes the exit record straight into the ring without sizing its items first. */
+export const SB_DESC_ONE_BUF_OUT = 0x40;
 /** Largest captured item (SB_ITEM_MAX). */
 export const SB_ITEM_MAX = 4096;
 const MAX_ARGS = 6;
@@ -161,7 +163,7 @@ export function syscallName(table: SyscallTable, nr: number): string {
 
 /**
  * struct sb_sc_desc[SB_NR_MAX], little endian:
- *   u8 nargs; u8 flags; u8 kind[6]; u16 size[6]; u8 str_arg; u8 _pad[3].
+ *   u8 nargs; u8 flags; u8 kind[6]; u16 size[6]; u8 str_arg; u8 buf_arg; u8 _pad[2].
  * A number the table does not know gets nargs 6 and no captures.
  */
 export function encodeDescTable(table: SyscallTable): Buffer {
@@ -182,10 +184,16 @@ export function encodeDescTable(table: SyscallTable): Buffer {
       if (VARIABLE_AT_ENTRY.has(arg.capture)) flags |= SB_DESC_ENTER_STRINGS;
       if (VARIABLE_AT_EXIT.has(arg.capture)) flags |= SB_DESC_EXIT_STRINGS;
     });
-    const atEntry = info.args.map((arg, i) => ({ capture: arg.capture, i })).filter((a) => ENTER_KINDS.has(a.capture));
+    const captured = info.args.map((arg, i) => ({ capture: arg.capture, i }));
+    const atEntry = captured.filter((a) => ENTER_KINDS.has(a.capture));
     if (atEntry.length === 1 && atEntry[0].capture === CaptureKind.STR) {
       flags |= SB_DESC_ONE_STR;
       buf.writeUInt8(atEntry[0].i, off + 20);
+    }
+    const atExit = captured.filter((a) => EXIT_KINDS.has(a.capture));
+    if (atExit.length === 1 && atExit[0].capture === CaptureKind.BUF_OUT) {
+      flags |= SB_DESC_ONE_BUF_OUT;
+      buf.writeUInt8(atExit[0].i, off + 21);
     }
     if (info.name === 'rt_sigreturn' && info.args.length === 0) {
       // No argument: the mask its signal frame restores, read from the user stack, as argument 0.
@@ -205,6 +213,7 @@ export interface DecodedDesc {
   kind: number[];
   size: number[];
   strArg: number;
+  bufArg: number;
 }
 
 /** One entry of an encodeDescTable() buffer. */
@@ -216,5 +225,5 @@ export function decodeDesc(buf: Buffer, nr: number): DecodedDesc {
     kind.push(buf.readUInt8(off + 2 + i));
     size.push(buf.readUInt16LE(off + 8 + 2 * i));
   }
-  return { nargs: buf.readUInt8(off), flags: buf.readUInt8(off + 1), kind, size, strArg: buf.readUInt8(off + 20) };
+  return { nargs: buf.readUInt8(off), flags: buf.readUInt8(off + 1), kind, size, strArg: buf.readUInt8(off + 20), bufArg: buf.readUInt8(off + 21) };
 }
