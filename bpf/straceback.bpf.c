@@ -277,9 +277,9 @@ static __always_inline __u8 *reserve(struct sb_ring_hdr *ring, __u64 mask, __u32
 /*
  * Publishes a record: its body must be visible before its commit word. x86
  * makes stores visible in program order, so once the compiler has put the
- * body's stores first (the barrier), a plain store does it; a locked
- * exchange there cost about 10 ns per record, waiting for the store buffer
- * to drain. Elsewhere an exchange, a full barrier.
+ * body's stores first (the barrier), a plain store does it, where a locked
+ * exchange waits for the store buffer to drain. Elsewhere an exchange, a
+ * full barrier.
  */
 static __always_inline void commit(struct sb_ring_hdr *ring, __u8 *rec, __u64 pos)
 {
@@ -1347,7 +1347,7 @@ static __always_inline int record_exit(__u64 *ctx, struct task_struct *task)
 	 * goes straight into the ring, as sb_put_items would have written it.
 	 */
 	if (items && !refetch && ret >= 0 && (d->flags & SB_DESC_ONE_BUF_OUT)) {
-		__u32 bi = d->buf_arg, cap = cap_for(SB_ARG_BUF_OUT, d, 0), n;
+		__u32 bi = d->buf_arg, cap = cap_for(SB_ARG_BUF_OUT, d, bi), n;
 		__u64 uptr = syscall_arg(regs, bi);
 
 		n = ret > cap ? cap : ret;

@@ -119,10 +119,6 @@ uint32_t minSizeOf(uint8_t kind) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // The value congruent to seq mod 2^16 nearest to guess (0 if that is below 0).
 uint64_t nearestWithSeq(uint16_t seq, uint64_t guess) {
   const int64_t delta = static_cast<int16_t>(static_cast<uint16_t>(seq - static_cast<uint16_t>(guess)));
