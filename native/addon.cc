@@ -493,11 +493,8 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     // past what is copied need no clearing.
     copy = Pages(full);
     const uint64_t before = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) & SB_HEAD_POS_MASK;
-    RingView v;
-    v.ringBytes = r.ringBytes;
-    v.key = h->key;
+    RingView v = viewOf(r, copy.data());
     v.from = from;
-    v.data = copy.data();
     // What is copied: ring positions [lo, hi), laid out as in the ring (a record that runs past the ring's
     // end goes on into the slack). Every record the walk takes ends by the head read after the copy, so a
     // copy reaching that head has them whole; what lands while copying gets 2 * SB_SCRATCH of room.
@@ -533,6 +530,15 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
       copyBig(copy.data() + at, r.data() + at, toEnd + SB_SLACK);
       copyBig(copy.data(), r.data(), n - toEnd);
     }
+  }
+
+  // A walk's view of a ring's bytes at data (the ring itself, or a copy of it); head and count still to read.
+  static RingView viewOf(const Ring& r, const uint8_t* data) {
+    RingView v;
+    v.ringBytes = r.ringBytes;
+    v.key = r.hdr()->key;
+    v.data = data;
+    return v;
   }
 
   // Records reserved in a ring as of a head read from it (recordsReserved: hdr.count moves in steps).
@@ -660,10 +666,7 @@ class Recorder : public Napi::ObjectWrap<Recorder> {
     sb_ring_hdr* h = r.hdr();
     uint64_t margin = 0;
     for (int attempt = 0; attempt < 4 && margin < r.ringBytes / 2; attempt++) {
-      RingView v;
-      v.ringBytes = r.ringBytes;
-      v.key = h->key;
-      v.data = r.data();
+      RingView v = viewOf(r, r.data());
       v.countOnly = true;
       v.head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
       v.count = reservedAt(h, v.head);
