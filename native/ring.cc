@@ -17,11 +17,25 @@ namespace {
 constexpr size_t kBigCopy = 4u << 20;
 // From this size on, copyBig has a second thread fault in pages (starting and joining one: 55-70 us here).
 constexpr size_t kHelpedCopy = 16u << 20;
+
+// Copies n bytes front to back, 8 at a time, each load ordered after the one before it (an acquire load: a
+// plain one on x86). A record's commit word, its first 8 bytes, is then read before any of its body; as the
+// writer stores the body first, a copied record whose commit word checks is whole. memcpy promises no
+// order: glibc's copies a range like this one with `rep movsb`, whose loads may be done in any order, and
+// a record written during the copy came out now and then with its commit word and a half-written body
+// (the newest write of a counter loop with no item, in about 1 of 200 snapshots of a 256 KiB ring).
+void copyOrdered(uint8_t* dst, const uint8_t* src, size_t n) {
+  auto* d = reinterpret_cast<uint64_t*>(dst);
+  const auto* s = reinterpret_cast<const uint64_t*>(src);
+  const size_t words = n / 8;
+  for (size_t i = 0; i < words; i++) d[i] = __atomic_load_n(s + i, __ATOMIC_ACQUIRE);
+  for (size_t i = words * 8; i < n; i++) dst[i] = __atomic_load_n(src + i, __ATOMIC_ACQUIRE);
 }
+}  // namespace
 
 void copyBig(uint8_t* dst, const uint8_t* src, size_t n) {
   if (n < kHelpedCopy) {
-    memcpy(dst, src, n);
+    copyOrdered(dst, src, n);
     return;
   }
   // The back half's whole pages, faulted in by the helper.
@@ -39,7 +53,7 @@ void copyBig(uint8_t* dst, const uint8_t* src, size_t n) {
     // No thread to be had (a thread limit, no memory for one): this one faults them in as it copies.
   }
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
-  memcpy(dst, src, n);
+  copyOrdered(dst, src, n);
   if (helper.joinable()) helper.join();
 }
 

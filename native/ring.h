@@ -41,15 +41,16 @@ class Pages {
   size_t len_ = 0;
 };
 
-// memcpy of a big ring copy, made by this thread front to back (a record's
-// first word, its commit mark, is copied before the rest of it: what the
-// walk's checks rely on), while a second thread faults in the back half's
+// A copy of ring memory, made by this thread front to back with ordered
+// 8-byte loads (a record's first word, its commit mark, is read before the
+// rest of it: what the walk's checks rely on; memcpy does not promise that).
+// From 16 MiB on, a second thread meanwhile faults in the back half's
 // fresh pages (MADV_POPULATE_WRITE, which leaves their contents alone): most
 // of a big copy's time is the kernel handing out and zeroing new pages. A 64
 // MiB copy here: 103-128 ms on one thread, 96-100 ms with the helper. Splitting the copy
 // itself between the threads was faster (68-71 ms) but could take a record
 // torn at the split: its tail copied before it was written, its commit mark
-// after. Smaller copies, or when no thread can be started, are one memcpy.
+// after. Smaller copies, or when no thread can be started, have no helper.
 void copyBig(uint8_t* dst, const uint8_t* src, size_t n);
 
 struct RingView {
