@@ -115,7 +115,8 @@ uint64_t roundUp8(uint64_t v) { return (v + kStrideAlign - 1) & ~(kStrideAlign -
 const sb_rec* validAt(const RingView& v, uint64_t pos, uint64_t end) {
   const uint64_t mask = v.ringBytes - 1;
   const auto* rec = reinterpret_cast<const sb_rec*>(v.data + (pos & mask));
-  if (rec->commit != (pos ^ v.key)) return nullptr;
+  // Acquire: the size and the rest are read after the commit word, also when the walk reads the ring in place.
+  if (__atomic_load_n(&rec->commit, __ATOMIC_ACQUIRE) != (pos ^ v.key)) return nullptr;
   if (rec->size < kMinRecord || rec->size > SB_SCRATCH) return nullptr;
   if (pos + roundUp8(rec->size) > end) return nullptr;
   return rec;
