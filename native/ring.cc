@@ -21,8 +21,9 @@ constexpr size_t kHelpedCopy = 16u << 20;
 // Copies n bytes front to back, 8 at a time, each load ordered after the one before it (an acquire load: a
 // plain one on x86). A record's commit word, its first 8 bytes, is then read before any of its body; as the
 // writer stores the body first, a copied record whose commit word checks is whole. memcpy promises no
-// order: glibc's copies a range like this one with `rep movsb`, whose loads may be done in any order, and
-// a record written during the copy came out now and then with its commit word and a half-written body
+// order (glibc's may copy a range like this one with `rep movsb`, whose loads may be done in any order, or
+// load its last vectors first), and a record written during the copy came out now and then with its commit
+// word and a half-written body
 // (the newest write of a counter loop with no item, in about 1 of 200 snapshots of a 256 KiB ring).
 void copyOrdered(uint8_t* dst, const uint8_t* src, size_t n) {
   auto* d = reinterpret_cast<uint64_t*>(dst);
