@@ -23,8 +23,8 @@ constexpr size_t kHelpedCopy = 16u << 20;
 // writer stores the body first, a copied record whose commit word checks is whole. memcpy promises no
 // order (glibc's may copy a range like this one with `rep movsb`, whose loads may be done in any order, or
 // load its last vectors first), and a record written during the copy came out now and then with its commit
-// word and a half-written body
-// (the newest write of a counter loop with no item, in about 1 of 200 snapshots of a 256 KiB ring).
+// word and a half-written body (the newest write of a counter loop with no item, in about 1 of 200
+// snapshots of a 256 KiB ring).
 void copyOrdered(uint8_t* dst, const uint8_t* src, size_t n) {
   auto* d = reinterpret_cast<uint64_t*>(dst);
   const auto* s = reinterpret_cast<const uint64_t*>(src);

@@ -295,18 +295,27 @@ test.serial('a full big ring is handed over as its copy with the records\' time 
   }
 });
 
+/** One snapshot of a counter loop's ring: its whole writes, and the number each wrote (NaN for one without it). */
+function counterWrites(rec: Recorder, handle: number): { writes: SyscallEvent[]; values: number[] } {
+  const write = nrOf(rec, 'write');
+  const writes = rec.snapshot(handle).events.filter((e) => e.nr === write && !e.resumed);
+  return { writes, values: writes.map((e) => Number(itemText(e, 1)?.trim())) };
+}
+
+/** Where a run of counter values does not go on by one: the indexes i whose value is not values[i - 1] + 1. */
+function breaksIn(values: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1] + 1) out.push(i);
+  return out;
+}
+
 const consecutiveSnapshots = test.macro(async (t, ringBytes: number, rounds: number) => {
   const { rec, w, handle } = await counterLoop(t, ringBytes > 1 << 20 ? 1000 : 100, ringBytes);
-  const write = nrOf(rec, 'write');
   let previousLast = -1;
   for (let round = 0; round < rounds; round++) {
-    const snap = rec.snapshot(handle);
-    const values = snap.events
-      .filter((e) => e.nr === write && !e.resumed)
-      .map((e) => Number(itemText(e, 1)?.trim()));
+    const { values } = counterWrites(rec, handle);
     t.true(values.length > 1000, `only ${values.length} writes held`);
-    let holes = 0;
-    for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1] + 1) holes++;
+    const holes = breaksIn(values).length;
     t.is(holes, 0, `snapshot ${round}: ${holes} holes between ${values[0]} and ${values[values.length - 1]}`);
     t.true(values[values.length - 1] > previousLast, 'the loop went on between snapshots');
     previousLast = values[values.length - 1];
@@ -318,18 +327,14 @@ const consecutiveSnapshots = test.macro(async (t, ringBytes: number, rounds: num
 
 test.serial('snapshots during a tight counter loop show consecutive values, ten in a row', consecutiveSnapshots, 256 * 1024, 10);
 test.serial('3000 snapshots in a row during a counter loop: none holds a record half-written', async (t) => {
-  // The newest records are written while the ring is copied. A copy whose loads were not in order (memcpy's
-  // `rep movsb`) took one now and then with its commit word and part of its body: a write with no item, in
-  // about 1 of 200 snapshots here.
+  // The newest records are written while the ring is copied. A copy whose loads were not in order (memcpy,
+  // which promises none) took one now and then with its commit word and part of its body: a write with no
+  // item, in about 1 of 200 snapshots here.
   const { rec, w, handle } = await counterLoop(t, 100);
-  const write = nrOf(rec, 'write');
   const torn: string[] = [];
   for (let round = 0; round < 3000; round++) {
-    const writes = rec.snapshot(handle).events.filter((e) => e.nr === write && !e.resumed);
-    const values = writes.map((e) => Number(itemText(e, 1)?.trim()));
-    for (let i = 1; i < values.length; i++) {
-      if (values[i] !== values[i - 1] + 1) torn.push(`snapshot ${round}: ${values[i - 1]} then ${values[i]} (${writes[i].items.length} items)`);
-    }
+    const { writes, values } = counterWrites(rec, handle);
+    for (const i of breaksIn(values)) torn.push(`snapshot ${round}: ${values[i - 1]} then ${values[i]} (${writes[i].items.length} items)`);
   }
   t.deepEqual(torn, []);
   w.kill();
