@@ -16,7 +16,7 @@
  */
 import { EventRow } from '../rows';
 import { argvColumn, capsColumn, openFlags } from './schema';
-import { RowBatches, putRow } from './sqlite';
+import { SyscallRows, putRow } from './sqlite';
 
 const NUMS = 7;
 const BIGS = 3;
@@ -134,8 +134,8 @@ export class PackReader {
     return v;
   }
 
-  /** Writes the next row into the batch it belongs to (sqlite.ts putRow). */
-  putNext(to: RowBatches): void {
+  /** Writes the next row into the dump (sqlite.ts putRow). */
+  putNext(to: SyscallRows): void {
     const { nums, bigs } = this.p;
     const i = this.at++;
     const a = i * NUMS;

@@ -24,6 +24,7 @@ import { EventRow, HistoryRow, ProcessRow, mergeRowStreams } from '../rows';
 import { hostArch } from '../syscalls/table';
 import { chromeTrace } from './chrome';
 import type { DumpWorker } from './dump-worker-client';
+import { DbFileInfo, RecordBuilder, RowidTableAppender, readDbFileInfo } from './pages';
 import { ndjson, textLines } from './stream';
 import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, argvColumn, capsColumn, openFlags } from './schema';
 
@@ -128,16 +129,6 @@ export interface Dump {
 /** PRAGMA application_id of a dump: "STBK". */
 export const APPLICATION_ID = 0x5354424b;
 
-/**
- * Rows per multi-row INSERT: amortises better-sqlite3's per-call cost (32 rows × 21 values).
- * Measured on 1M real rows (first sessions): 1 row per statement is ~30% slower than 16. Seventeenth
- * session, 493,447 counter-loop rows, in one process against 16 (dump-ab.js, 8 rounds): 0.932× the time
- * with the worker thread, 0.967× in one thread; 64 was no faster than 32 in a plain insert loop.
- */
-const BATCH = 32;
-/** Values bound per row: every syscall column but container_id, which is a literal in the statement. */
-const NBIND = SYSCALL_COLUMNS.length - 1;
-
 let versionCache: string | undefined;
 
 /** straceback's version, from the package.json above this file (source or dist/). */
@@ -240,88 +231,39 @@ function sqlText(v: string): string {
 }
 
 /**
- * Columns that are NULL in most rows (a call with no error, path, argv,
- * socket address, open flags, refused capability or detail). A row with all
- * of them NULL goes through a statement with NULL written in, binding 13
- * values instead of 21: 15-20 % less time in better-sqlite3's run for
- * such rows (measured on 300,000 rows, 16 per statement).
+ * Where a dump's syscall rows go: appended to the empty syscall table as
+ * B-tree pages written into the file (pages.ts), in increasing id order. A
+ * row whose id is not above the last one's (none from a ring or an archive,
+ * which give them in time order) is kept for an INSERT once the pages are
+ * written, so SQLite places it, or refuses it as a duplicate.
  */
-const SPARSE_COLUMNS: ReadonlySet<string> = new Set(['error', 'path', 'argv', 'address', 'port', 'flags', 'caps', 'ret_detail']);
-/** The bound columns (SYSCALL_COLUMNS less container_id): putRow's order. */
+export class SyscallRows {
+  readonly pages: RowidTableAppender;
+  readonly rec: RecordBuilder;
+  /** container_id, the same in every row, as UTF-8. */
+  readonly containerId: Buffer;
+  /** Rows out of id order: their bound columns' values, putRow's order. */
+  readonly late: unknown[][] = [];
+
+  constructor(fd: number, info: DbFileInfo, root: number, containerId: string) {
+    this.pages = new RowidTableAppender(fd, info, root);
+    this.rec = this.pages.rec;
+    this.containerId = Buffer.from(containerId, 'utf8');
+  }
+}
+
+/** The bound columns of an INSERT of a late row (SYSCALL_COLUMNS less container_id): putRow's order. */
 const BOUND_COLUMNS = SYSCALL_COLUMNS.filter((c) => c !== 'container_id');
-/** Values a sparse statement binds per row: the bound columns less the sparse ones (putRow writes them in that order). */
-const SPARSE_WIDTH = BOUND_COLUMNS.filter((c) => !SPARSE_COLUMNS.has(c)).length;
 
 /**
- * INSERT of `rows` rows; container_id (the same for every row) is written
- * into the statement, not bound, and so is NULL for the sparse columns of a
- * sparse statement.
- */
-function insertSql(rows: number, containerId: string, sparse = false): string {
-  const one = '(' + SYSCALL_COLUMNS.map((c) => (c === 'container_id' ? sqlText(containerId) : sparse && SPARSE_COLUMNS.has(c) ? 'NULL' : '?')).join(',') + ')';
-  return `INSERT INTO syscall(${SYSCALL_COLUMNS.join(',')}) VALUES ${new Array(rows).fill(one).join(',')}`;
-}
-
-/**
- * Rows collected BATCH at a time for one multi-row INSERT: of the statement
- * binding every value, or (sparse) of the one binding all but the sparse
- * columns. A row's values are written straight into the parameters (putRow),
- * from `next` on, then commit().
- */
-export class Batcher {
-  readonly params: unknown[];
-  private n = 0;
-  private readonly width: number;
-  private readonly many: Database.Statement;
-
-  constructor(
-    private readonly db: Database.Database,
-    private readonly containerId: string,
-    private readonly sparse: boolean,
-  ) {
-    this.width = sparse ? SPARSE_WIDTH : NBIND;
-    this.params = new Array(this.width * BATCH).fill(null);
-    this.many = db.prepare(insertSql(BATCH, containerId, sparse));
-  }
-
-  /** Where the next row's values start in params. */
-  get next(): number {
-    return this.n * this.width;
-  }
-
-  /** The row written from `next` on is complete: a full batch is inserted. */
-  commit(): void {
-    if (++this.n === BATCH) {
-      // Spread, not an array: better-sqlite3 reads arguments directly but array elements one Get() at a time.
-      this.many.run(...this.params);
-      this.n = 0;
-    }
-  }
-
-  /** The rows of a part batch, one statement each. */
-  flush(): void {
-    if (this.n === 0) return;
-    const one = this.db.prepare(insertSql(1, this.containerId, this.sparse));
-    for (let i = 0; i < this.n; i++) one.run(...this.params.slice(i * this.width, (i + 1) * this.width));
-    this.n = 0;
-  }
-}
-
-/** The two batches a row can go to: all its values bound, or (every sparse column NULL) the others only. */
-export interface RowBatches {
-  dense: Batcher;
-  sparse: Batcher;
-}
-
-/**
- * Writes one syscall row's values into the batch it belongs to, in
- * SYSCALL_COLUMNS order less container_id (and, for a sparse row, less the
- * sparse columns). SQLite has no booleans (unfinished, resumed: 0/1); 64-bit
- * values stay BigInt, bound as int64. Both row sources (row objects, packed
- * rows) come through here, so the order is written once.
+ * Writes one syscall row, values in SYSCALL_COLUMNS order less container_id
+ * (the table's column order: fillDump checks it against the file's). SQLite
+ * has no booleans (unfinished, resumed: 0/1); 64-bit values are BigInt. Both
+ * row sources (row objects, packed rows) come through here, so the order is
+ * written once.
  */
 export function putRow(
-  to: RowBatches,
+  to: SyscallRows,
   seq: number,
   tsNs: bigint,
   durNs: bigint | null,
@@ -344,41 +286,43 @@ export function putRow(
   caps: string | null,
   retDetail: string | null,
 ): void {
-  const sparse = error === null && path === null && argv === null && address === null && port === null && flags === null && caps === null && retDetail === null;
-  const b = sparse ? to.sparse : to.dense;
-  const p = b.params;
-  const o = b.next;
-  p[o] = seq;
-  p[o + 1] = tsNs;
-  p[o + 2] = durNs;
-  p[o + 3] = cpu;
-  p[o + 4] = pid;
-  p[o + 5] = tid;
-  p[o + 6] = comm;
-  p[o + 7] = nr;
-  p[o + 8] = name;
-  p[o + 9] = args;
-  p[o + 10] = ret;
-  if (sparse) {
-    p[o + 11] = unfinished;
-    p[o + 12] = resumed;
-  } else {
-    p[o + 11] = error;
-    p[o + 12] = unfinished;
-    p[o + 13] = resumed;
-    p[o + 14] = path;
-    p[o + 15] = argv;
-    p[o + 16] = address;
-    p[o + 17] = port;
-    p[o + 18] = flags;
-    p[o + 19] = caps;
-    p[o + 20] = retDetail;
+  if (!(seq > to.pages.lastRowid) || !Number.isSafeInteger(seq)) {
+    to.late.push([seq, tsNs, durNs, cpu, pid, tid, comm, nr, name, args, ret, error, unfinished, resumed, path, argv, address, port, flags, caps, retDetail]);
+    return;
   }
-  b.commit();
+  const r = to.rec;
+  r.begin();
+  // id is the rowid: an INTEGER PRIMARY KEY column is NULL in the record.
+  r.nul();
+  r.utf8(to.containerId);
+  r.big(tsNs);
+  if (durNs === null) r.nul();
+  else r.big(durNs);
+  r.int(cpu);
+  r.int(pid);
+  r.int(tid);
+  r.textOrNull(comm);
+  r.int(nr);
+  r.text(name);
+  r.text(args);
+  if (ret === null) r.nul();
+  else r.big(ret);
+  r.textOrNull(error);
+  r.int(unfinished);
+  r.int(resumed);
+  r.textOrNull(path);
+  r.textOrNull(argv);
+  r.textOrNull(address);
+  if (port === null) r.nul();
+  else r.int(port);
+  r.textOrNull(flags);
+  r.textOrNull(caps);
+  r.textOrNull(retDetail);
+  to.pages.add(seq);
 }
 
 /** putRow of a row object. */
-function putEventRow(to: RowBatches, r: EventRow): void {
+function putEventRow(to: SyscallRows, r: EventRow): void {
   putRow(
     to,
     r.seq,
@@ -532,9 +476,9 @@ export function cpuIdle(samples: readonly number[], cpus: number): boolean {
   return Math.min(...samples) < cpus;
 }
 
-/** Where the rows of a dump come from: next() writes the next row into its batch (putRow), false when none is left. */
+/** Where the rows of a dump come from: next() writes the next row (putRow), false when none is left. */
 export interface RowSource {
-  next(to: RowBatches): boolean;
+  next(to: SyscallRows): boolean;
 }
 
 function rowObjects(rows: Iterable<EventRow>): RowSource {
@@ -552,7 +496,24 @@ function rowObjects(rows: Iterable<EventRow>): RowSource {
 /** Rows written between two chances for the event loop (writeDumpAsync). */
 const ROWS_PER_STEP = 8192;
 
-/** writeDump's work, stopping (yield) after every ROWS_PER_STEP rows. */
+/** Opens the dump being written with SQLite: no journal (a failure throws the file away), no syncs until the end. */
+function openForWriting(file: string): Database.Database {
+  const db = new Database(file, { fileMustExist: true });
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('locking_mode = EXCLUSIVE');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -2048');
+  return db;
+}
+
+/**
+ * writeDump's work, stopping (yield) after every ROWS_PER_STEP rows. Three
+ * stages on one temporary file: SQLite makes the schema and the meta rows;
+ * the syscall rows are appended as pages (SyscallRows); SQLite adds the rows
+ * that came out of order, the process events and the container row. The
+ * file is renamed into place only when all three are done.
+ */
 function* writeDumpSteps(dest: string, input: DumpFrame, source: RowSource): Generator<void, WriteDumpResult> {
   const target = path.resolve(dest);
   const dir = path.dirname(target);
@@ -564,22 +525,24 @@ function* writeDumpSteps(dest: string, input: DumpFrame, source: RowSource): Gen
     // Created here (not by SQLite) so the directory's errors come with their errno, and so we hold an fd to fsync.
     fd = fs.openSync(tmp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
     created = true;
-    db = new Database(tmp, { fileMustExist: true });
+    db = openForWriting(tmp);
     db.pragma('page_size = 16384');
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('temp_store = MEMORY');
-    // A small page cache: the rows go in by increasing id, so SQLite needs only the B-tree's right edge, and
-    // full pages are written out as the table grows. With a cache that held the whole file (64 MiB before)
-    // every page was memory the process had not touched yet, faulted in and zeroed: 493,440 rows took 670-700
-    // ms in a fresh process against 500-530 ms with 2 MiB (alike where that memory had been used before).
-    db.pragma('cache_size = -2048');
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    const root = createDump(db, input);
+    db.close();
+    db = undefined;
 
-    const events = yield* fillDump(db, input, source);
+    const rows = new SyscallRows(fd, readDbFileInfo(fd), root, input.container.id);
+    let events = 0;
+    while (source.next(rows)) {
+      events++;
+      if (events % ROWS_PER_STEP === 0) yield;
+    }
+    rows.pages.finish();
 
+    db = openForWriting(tmp);
+    completeDump(db, input, rows.late, events);
     db.close();
     db = undefined;
     if (input.durable !== false) fs.fsyncSync(fd);
@@ -615,12 +578,11 @@ function* writeDumpSteps(dest: string, input: DumpFrame, source: RowSource): Gen
   }
 }
 
-/** The one transaction: schema, meta, rows, container and views. Returns the row count. */
-function* fillDump(db: Database.Database, input: DumpFrame, source: RowSource): Generator<void, number> {
-  const c = input.container;
+/** The schema (tables and views) and the meta rows. Returns the syscall table's root page, where its rows go. */
+function createDump(db: Database.Database, input: DumpFrame): number {
   db.exec('BEGIN');
   db.exec(SCHEMA_TABLES_SQL);
-
+  db.exec(SCHEMA_VIEWS_SQL);
   const meta: Record<string, string> = {
     straceback_version: stracebackVersion(),
     hostname: os.hostname(),
@@ -632,17 +594,21 @@ function* fillDump(db: Database.Database, input: DumpFrame, source: RowSource): 
   };
   const putMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
   for (const [k, v] of Object.entries(meta)) putMeta.run(k, String(v));
+  db.exec('COMMIT');
+  // putRow writes a record's values in SYSCALL_COLUMNS order, which must be the table's.
+  const columns = (db.pragma('table_info(syscall)') as Array<{ name: string }>).map((c) => c.name);
+  if (columns.join(',') !== SYSCALL_COLUMNS.join(',')) throw new Error(`syscall columns ${columns.join(',')} are not putRow's ${SYSCALL_COLUMNS.join(',')}`);
+  return db.prepare("SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = 'syscall'").pluck().get() as number;
+}
 
-  // Rows go in by id, so the order between the two statements' batches does not matter.
-  const to: RowBatches = { dense: new Batcher(db, c.id, false), sparse: new Batcher(db, c.id, true) };
-  let events = 0;
-  while (source.next(to)) {
-    events++;
-    if (events % ROWS_PER_STEP === 0) yield;
+/** What the rows' pages leave: rows out of id order, the process events and the container row. */
+function completeDump(db: Database.Database, input: DumpFrame, late: unknown[][], events: number): void {
+  const c = input.container;
+  db.exec('BEGIN');
+  if (late.length) {
+    const put = db.prepare(`INSERT INTO syscall(${BOUND_COLUMNS.join(',')}, container_id) VALUES (${BOUND_COLUMNS.map(() => '?').join(',')}, ?)`);
+    for (const values of late) put.run(...values, c.id);
   }
-  to.dense.flush();
-  to.sparse.flush();
-
   const processRows = input.process ? [...input.process] : [];
   insertEvents(db, c.id, processRows);
   const ending = c.pid ? containerEnding(processRows, c.pid) : null;
@@ -671,10 +637,7 @@ function* fillDump(db: Database.Database, input: DumpFrame, source: RowSource): 
     ending?.text ?? null,
     ending?.signal ?? null,
   );
-
-  db.exec(SCHEMA_VIEWS_SQL);
   db.exec('COMMIT');
-  return events;
 }
 
 // ---------------------------------------------------------------------------

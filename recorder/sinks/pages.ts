@@ -1,0 +1,486 @@
+/**
+ * Rows appended to an SQLite table as B-tree pages written straight into the
+ * database file, for the one bulk write of a dump: its syscall table.
+ *
+ * Going through SQL, a row costs better-sqlite3's binding of each value and
+ * SQLite's virtual machine (about 1 us a row here for the syscall table's 22
+ * columns); a dump's rows come in increasing rowid order into a table that
+ * is empty, so they can be laid out as the file format defines
+ * (https://www.sqlite.org/fileformat2.html) directly: each row a record in a
+ * leaf cell, leaves filled one after another at the end of the file, the
+ * interior pages above them built once the last row is in.
+ *
+ * The file must be closed by SQLite while this writes (no connection holds
+ * it), with the table created, empty, and its root page known. finish()
+ * writes the tree's top node into that root page and the new page count into
+ * the file's header; SQLite then reads the table as its own (the tests run
+ * PRAGMA integrity_check on what this writes).
+ *
+ * Records are built by RecordBuilder, a value at a time in the table's
+ * column order: text as UTF-8, integers in the smallest serial type, 0 and 1
+ * as the types without a body (schema format 4).
+ */
+import fs from 'node:fs';
+
+/** Header offsets of the database file (page 1). */
+const HDR_PAGE_SIZE = 16;
+const HDR_RESERVED = 20;
+const HDR_CHANGE_COUNTER = 24;
+const HDR_PAGE_COUNT = 28;
+const HDR_FREELIST = 36;
+const HDR_SCHEMA_FORMAT = 44;
+const HDR_ENCODING = 56;
+const HDR_VALID_FOR = 92;
+
+const LEAF_TABLE = 0x0d;
+const INTERIOR_TABLE = 0x05;
+
+/** Bytes of a varint holding v (0 <= v < 2^53). */
+function varintLen(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 4;
+  for (v = Math.floor(v / 0x10000000); v > 0; v = Math.floor(v / 0x80)) n++;
+  return n;
+}
+
+/** Writes v (0 <= v < 2^53, so at most 8 bytes) as a varint at off: big-endian groups of 7 bits, the high bit set on all but the last. */
+function putVarint(buf: Uint8Array, off: number, v: number): number {
+  if (v < 0x80) {
+    buf[off] = v;
+    return 1;
+  }
+  if (v < 0x4000) {
+    buf[off] = 0x80 | (v >>> 7);
+    buf[off + 1] = v & 0x7f;
+    return 2;
+  }
+  const n = varintLen(v);
+  let x = v;
+  buf[off + n - 1] = x % 0x80;
+  for (let i = n - 2; i >= 0; i--) {
+    x = Math.floor(x / 0x80);
+    buf[off + i] = 0x80 | x % 0x80;
+  }
+  return n;
+}
+
+/**
+ * from[start, end) to to[at...]: a loop for the few dozen bytes of most
+ * cells and values, where Buffer.copy's call costs more than the copy.
+ */
+function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): void {
+  if (end - start > 256) {
+    from.copy(to, at, start, end);
+    return;
+  }
+  for (let i = start; i < end; i++) to[at++] = from[i];
+}
+
+const B47 = 2n ** 47n;
+const TWO32 = 2 ** 32;
+/** Node's Buffer method behind write(s, off, 'utf8'), without the argument checks. */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write?: (this: Buffer, s: string, off: number, len: number) => number }).utf8Write;
+
+/**
+ * One record, built a value at a time: the serial types and the body are
+ * kept apart, and cell() puts the cell's prefix and the record's header in
+ * front of the body, so the whole cell is one run of bytes.
+ */
+export class RecordBuilder {
+  /** Room kept in front of the body for the cell prefix and the header. */
+  private static readonly FRONT = 512;
+  buf: Buffer = Buffer.allocUnsafe(RecordBuilder.FRONT + 4096);
+  private dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private readonly types: number[] = [];
+  private nt = 0;
+  private end = RecordBuilder.FRONT;
+  /** After cell(): where the cell starts in buf, the record's size and the bytes before it (payload size, rowid). */
+  start = 0;
+  payload = 0;
+  prefixLen = 0;
+
+  constructor(private readonly bodyless01: boolean) {}
+
+  begin(): void {
+    this.nt = 0;
+    this.end = RecordBuilder.FRONT;
+  }
+
+  private room(n: number): void {
+    if (this.end + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + n + 4096));
+    this.buf.copy(bigger, 0, 0, this.end);
+    this.buf = bigger;
+    this.dv = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
+  }
+
+  nul(): void {
+    this.types[this.nt++] = 0;
+  }
+
+  /** An integer (a number that is not one is stored as a REAL, as SQLite stores such a bound double). */
+  int(v: number): void {
+    const at = this.end;
+    if (!Number.isSafeInteger(v)) {
+      if (Number.isInteger(v)) return this.big(BigInt(v));
+      this.room(8);
+      this.dv.setFloat64(at, v);
+      this.types[this.nt++] = 7;
+      this.end = at + 8;
+    } else if (v >= -128 && v <= 127) {
+      if (this.bodyless01 && (v === 0 || v === 1)) {
+        this.types[this.nt++] = 8 + v;
+        return;
+      }
+      this.room(1);
+      this.dv.setInt8(at, v);
+      this.types[this.nt++] = 1;
+      this.end = at + 1;
+    } else if (v >= -32768 && v <= 32767) {
+      this.room(2);
+      this.dv.setInt16(at, v);
+      this.types[this.nt++] = 2;
+      this.end = at + 2;
+    } else if (v >= -8388608 && v <= 8388607) {
+      this.room(3);
+      this.dv.setInt8(at, v >> 16);
+      this.dv.setUint16(at + 1, v & 0xffff);
+      this.types[this.nt++] = 3;
+      this.end = at + 3;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      this.room(4);
+      this.dv.setInt32(at, v);
+      this.types[this.nt++] = 4;
+      this.end = at + 4;
+    } else if (v >= -140737488355328 && v <= 140737488355327) {
+      this.room(6);
+      const hi = Math.floor(v / TWO32);
+      this.dv.setInt16(at, hi);
+      this.dv.setUint32(at + 2, v - hi * TWO32);
+      this.types[this.nt++] = 5;
+      this.end = at + 6;
+    } else {
+      this.big(BigInt(v));
+    }
+  }
+
+  /** A 64-bit integer (taken modulo 2^64 as a signed value, as SQLite binds an int64). */
+  big(v: bigint): void {
+    if (v >= -B47 && v < B47) return this.int(Number(v));
+    this.room(8);
+    this.dv.setBigInt64(this.end, v);
+    this.types[this.nt++] = 6;
+    this.end += 8;
+  }
+
+  /**
+   * Text, stored as UTF-8 (lone surrogates become U+FFFD, as better-sqlite3
+   * binds them). ASCII, most of a dump's text, is copied a character at a
+   * time: for strings this short that is several times faster than a call
+   * into Buffer's encoder.
+   */
+  text(s: string): void {
+    const n = s.length;
+    this.room(n * 3);
+    const buf = this.buf;
+    const start = this.end;
+    let o = start;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[o++] = c;
+    }
+    if (i < n) o = start + (utf8Write ? utf8Write.call(buf, s, start, n * 3) : buf.write(s, start, 'utf8'));
+    this.types[this.nt++] = (o - start) * 2 + 13;
+    this.end = o;
+  }
+
+  textOrNull(s: string | null): void {
+    if (s === null) this.types[this.nt++] = 0;
+    else this.text(s);
+  }
+
+  /** Text already encoded (a value repeated in every row). */
+  utf8(b: Buffer): void {
+    this.room(b.length);
+    copyBytes(b, 0, b.length, this.buf, this.end);
+    this.types[this.nt++] = b.length * 2 + 13;
+    this.end += b.length;
+  }
+
+  /**
+   * Puts the record's header and the cell's prefix (payload size, rowid) in
+   * front of the body: the cell is buf[start, end), the prefix's
+   * prefixLen bytes then the payload's. Returns the payload's size.
+   */
+  cell(rowid: number): number {
+    const types = this.types;
+    const nt = this.nt;
+    let typesLen = 0;
+    for (let i = 0; i < nt; i++) {
+      const t = types[i];
+      typesLen += t < 0x80 ? 1 : varintLen(t);
+    }
+    // The header's size counts its own varint.
+    let hdrLen = typesLen + 1;
+    while (varintLen(hdrLen) !== hdrLen - typesLen) hdrLen++;
+    const buf = this.buf;
+    const bodyStart = RecordBuilder.FRONT;
+    if (hdrLen + 18 > bodyStart) throw new Error(`record of ${nt} columns: header too long`);
+    let o = bodyStart - hdrLen;
+    o += putVarint(buf, o, hdrLen);
+    for (let i = 0; i < nt; i++) {
+      const t = types[i];
+      if (t < 0x80) buf[o++] = t;
+      else o += putVarint(buf, o, t);
+    }
+    const payload = hdrLen + (this.end - bodyStart);
+    const prefixLen = varintLen(payload) + varintLen(rowid);
+    const start = bodyStart - hdrLen - prefixLen;
+    putVarint(buf, start + putVarint(buf, start, payload), rowid);
+    this.start = start;
+    this.payload = payload;
+    this.prefixLen = prefixLen;
+    return payload;
+  }
+}
+
+/** What the file's header says, read before the rows are appended. */
+export interface DbFileInfo {
+  pageSize: number;
+  /** Pages in the file. */
+  pageCount: number;
+  /** 0 and 1 may be stored as the serial types without a body (schema format 4). */
+  bodyless01: boolean;
+}
+
+/** Reads the header of a closed SQLite file and checks it is one appendRows can write into. */
+export function readDbFileInfo(fd: number): DbFileInfo {
+  const h = Buffer.alloc(100);
+  if (fs.readSync(fd, h, 0, 100, 0) !== 100) throw new Error('not an SQLite database (header too short)');
+  const raw = h.readUInt16BE(HDR_PAGE_SIZE);
+  const pageSize = raw === 1 ? 65536 : raw;
+  if (h.readUInt8(HDR_RESERVED) !== 0) throw new Error('pages with reserved bytes are not supported');
+  if (h.readUInt32BE(HDR_ENCODING) !== 1) throw new Error('the database is not UTF-8');
+  if (h.readUInt32BE(HDR_FREELIST) !== 0) throw new Error('the database has free pages');
+  const size = fs.fstatSync(fd).size;
+  if (size % pageSize !== 0) throw new Error(`file size ${size} is not a multiple of the page size ${pageSize}`);
+  const pageCount = size / pageSize;
+  if (h.readUInt32BE(HDR_CHANGE_COUNTER) !== h.readUInt32BE(HDR_VALID_FOR) || h.readUInt32BE(HDR_PAGE_COUNT) !== pageCount) {
+    throw new Error('the header does not hold the page count');
+  }
+  return { pageSize, pageCount, bodyless01: h.readUInt32BE(HDR_SCHEMA_FORMAT) >= 4 };
+}
+
+/**
+ * Appends rows to the empty rowid table whose root is page `root` of the
+ * SQLite file open as fd (described by info). Rows come one at a time, their
+ * record built in `rec`, with increasing rowids (add() refuses any other).
+ * Completed pages are written in runs of up to 1 MiB.
+ */
+export class RowidTableAppender {
+  readonly rec: RecordBuilder;
+  /** Rows appended. */
+  rows = 0;
+  /** The last rowid appended. */
+  lastRowid = -Infinity;
+  private readonly ps: number;
+  private nextPage: number;
+  /** The leaf being filled, its page number, cells and where its cell content starts. */
+  private leaf: Buffer;
+  private leafNo: number;
+  private cells = 0;
+  private content: number;
+  /** Each completed leaf (or interior node being built): page number and largest rowid. */
+  private children: number[] = [];
+  private maxKeys: number[] = [];
+  /** The first leaf's page (the root, until a second leaf is needed): kept to be moved then. */
+  private firstLeaf: Buffer | null = null;
+  /** Pages placed in a window of consecutive pages, written together. */
+  private readonly win: Buffer;
+  private readonly winPages: number;
+  private winStart: number;
+  private winUsed = 0;
+  /** Largest payload kept whole in a leaf cell, and the least kept when it spills (fileformat2 §1.6). */
+  private readonly maxLocal: number;
+  private readonly minLocal: number;
+
+  constructor(
+    private readonly fd: number,
+    private readonly info: DbFileInfo,
+    private readonly root: number,
+  ) {
+    this.ps = info.pageSize;
+    this.rec = new RecordBuilder(info.bodyless01);
+    this.nextPage = info.pageCount + 1;
+    this.leaf = Buffer.alloc(this.ps);
+    // The first leaf is the root page itself: a table of one leaf is then complete as it is.
+    this.leafNo = root;
+    this.content = this.ps;
+    this.winPages = Math.max(1, Math.floor((1 << 20) / this.ps));
+    this.win = Buffer.allocUnsafe(this.winPages * this.ps);
+    this.winStart = this.nextPage;
+    const u = this.ps;
+    this.maxLocal = u - 35;
+    this.minLocal = Math.floor(((u - 12) * 32) / 255) - 23;
+  }
+
+  private place(no: number, page: Buffer): void {
+    let slot = no - this.winStart;
+    if (slot >= this.winPages) {
+      this.flushWindow();
+      slot = no - this.winStart;
+    }
+    if (slot < 0 || slot >= this.winPages) {
+      this.writeAt(page, 0, this.ps, no);
+      return;
+    }
+    page.copy(this.win, slot * this.ps, 0, this.ps);
+    if (slot + 1 > this.winUsed) this.winUsed = slot + 1;
+  }
+
+  private writeAt(buf: Buffer, off: number, len: number, pageNo: number): void {
+    let done = 0;
+    while (done < len) done += fs.writeSync(this.fd, buf, off + done, len - done, (pageNo - 1) * this.ps + done);
+  }
+
+  /**
+   * Writes the window's pages. A page numbered within it but not complete yet
+   * (the leaf being filled) is written again, whole, when it is.
+   */
+  private flushWindow(): void {
+    if (this.winUsed > 0) this.writeAt(this.win, 0, this.winUsed * this.ps, this.winStart);
+    this.winStart += this.winUsed;
+    this.winUsed = 0;
+    if (this.winStart < this.nextPage) this.winStart = this.nextPage;
+  }
+
+  private completeLeaf(): void {
+    const leaf = this.leaf;
+    leaf[0] = LEAF_TABLE;
+    leaf.writeUInt16BE(0, 1);
+    leaf.writeUInt16BE(this.cells, 3);
+    leaf.writeUInt16BE(this.content === 65536 ? 0 : this.content, 5);
+    leaf[7] = 0;
+    if (this.leafNo === this.root) this.firstLeaf = Buffer.from(leaf);
+    else this.place(this.leafNo, leaf);
+    this.children.push(this.leafNo);
+    this.maxKeys.push(this.lastRowid);
+    this.leafNo = this.nextPage++;
+    this.cells = 0;
+    this.content = this.ps;
+    leaf.fill(0);
+  }
+
+  /** Appends the record built in rec as the row `rowid` (a safe integer above the last one). */
+  add(rowid: number): void {
+    if (!(rowid > this.lastRowid) || !Number.isSafeInteger(rowid)) throw new Error(`rowid ${rowid} after ${this.lastRowid}: rows must come in increasing rowid order`);
+    const rec = this.rec;
+    const payload = rec.cell(rowid);
+    const prefixLen = rec.prefixLen;
+    let local = payload;
+    if (payload > this.maxLocal) {
+      const k = this.minLocal + ((payload - this.minLocal) % (this.ps - 4));
+      local = k <= this.maxLocal ? k : this.minLocal;
+    }
+    const spills = local < payload;
+    const cellLen = prefixLen + local + (spills ? 4 : 0);
+    if (this.cells > 0 && 8 + 2 * (this.cells + 1) > this.content - cellLen) this.completeLeaf();
+    // Rowids in the leaf before any page number is given out for this row's overflow.
+    this.lastRowid = rowid;
+    const at = this.content - cellLen;
+    const leaf = this.leaf;
+    copyBytes(rec.buf, rec.start, rec.start + prefixLen + local, leaf, at);
+    if (spills) {
+      const first = this.nextPage;
+      leaf.writeUInt32BE(first, at + prefixLen + local);
+      this.writeOverflow(rec.buf, rec.start + prefixLen + local, rec.start + prefixLen + payload);
+    }
+    leaf.writeUInt16BE(at, 8 + 2 * this.cells);
+    this.cells++;
+    this.content = at;
+    this.rows++;
+  }
+
+  /** The part of a payload past its cell, in a chain of overflow pages numbered from nextPage on. */
+  private writeOverflow(buf: Buffer, from: number, to: number): void {
+    const room = this.ps - 4;
+    const page = Buffer.alloc(this.ps);
+    for (let off = from; off < to; off += room) {
+      const no = this.nextPage++;
+      const n = Math.min(room, to - off);
+      page.fill(0);
+      page.writeUInt32BE(off + n < to ? this.nextPage : 0, 0);
+      buf.copy(page, 4, off, off + n);
+      this.place(no, page);
+    }
+  }
+
+  /**
+   * Writes the last leaf and the interior pages, the top one into the root
+   * page, and the new page count into the header. Returns the page count.
+   */
+  finish(): number {
+    if (this.rows === 0) return this.info.pageCount;
+    this.completeLeaf();
+    // completeLeaf gave out a page number for a leaf that will not come.
+    this.nextPage--;
+    let nodes = this.children;
+    let keys = this.maxKeys;
+    if (nodes.length > 1) {
+      // The first leaf moves out of the root page, which takes the top of the tree.
+      const moved = this.nextPage++;
+      this.place(moved, this.firstLeaf!);
+      nodes[0] = moved;
+    } else {
+      this.writeAt(this.firstLeaf!, 0, this.ps, this.root);
+    }
+    while (nodes.length > 1) [nodes, keys] = this.interiorLevel(nodes, keys);
+    this.flushWindow();
+    const pages = this.nextPage - 1;
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(pages, 0);
+    fs.writeSync(this.fd, count, 0, 4, HDR_PAGE_COUNT);
+    return pages;
+  }
+
+  /** One level of interior pages over `nodes`; the level that fits in one page is written into the root. */
+  private interiorLevel(nodes: number[], keys: number[]): [number[], number[]] {
+    const upper: number[] = [];
+    const upperKeys: number[] = [];
+    const ps = this.ps;
+    const fitsAll = 12 + nodes.slice(0, -1).reduce((n, _, i) => n + 6 + varintLen(keys[i]), 0) <= ps;
+    const page = Buffer.alloc(ps);
+    let i = 0;
+    while (i < nodes.length) {
+      page.fill(0);
+      let content = ps;
+      let cells = 0;
+      // Cells for every child but the last one it takes, which is the right-most pointer.
+      for (; i < nodes.length - 1; i++) {
+        const len = 4 + varintLen(keys[i]);
+        if (12 + 2 * (cells + 1) > content - len) break;
+        content -= len;
+        page.writeUInt32BE(nodes[i], content);
+        putVarint(page, content + 4, keys[i]);
+        page.writeUInt16BE(content, 12 + 2 * cells);
+        cells++;
+      }
+      page[0] = INTERIOR_TABLE;
+      page.writeUInt16BE(cells, 3);
+      page.writeUInt16BE(content === 65536 ? 0 : content, 5);
+      page.writeUInt32BE(nodes[i], 8);
+      const no = fitsAll ? this.root : this.nextPage++;
+      if (fitsAll) this.writeAt(page, 0, ps, no);
+      else this.place(no, page);
+      upper.push(no);
+      upperKeys.push(keys[i]);
+      i++;
+    }
+    return [upper, upperKeys];
+  }
+}
