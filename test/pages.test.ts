@@ -78,15 +78,17 @@ function byPages(file: string, pageSize: number, rows: Row[]): void {
   try {
     const w = new RowidTableAppender(fd, readDbFileInfo(fd), root);
     for (const r of rows) {
-      w.rec.begin();
-      w.rec.nul();
-      for (const v of r.values) {
-        if (v === null) w.rec.nul();
-        else if (typeof v === 'bigint') w.rec.big(v);
-        else if (typeof v === 'number') w.rec.int(v);
-        else w.rec.text(v);
-      }
-      w.add(r.id);
+      do {
+        w.begin();
+        for (let i = r.values.length - 1; i >= 0; i--) {
+          const v = r.values[i];
+          if (v === null) w.nul();
+          else if (typeof v === 'bigint') w.big(v);
+          else if (typeof v === 'number') w.int(v);
+          else w.text(v);
+        }
+        w.nul();
+      } while (!w.end(r.id));
     }
     w.finish();
   } finally {
@@ -214,13 +216,13 @@ test('rows must come in increasing rowid order: the appender refuses any other',
   const fd = fs.openSync(file, 'r+');
   try {
     const w = new RowidTableAppender(fd, readDbFileInfo(fd), 2);
-    w.rec.begin();
-    w.rec.nul();
-    w.add(5);
+    w.begin();
+    w.nul();
+    t.true(w.end(5));
     for (const id of [5, 4, 1.5, Number.MAX_SAFE_INTEGER + 2]) {
-      w.rec.begin();
-      w.rec.nul();
-      t.throws(() => w.add(id), { message: /rows must come in increasing rowid order/ });
+      w.begin();
+      w.nul();
+      t.throws(() => w.end(id), { message: /rows must come in increasing rowid order/ });
     }
   } finally {
     fs.closeSync(fd);

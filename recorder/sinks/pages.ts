@@ -16,9 +16,14 @@
  * the file's header; SQLite then reads the table as its own (the tests run
  * PRAGMA integrity_check on what this writes).
  *
- * Records are built by RecordBuilder, a value at a time in the table's
- * column order: text as UTF-8, integers in the smallest serial type, 0 and 1
- * as the types without a body (schema format 4).
+ * A row is written a value at a time, last column first, straight into the
+ * leaf from the end of its free space towards its start (cells may lie in
+ * any order in a page; only their pointers are sorted), so it is never
+ * copied: text as UTF-8, integers in the smallest serial type, 0 and 1 as the
+ * types without a body (schema format 4). A row that does not fit in what is
+ * left of the leaf is written again into a fresh one, and one too big for a
+ * page into a scratch buffer, from which it is split into its cell and a
+ * chain of overflow pages.
  */
 import fs from 'node:fs';
 
@@ -67,187 +72,10 @@ function putVarint(buf: Uint8Array, off: number, v: number): number {
   return n;
 }
 
-/**
- * from[start, end) to to[at...]: a loop for the few dozen bytes of most
- * cells and values, where Buffer.copy's call costs more than the copy.
- */
-function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): void {
-  if (end - start > 256) {
-    from.copy(to, at, start, end);
-    return;
-  }
-  for (let i = start; i < end; i++) to[at++] = from[i];
-}
-
 const B47 = 2n ** 47n;
 const TWO32 = 2 ** 32;
 /** Node's Buffer method behind write(s, off, 'utf8'), without the argument checks. */
 const utf8Write = (Buffer.prototype as unknown as { utf8Write?: (this: Buffer, s: string, off: number, len: number) => number }).utf8Write;
-
-/**
- * One record, built a value at a time: the serial types and the body are
- * kept apart, and cell() puts the cell's prefix and the record's header in
- * front of the body, so the whole cell is one run of bytes.
- */
-export class RecordBuilder {
-  /** Room kept in front of the body for the cell prefix and the header. */
-  private static readonly FRONT = 512;
-  buf: Buffer = Buffer.allocUnsafe(RecordBuilder.FRONT + 4096);
-  private dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-  private readonly types: number[] = [];
-  private nt = 0;
-  private end = RecordBuilder.FRONT;
-  /** After cell(): where the cell starts in buf, the record's size and the bytes before it (payload size, rowid). */
-  start = 0;
-  payload = 0;
-  prefixLen = 0;
-
-  constructor(private readonly bodyless01: boolean) {}
-
-  begin(): void {
-    this.nt = 0;
-    this.end = RecordBuilder.FRONT;
-  }
-
-  private room(n: number): void {
-    if (this.end + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + n + 4096));
-    this.buf.copy(bigger, 0, 0, this.end);
-    this.buf = bigger;
-    this.dv = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
-  }
-
-  nul(): void {
-    this.types[this.nt++] = 0;
-  }
-
-  /** An integer (a number that is not one is stored as a REAL, as SQLite stores such a bound double). */
-  int(v: number): void {
-    const at = this.end;
-    if (!Number.isSafeInteger(v)) {
-      if (Number.isInteger(v)) return this.big(BigInt(v));
-      this.room(8);
-      this.dv.setFloat64(at, v);
-      this.types[this.nt++] = 7;
-      this.end = at + 8;
-    } else if (v >= -128 && v <= 127) {
-      if (this.bodyless01 && (v === 0 || v === 1)) {
-        this.types[this.nt++] = 8 + v;
-        return;
-      }
-      this.room(1);
-      this.dv.setInt8(at, v);
-      this.types[this.nt++] = 1;
-      this.end = at + 1;
-    } else if (v >= -32768 && v <= 32767) {
-      this.room(2);
-      this.dv.setInt16(at, v);
-      this.types[this.nt++] = 2;
-      this.end = at + 2;
-    } else if (v >= -8388608 && v <= 8388607) {
-      this.room(3);
-      this.dv.setInt8(at, v >> 16);
-      this.dv.setUint16(at + 1, v & 0xffff);
-      this.types[this.nt++] = 3;
-      this.end = at + 3;
-    } else if (v >= -2147483648 && v <= 2147483647) {
-      this.room(4);
-      this.dv.setInt32(at, v);
-      this.types[this.nt++] = 4;
-      this.end = at + 4;
-    } else if (v >= -140737488355328 && v <= 140737488355327) {
-      this.room(6);
-      const hi = Math.floor(v / TWO32);
-      this.dv.setInt16(at, hi);
-      this.dv.setUint32(at + 2, v - hi * TWO32);
-      this.types[this.nt++] = 5;
-      this.end = at + 6;
-    } else {
-      this.big(BigInt(v));
-    }
-  }
-
-  /** A 64-bit integer (taken modulo 2^64 as a signed value, as SQLite binds an int64). */
-  big(v: bigint): void {
-    if (v >= -B47 && v < B47) return this.int(Number(v));
-    this.room(8);
-    this.dv.setBigInt64(this.end, v);
-    this.types[this.nt++] = 6;
-    this.end += 8;
-  }
-
-  /**
-   * Text, stored as UTF-8 (lone surrogates become U+FFFD, as better-sqlite3
-   * binds them). ASCII, most of a dump's text, is copied a character at a
-   * time: for strings this short that is several times faster than a call
-   * into Buffer's encoder.
-   */
-  text(s: string): void {
-    const n = s.length;
-    this.room(n * 3);
-    const buf = this.buf;
-    const start = this.end;
-    let o = start;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[o++] = c;
-    }
-    if (i < n) o = start + (utf8Write ? utf8Write.call(buf, s, start, n * 3) : buf.write(s, start, 'utf8'));
-    this.types[this.nt++] = (o - start) * 2 + 13;
-    this.end = o;
-  }
-
-  textOrNull(s: string | null): void {
-    if (s === null) this.types[this.nt++] = 0;
-    else this.text(s);
-  }
-
-  /** Text already encoded (a value repeated in every row). */
-  utf8(b: Buffer): void {
-    this.room(b.length);
-    copyBytes(b, 0, b.length, this.buf, this.end);
-    this.types[this.nt++] = b.length * 2 + 13;
-    this.end += b.length;
-  }
-
-  /**
-   * Puts the record's header and the cell's prefix (payload size, rowid) in
-   * front of the body: the cell is buf[start, end), the prefix's
-   * prefixLen bytes then the payload's. Returns the payload's size.
-   */
-  cell(rowid: number): number {
-    const types = this.types;
-    const nt = this.nt;
-    let typesLen = 0;
-    for (let i = 0; i < nt; i++) {
-      const t = types[i];
-      typesLen += t < 0x80 ? 1 : varintLen(t);
-    }
-    // The header's size counts its own varint.
-    let hdrLen = typesLen + 1;
-    while (varintLen(hdrLen) !== hdrLen - typesLen) hdrLen++;
-    const buf = this.buf;
-    const bodyStart = RecordBuilder.FRONT;
-    if (hdrLen + 18 > bodyStart) throw new Error(`record of ${nt} columns: header too long`);
-    let o = bodyStart - hdrLen;
-    o += putVarint(buf, o, hdrLen);
-    for (let i = 0; i < nt; i++) {
-      const t = types[i];
-      if (t < 0x80) buf[o++] = t;
-      else o += putVarint(buf, o, t);
-    }
-    const payload = hdrLen + (this.end - bodyStart);
-    const prefixLen = varintLen(payload) + varintLen(rowid);
-    const start = bodyStart - hdrLen - prefixLen;
-    putVarint(buf, start + putVarint(buf, start, payload), rowid);
-    this.start = start;
-    this.payload = payload;
-    this.prefixLen = prefixLen;
-    return payload;
-  }
-}
 
 /** What the file's header says, read before the rows are appended. */
 export interface DbFileInfo {
@@ -276,22 +104,34 @@ export function readDbFileInfo(fd: number): DbFileInfo {
   return { pageSize, pageCount, bodyless01: h.readUInt32BE(HDR_SCHEMA_FORMAT) >= 4 };
 }
 
+/** Where the row being written goes: into the leaf, or into the scratch buffer (too big for what a page keeps). */
+const LEAF = 0;
+const SCRATCH = 1;
+
 /**
  * Appends rows to the empty rowid table whose root is page `root` of the
- * SQLite file open as fd (described by info). Rows come one at a time, their
- * record built in `rec`, with increasing rowids (add() refuses any other).
- * Completed pages are written in runs of up to 1 MiB.
+ * SQLite file open as fd (described by info). Rows come one at a time, with
+ * increasing rowids:
+ *
+ *   do {
+ *     t.begin();
+ *     t.text(lastColumn); ... t.int(secondColumn); t.nul(); // the rowid's column
+ *   } while (!t.end(rowid));
+ *
+ * end() is false when the row must be written again (into a fresh leaf, or
+ * into the scratch buffer), with the same values. Completed pages are written
+ * in runs of up to 1 MiB.
  */
 export class RowidTableAppender {
-  readonly rec: RecordBuilder;
   /** Rows appended. */
   rows = 0;
   /** The last rowid appended. */
   lastRowid = -Infinity;
   private readonly ps: number;
+  private readonly bodyless01: boolean;
   private nextPage: number;
   /** The leaf being filled, its page number, cells and where its cell content starts. */
-  private leaf: Buffer;
+  private readonly leaf: Buffer;
   private leafNo: number;
   private cells = 0;
   private content: number;
@@ -309,15 +149,32 @@ export class RowidTableAppender {
   private readonly maxLocal: number;
   private readonly minLocal: number;
 
+  /** The row being written: where to, its bytes' lowest offset so far, the least it may reach, whether it went below. */
+  private target: typeof LEAF | typeof SCRATCH = LEAF;
+  private buf: Buffer;
+  private dv: DataView;
+  private p = 0;
+  private lo = 0;
+  private over = false;
+  /** The record's end (its last byte + 1) in buf. */
+  private recEnd = 0;
+  /** Serial types, last column's first. */
+  private readonly types: number[] = [];
+  private nt = 0;
+  private scratch: Buffer;
+
   constructor(
     private readonly fd: number,
     private readonly info: DbFileInfo,
     private readonly root: number,
   ) {
     this.ps = info.pageSize;
-    this.rec = new RecordBuilder(info.bodyless01);
+    this.bodyless01 = info.bodyless01;
     this.nextPage = info.pageCount + 1;
     this.leaf = Buffer.alloc(this.ps);
+    this.buf = this.leaf;
+    this.dv = new DataView(this.leaf.buffer, this.leaf.byteOffset, this.leaf.byteLength);
+    this.scratch = Buffer.allocUnsafe(4 * this.ps);
     // The first leaf is the root page itself: a table of one leaf is then complete as it is.
     this.leafNo = root;
     this.content = this.ps;
@@ -327,6 +184,234 @@ export class RowidTableAppender {
     const u = this.ps;
     this.maxLocal = u - 35;
     this.minLocal = Math.floor(((u - 12) * 32) / 255) - 23;
+  }
+
+  /** Starts a row (again, after end() said false). */
+  begin(): void {
+    this.nt = 0;
+    this.over = false;
+    if (this.target === LEAF) {
+      if (this.buf !== this.leaf) {
+        this.buf = this.leaf;
+        this.dv = new DataView(this.leaf.buffer, this.leaf.byteOffset, this.leaf.byteLength);
+      }
+      this.p = this.content;
+      // Room for the cell's pointer too.
+      this.lo = 8 + 2 * (this.cells + 1);
+    } else {
+      if (this.buf !== this.scratch) {
+        this.buf = this.scratch;
+        this.dv = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+      }
+      this.p = this.scratch.length;
+      this.lo = 0;
+    }
+    this.recEnd = this.p;
+  }
+
+  /** n bytes below p, if there is room: their offset, else -1 (the row is over). */
+  private take(n: number): number {
+    const at = this.p - n;
+    if (at < this.lo || this.over) {
+      this.over = true;
+      return -1;
+    }
+    this.p = at;
+    return at;
+  }
+
+  nul(): void {
+    this.types[this.nt++] = 0;
+  }
+
+  /** An integer (a number that is not one is stored as a REAL, as SQLite stores such a bound double). */
+  int(v: number): void {
+    let at: number;
+    if (v >= 0 && v <= 127 && (v | 0) === v) {
+      if (v <= 1 && this.bodyless01) {
+        this.types[this.nt++] = 8 + v;
+        return;
+      }
+      if ((at = this.take(1)) >= 0) this.buf[at] = v;
+      this.types[this.nt++] = 1;
+    } else if (!Number.isSafeInteger(v)) {
+      if (Number.isInteger(v)) return this.big(BigInt(v));
+      if ((at = this.take(8)) >= 0) this.dv.setFloat64(at, v);
+      this.types[this.nt++] = 7;
+    } else if (v >= -128 && v <= 127) {
+      if ((at = this.take(1)) >= 0) this.dv.setInt8(at, v);
+      this.types[this.nt++] = 1;
+    } else if (v >= -32768 && v <= 32767) {
+      if ((at = this.take(2)) >= 0) this.dv.setInt16(at, v);
+      this.types[this.nt++] = 2;
+    } else if (v >= -8388608 && v <= 8388607) {
+      if ((at = this.take(3)) >= 0) {
+        this.dv.setInt8(at, v >> 16);
+        this.dv.setUint16(at + 1, v & 0xffff);
+      }
+      this.types[this.nt++] = 3;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      if ((at = this.take(4)) >= 0) this.dv.setInt32(at, v);
+      this.types[this.nt++] = 4;
+    } else if (v >= -140737488355328 && v <= 140737488355327) {
+      if ((at = this.take(6)) >= 0) {
+        const hi = Math.floor(v / TWO32);
+        this.dv.setInt16(at, hi);
+        this.dv.setUint32(at + 2, v - hi * TWO32);
+      }
+      this.types[this.nt++] = 5;
+    } else {
+      this.big(BigInt(v));
+    }
+  }
+
+  /** A 64-bit integer (taken modulo 2^64 as a signed value, as SQLite binds an int64). */
+  big(v: bigint): void {
+    if (v >= -B47 && v < B47) return this.int(Number(v));
+    const at = this.take(8);
+    if (at >= 0) this.dv.setBigInt64(at, v);
+    this.types[this.nt++] = 6;
+  }
+
+  /**
+   * Text, stored as UTF-8 (lone surrogates become U+FFFD). ASCII, most of a
+   * dump's text, is copied a character at a time from its end: for strings
+   * this short that is several times faster than a call into Buffer's
+   * encoder.
+   */
+  text(s: string): void {
+    const n = s.length;
+    let at = this.take(n);
+    if (at >= 0) {
+      const buf = this.buf;
+      for (let i = n - 1; i >= 0; i--) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          // Not ASCII: its UTF-8 length first, then the encoder.
+          this.p += n;
+          const len = Buffer.byteLength(s, 'utf8');
+          if ((at = this.take(len)) >= 0) {
+            if (utf8Write) utf8Write.call(buf, s, at, len);
+            else buf.write(s, at, len, 'utf8');
+          }
+          this.types[this.nt++] = len * 2 + 13;
+          return;
+        }
+        buf[at + i] = c;
+      }
+    }
+    this.types[this.nt++] = n * 2 + 13;
+  }
+
+  textOrNull(s: string | null): void {
+    if (s === null) this.types[this.nt++] = 0;
+    else this.text(s);
+  }
+
+  /** Text already encoded (a value repeated in every row). */
+  utf8(b: Buffer): void {
+    const n = b.length;
+    const at = this.take(n);
+    if (at >= 0) {
+      const buf = this.buf;
+      for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    }
+    this.types[this.nt++] = n * 2 + 13;
+  }
+
+  /**
+   * Ends the row `rowid` (a safe integer above the last one): its header and
+   * the cell's prefix go in front of the values. False when it has to be
+   * written again: it did not fit in what was left of the leaf (which is then
+   * complete), or it is too big for a page (it goes to the scratch buffer).
+   */
+  end(rowid: number): boolean {
+    if (!(rowid > this.lastRowid) || !Number.isSafeInteger(rowid)) throw new Error(`rowid ${rowid} after ${this.lastRowid}: rows must come in increasing rowid order`);
+    const types = this.types;
+    const nt = this.nt;
+    const buf = this.buf;
+    if (!this.over) {
+      // The serial types, the last column's first since they go in from the end.
+      let hdrBytes = 0;
+      for (let i = 0; i < nt; i++) {
+        const t = types[i];
+        if (t < 0x80) {
+          const at = this.take(1);
+          if (at < 0) break;
+          buf[at] = t;
+          hdrBytes++;
+        } else {
+          const n = varintLen(t);
+          const at = this.take(n);
+          if (at < 0) break;
+          putVarint(buf, at, t);
+          hdrBytes += n;
+        }
+      }
+      // The header's size counts its own varint.
+      let hdrLen = hdrBytes + 1;
+      while (varintLen(hdrLen) !== hdrLen - hdrBytes) hdrLen++;
+      const payload = this.recEnd - this.p + (hdrLen - hdrBytes);
+      const pre = hdrLen - hdrBytes + varintLen(payload) + varintLen(rowid);
+      const at = this.take(pre);
+      if (at >= 0) {
+        let o = at + putVarint(buf, at, payload);
+        o += putVarint(buf, o, rowid);
+        putVarint(buf, o, hdrLen);
+        if (this.target === LEAF) {
+          if (payload <= this.maxLocal) {
+            this.lastRowid = rowid;
+            this.leaf.writeUInt16BE(at, 8 + 2 * this.cells);
+            this.cells++;
+            this.content = at;
+            this.rows++;
+            return true;
+          }
+        } else {
+          this.spill(rowid, at, payload, pre - (hdrLen - hdrBytes));
+          this.target = LEAF;
+          return true;
+        }
+      }
+    }
+    // Written again: into a fresh leaf if this one held cells, else (or when it spills) into the scratch buffer.
+    if (this.target === LEAF && this.cells > 0 && !this.tooBig()) {
+      this.completeLeaf();
+    } else if (this.target === SCRATCH) {
+      this.scratch = Buffer.allocUnsafe(this.scratch.length * 2);
+    } else {
+      this.target = SCRATCH;
+    }
+    return false;
+  }
+
+  /** The row being ended needs overflow pages: its payload is over maxLocal, or it did not fit in an empty leaf. */
+  private tooBig(): boolean {
+    return !this.over && this.recEnd - this.p > this.maxLocal;
+  }
+
+  /** The row in scratch[at, recEnd), of `payload` bytes after a prefix of prefixLen: its cell in the leaf, the rest in overflow pages. */
+  private spill(rowid: number, at: number, payload: number, prefixLen: number): void {
+    let local = payload;
+    if (payload > this.maxLocal) {
+      const k = this.minLocal + ((payload - this.minLocal) % (this.ps - 4));
+      local = k <= this.maxLocal ? k : this.minLocal;
+    }
+    const spills = local < payload;
+    const cellLen = prefixLen + local + (spills ? 4 : 0);
+    if (this.cells > 0 && 8 + 2 * (this.cells + 1) > this.content - cellLen) this.completeLeaf();
+    this.lastRowid = rowid;
+    const cell = this.content - cellLen;
+    const leaf = this.leaf;
+    this.scratch.copy(leaf, cell, at, at + prefixLen + local);
+    if (spills) {
+      leaf.writeUInt32BE(this.nextPage, cell + prefixLen + local);
+      this.writeOverflow(this.scratch, at + prefixLen + local, at + prefixLen + payload);
+    }
+    leaf.writeUInt16BE(cell, 8 + 2 * this.cells);
+    this.cells++;
+    this.content = cell;
+    this.rows++;
   }
 
   private place(no: number, page: Buffer): void {
@@ -374,36 +459,6 @@ export class RowidTableAppender {
     this.cells = 0;
     this.content = this.ps;
     leaf.fill(0);
-  }
-
-  /** Appends the record built in rec as the row `rowid` (a safe integer above the last one). */
-  add(rowid: number): void {
-    if (!(rowid > this.lastRowid) || !Number.isSafeInteger(rowid)) throw new Error(`rowid ${rowid} after ${this.lastRowid}: rows must come in increasing rowid order`);
-    const rec = this.rec;
-    const payload = rec.cell(rowid);
-    const prefixLen = rec.prefixLen;
-    let local = payload;
-    if (payload > this.maxLocal) {
-      const k = this.minLocal + ((payload - this.minLocal) % (this.ps - 4));
-      local = k <= this.maxLocal ? k : this.minLocal;
-    }
-    const spills = local < payload;
-    const cellLen = prefixLen + local + (spills ? 4 : 0);
-    if (this.cells > 0 && 8 + 2 * (this.cells + 1) > this.content - cellLen) this.completeLeaf();
-    // Rowids in the leaf before any page number is given out for this row's overflow.
-    this.lastRowid = rowid;
-    const at = this.content - cellLen;
-    const leaf = this.leaf;
-    copyBytes(rec.buf, rec.start, rec.start + prefixLen + local, leaf, at);
-    if (spills) {
-      const first = this.nextPage;
-      leaf.writeUInt32BE(first, at + prefixLen + local);
-      this.writeOverflow(rec.buf, rec.start + prefixLen + local, rec.start + prefixLen + payload);
-    }
-    leaf.writeUInt16BE(at, 8 + 2 * this.cells);
-    this.cells++;
-    this.content = at;
-    this.rows++;
   }
 
   /** The part of a payload past its cell, in a chain of overflow pages numbered from nextPage on. */

@@ -24,7 +24,7 @@ import { EventRow, HistoryRow, ProcessRow, mergeRowStreams } from '../rows';
 import { hostArch } from '../syscalls/table';
 import { chromeTrace } from './chrome';
 import type { DumpWorker } from './dump-worker-client';
-import { DbFileInfo, RecordBuilder, RowidTableAppender, readDbFileInfo } from './pages';
+import { DbFileInfo, RowidTableAppender, readDbFileInfo } from './pages';
 import { ndjson, textLines } from './stream';
 import { CONTAINER_COLUMNS, EVENT_COLUMNS, SCHEMA_VIEWS_SQL, SCHEMA_TABLES_SQL, SCHEMA_VERSION, SYSCALL_COLUMNS, argvColumn, capsColumn, openFlags } from './schema';
 
@@ -239,7 +239,6 @@ function sqlText(v: string): string {
  */
 export class SyscallRows {
   readonly pages: RowidTableAppender;
-  readonly rec: RecordBuilder;
   /** container_id, the same in every row, as UTF-8. */
   readonly containerId: Buffer;
   /** Rows out of id order: their bound columns' values, putRow's order. */
@@ -247,7 +246,6 @@ export class SyscallRows {
 
   constructor(fd: number, info: DbFileInfo, root: number, containerId: string) {
     this.pages = new RowidTableAppender(fd, info, root);
-    this.rec = this.pages.rec;
     this.containerId = Buffer.from(containerId, 'utf8');
   }
 }
@@ -290,35 +288,37 @@ export function putRow(
     to.late.push([seq, tsNs, durNs, cpu, pid, tid, comm, nr, name, args, ret, error, unfinished, resumed, path, argv, address, port, flags, caps, retDetail]);
     return;
   }
-  const r = to.rec;
-  r.begin();
-  // id is the rowid: an INTEGER PRIMARY KEY column is NULL in the record.
-  r.nul();
-  r.utf8(to.containerId);
-  r.big(tsNs);
-  if (durNs === null) r.nul();
-  else r.big(durNs);
-  r.int(cpu);
-  r.int(pid);
-  r.int(tid);
-  r.textOrNull(comm);
-  r.int(nr);
-  r.text(name);
-  r.text(args);
-  if (ret === null) r.nul();
-  else r.big(ret);
-  r.textOrNull(error);
-  r.int(unfinished);
-  r.int(resumed);
-  r.textOrNull(path);
-  r.textOrNull(argv);
-  r.textOrNull(address);
-  if (port === null) r.nul();
-  else r.int(port);
-  r.textOrNull(flags);
-  r.textOrNull(caps);
-  r.textOrNull(retDetail);
-  to.pages.add(seq);
+  const r = to.pages;
+  // Last column first (pages.ts): written again when the leaf is full or the row needs overflow pages.
+  do {
+    r.begin();
+    r.textOrNull(retDetail);
+    r.textOrNull(caps);
+    r.textOrNull(flags);
+    if (port === null) r.nul();
+    else r.int(port);
+    r.textOrNull(address);
+    r.textOrNull(argv);
+    r.textOrNull(path);
+    r.int(resumed);
+    r.int(unfinished);
+    r.textOrNull(error);
+    if (ret === null) r.nul();
+    else r.big(ret);
+    r.text(args);
+    r.text(name);
+    r.int(nr);
+    r.textOrNull(comm);
+    r.int(tid);
+    r.int(pid);
+    r.int(cpu);
+    if (durNs === null) r.nul();
+    else r.big(durNs);
+    r.big(tsNs);
+    r.utf8(to.containerId);
+    // id is the rowid: an INTEGER PRIMARY KEY column is NULL in the record.
+    r.nul();
+  } while (!r.end(seq));
 }
 
 /** putRow of a row object. */
