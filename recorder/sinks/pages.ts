@@ -333,7 +333,19 @@ export class RowidTableAppender {
     if (!this.over) {
       // The serial types, the last column's first since they go in from the end.
       let hdrBytes = 0;
-      for (let i = 0; i < nt; i++) {
+      let i = 0;
+      if (this.p - this.lo >= nt) {
+        // Room for them all if each takes one byte, as all but long text's do.
+        let p = this.p;
+        for (; i < nt; i++) {
+          const t = types[i];
+          if (t >= 0x80) break;
+          buf[--p] = t;
+        }
+        hdrBytes = this.p - p;
+        this.p = p;
+      }
+      for (; i < nt; i++) {
         const t = types[i];
         if (t < 0x80) {
           const at = this.take(1);
