@@ -48,6 +48,14 @@ export interface RawItem {
   /** argv: more entries followed than were captured. */
   more: boolean;
   data: Buffer;
+  /**
+   * Where data lies when it is cut out of a bigger buffer (a snapshot's
+   * items): src[from, to). Code that can read a range there (quoteRange)
+   * does, rather than have data make a view of it.
+   */
+  readonly src?: Buffer;
+  readonly from?: number;
+  readonly to?: number;
 }
 
 export interface RawSignal {
@@ -102,13 +110,13 @@ class SnapshotItem implements RawItem {
     readonly truncated: boolean,
     readonly fault: boolean,
     readonly more: boolean,
-    private readonly buf: Buffer,
-    private readonly start: number,
-    private readonly end: number,
+    readonly src: Buffer,
+    readonly from: number,
+    readonly to: number,
   ) {}
 
   get data(): Buffer {
-    return this.buf.subarray(this.start, this.end);
+    return this.src.subarray(this.from, this.to);
   }
 
   /** What the item shows when printed or compared in tests: its fields and bytes. */

@@ -3,6 +3,7 @@
  * msgpack) and every API writes. Pure functions.
  */
 import { ExitEvent, HistoryEvent, PairedCalls, ProcessEvent, SignalEvent, SyscallEvent, isProcessEvent } from './events';
+import type { RawItem } from './records';
 import { capabilityName } from './decode/caps';
 import { decoderFor, returnDetail } from './decode/decode';
 import { errnoInfo, isErrorReturn } from './decode/errno';
@@ -125,6 +126,11 @@ export function decodeSockaddr(data: Buffer): { family: number; address: string 
   return { family, address: null, port: null };
 }
 
+/** An item's bytes as a latin1 string, read where they lie in a snapshot (no view of them is made). */
+function itemLatin1(it: RawItem): string {
+  return it.src !== undefined ? it.src.toString('latin1', it.from, it.to) : it.data.toString('latin1');
+}
+
 export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: RowOptions): EventRow {
   const info = table.byNr[ev.nr];
   const name = info?.name ?? syscallName(table, ev.nr);
@@ -137,8 +143,8 @@ export function toRow(ev: SyscallEvent, seq: number, table: SyscallTable, opts: 
   const addressArgs = d ? d.addressArgs : 0x3f;
   for (const it of ev.items) {
     if (it.fault) continue;
-    if (it.kind === CaptureKind.STR && path === null) path = it.data.toString('latin1');
-    else if (it.kind === CaptureKind.ARGV) (argv ??= []).push(it.data.toString('latin1'));
+    if (it.kind === CaptureKind.STR && path === null) path = itemLatin1(it);
+    else if (it.kind === CaptureKind.ARGV) (argv ??= []).push(itemLatin1(it));
     else if ((it.kind === CaptureKind.SOCKADDR_IN || it.kind === CaptureKind.SOCKADDR_OUT) && address === null && (addressArgs >> it.arg) & 1) {
       const sa = decodeSockaddr(it.data);
       address = sa.address;

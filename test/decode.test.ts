@@ -7,7 +7,7 @@ import { decodeArgs, decodeReturn, decodedSyscalls, decoderFor, compileDecoder }
 import { KINDS, printIoctlRequest, printOpenFlags, printSockType } from '../recorder/decode/kinds';
 import { printSignal, printSigset, printSigsetWords, signalName } from '../recorder/decode/signals';
 import { inet6ToString, printSockaddr } from '../recorder/decode/sockaddr';
-import { quoteBytes } from '../recorder/decode/strings';
+import { quoteBytes, quoteRange } from '../recorder/decode/strings';
 import {
   printDev,
   printFileMode,
@@ -116,6 +116,25 @@ test('strings: octal escapes and the -s cut as strace 6.1 prints them', (t) => {
   // Exactly -s bytes: no "...".
   t.is(quoteBytes(b('x'.repeat(32)), 32), `"${'x'.repeat(32)}"`);
   t.is(quoteBytes(b('x'.repeat(33)), 32), `"${'x'.repeat(32)}"...`);
+});
+
+test('strings: quoteRange of a range prints what quoteBytes of a view of it prints, and never reads past it', (t) => {
+  // Escapes, octal digits and printable bytes, so ranges start and end on each.
+  const all = b(Array.from({ length: 600 }, (_, i) => [0, 0x31, 0x7f, 0x41, 0x0a, 0x37, 0xff, 0x5c][(i * 7 + (i >> 3)) % 8]));
+  let n = 0;
+  for (let start = 0; start < 40; start += 3) {
+    for (let end = start; end < 120; end += 7) {
+      for (const limit of [0, 1, 5, 32, Infinity]) {
+        for (const truncated of [false, true]) {
+          t.is(quoteRange(all, start, end, limit, truncated), quoteBytes(all.subarray(start, end), limit, truncated), `[${start}, ${end}) -s ${limit}`);
+          n++;
+        }
+      }
+    }
+  }
+  t.true(n > 1000);
+  // "\0" before a digit that lies past the range's end takes one digit, as for a view.
+  t.is(quoteRange(b([0x61, 0, 0x31]), 0, 2), '"a\\0"');
 });
 
 // --- signals -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import { msghdrNamelen, msghdrPieces, printIovecs, printMsghdr } from './msghdr'
 import { printSignal, printSigset } from './signals';
 import { printSockaddr } from './sockaddr';
 import { printGetsockopt, printSetsockopt } from './sockopt';
-import { quoteBytes, quoteHex } from './strings';
+import { quoteBytes, quoteHex, quoteRange } from './strings';
 import {
   printCloneArgs,
   printMountAttr,
@@ -223,11 +223,16 @@ export function printOpenFlags(v: number, arch: Arch = 'x86_64'): string {
 }
 
 /** Path: never cut at -s (strace prints file names whole). */
+/** quoteBytes of an item's bytes, read where they lie when they are part of a snapshot (no view of them is made). */
+function quoteItem(it: RawItem, limit: number): string {
+  return it.src !== undefined ? quoteRange(it.src, it.from!, it.to!, limit, it.truncated) : quoteBytes(it.data, limit, it.truncated);
+}
+
 function pathAt(c: DecodeCtx, i: number): string {
   const v = arg(c, i);
   if (v === 0n) return 'NULL';
   const it = data(c, i);
-  return it ? quoteBytes(it.data, Infinity, it.truncated) : ptr(v);
+  return it ? quoteItem(it, Infinity) : ptr(v);
 }
 
 /** NUL-terminated string cut at -s. */
@@ -235,7 +240,7 @@ function stringAt(c: DecodeCtx, i: number): string {
   const v = arg(c, i);
   if (v === 0n) return 'NULL';
   const it = data(c, i);
-  return it ? quoteBytes(it.data, c.limit, it.truncated) : ptr(v);
+  return it ? quoteItem(it, c.limit) : ptr(v);
 }
 
 function sockProtocol(domain: number, proto: number): string {
@@ -568,7 +573,7 @@ const K_: Record<string, Kind> = {
       const v = arg(c, i);
       const it = data(c, i);
       if (!it) return ptr(v);
-      return quoteBytes(it.data, c.limit, it.truncated);
+      return quoteItem(it, c.limit);
     },
   },
   /** Output buffer holding the return value's bytes. */
@@ -576,7 +581,7 @@ const K_: Record<string, Kind> = {
     exit: true,
     print: (c, i) => {
       const it = arg(c, i) === 0n ? undefined : outData(c, i);
-      return it ? quoteBytes(it.data, c.limit, it.truncated) : ptr(arg(c, i));
+      return it ? quoteItem(it, c.limit) : ptr(arg(c, i));
     },
   },
   /** A CPU set the call wrote, as many bytes as it returned: [0 1]. */
@@ -606,7 +611,7 @@ const K_: Record<string, Kind> = {
     exit: true,
     print: (c, i) => {
       const it = outData(c, i);
-      return it ? quoteBytes(it.data, Infinity, it.truncated) : ptr(arg(c, i));
+      return it ? quoteItem(it, Infinity) : ptr(arg(c, i));
     },
   },
 
@@ -829,7 +834,7 @@ const K_: Record<string, Kind> = {
         const it = items[j];
         if (j) s += ', ';
         // An entry whose string could not be read: its address was not kept, so just a mark.
-        s += it.fault ? '?' : quoteBytes(it.data, c.limit, it.truncated);
+        s += it.fault ? '?' : quoteItem(it, c.limit);
       }
       if (items[items.length - 1].more) s += ', ...';
       return s + ']';

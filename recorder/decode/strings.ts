@@ -32,10 +32,15 @@ function latin1(data: Uint8Array, start: number, end: number): string {
  * strace prints a string longer than -s.
  */
 export function quoteBytes(data: Uint8Array, limit = Infinity, truncated = false): string {
-  const n = Math.min(data.length, limit);
+  return quoteRange(data, 0, data.length, limit, truncated);
+}
+
+/** quoteBytes of data[start, end), without making a view of them. */
+export function quoteRange(data: Uint8Array, start: number, end: number, limit = Infinity, truncated = false): string {
+  const n = Math.min(end, start + limit);
   let s = '"';
-  let run = 0;
-  for (let i = 0; i < n; i++) {
+  let run = start;
+  for (let i = start; i < n; i++) {
     const c = data[i];
     const esc = ESCAPE[c];
     if (esc === undefined) continue;
@@ -50,7 +55,7 @@ export function quoteBytes(data: Uint8Array, limit = Infinity, truncated = false
   }
   if (run < n) s += latin1(data, run, n);
   s += '"';
-  if (truncated || data.length > n) s += '...';
+  if (truncated || end > n) s += '...';
   return s;
 }
 
