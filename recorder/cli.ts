@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
             // --no-dump-worker (before 'never' existed) and a bare --dump-worker keep their meaning.
             coerce: (v: unknown) => (v === false || v === 'false' ? 'never' : v === true || v === '' || v === 'true' ? 'auto' : v),
             describe:
-              'who writes big dumps and archives (100,000 calls or more): auto, a worker thread while the rows are decoded when a CPU is idle; always, a worker thread; never (or --no-dump-worker), the thread that decodes',
+              'who writes big dumps and archives (160,000 calls or more): auto, a worker thread while the rows are decoded when a CPU is idle; always, a worker thread; never (or --no-dump-worker), the thread that decodes',
           })
           .option('string-limit', {
             alias: 's',

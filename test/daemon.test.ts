@@ -298,13 +298,13 @@ test.serial('big archives: a worker thread with --dump-worker=always, one thread
     { name: 'never', d: single, client: clients[1] },
     { name: 'auto, CPUs busy', d: ctx.daemon, client: ctx.client },
   ];
-  const w = await startWorkload(['--unshare', 'getpid', '110000']);
+  const w = await startWorkload(['--unshare', 'getpid', '170000']);
   const id = uniqueId('pool');
   let loops: ChildProcess[] = [];
   try {
     const before = await Promise.all(daemons.map((x) => filesWritten(x.d)));
-    // The daemons record the same process: each archive holds its 110,000 getpid calls (over WORKER_ROWS).
-    for (const x of daemons) await x.client.addContainer({ id, pid: w.pid, ringBytes: 16 << 20 });
+    // The daemons record the same process: each archive holds its 170,000 getpid calls (over WORKER_ROWS).
+    for (const x of daemons) await x.client.addContainer({ id, pid: w.pid, ringBytes: 32 << 20 });
     w.go();
     await w.done;
     // Every CPU busy while they archive: loops on all but one, and the daemons on that one.
@@ -324,8 +324,8 @@ test.serial('big archives: a worker thread with --dump-worker=always, one thread
     t.like(results.always, { worker: 1, main: 0 }, '--dump-worker=always: in a worker thread');
     t.like(results.never, { worker: 0, main: 1 }, '--no-dump-worker: in its one thread');
     t.like(results['auto, CPUs busy'], { worker: 0, main: 1 }, 'the default, with no CPU idle: in its one thread');
-    t.is(results.always.calls.split('|')[0], '110000');
-    t.is(results.always.calls.split('|')[3], '109999');
+    t.is(results.always.calls.split('|')[0], '170000');
+    t.is(results.always.calls.split('|')[3], '169999');
     t.is(results.never.calls, results.always.calls, 'the same calls');
     t.is(results['auto, CPUs busy'].calls, results.always.calls, 'the same calls');
   } finally {

@@ -419,12 +419,13 @@ export async function writeDumpAsync(dest: string, input: WriteDumpInput, starte
 
 /**
  * From this many rows on writeDumpAsync uses a worker thread. Starting one
- * with this module loaded takes 60-100 ms here; rows streamed into SQLite,
- * best of 5 (dump-stages.js, BENCH_RING_MIB 4/8/16): 30,840 rows 0.101 s in
- * one thread, 0.154 s with the worker; 61,680 rows 0.201 / 0.203 s; 123,361
- * rows 0.408 / 0.329 s.
+ * with this module loaded takes 60-100 ms here. Snapshot, pairing and rows
+ * into the file, container stopped, best of 5 (dump-stages.js, BENCH_RING_MIB
+ * 8/16/32, rows appended as pages): 61,680 rows 0.091 s in one thread, 0.133
+ * s with the worker started first; 123,361 rows 0.180 / 0.198 s; 246,723
+ * rows 0.399 / 0.358 s. The two cross near 160,000.
  */
-export const WORKER_ROWS = 100_000;
+export const WORKER_ROWS = 160_000;
 
 /**
  * Who writes a big dump: a worker thread when a CPU is idle (auto, the
