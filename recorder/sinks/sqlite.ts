@@ -2,10 +2,12 @@
  * SQLite dumps (schema.ts): written whole or not at all, read back as rows.
  *
  * writeDump builds the file under a unique temporary name in the destination
- * directory, inserts everything in one transaction with prepared statements
- * (no journal: the file is one-shot, a failure throws it away), fsyncs it,
- * renames it over the destination and fsyncs the directory. Readers never
- * see a partial dump; after an error nothing is left behind.
+ * directory (no journal: the file is one-shot, a failure throws it away):
+ * SQLite makes the schema and the meta rows, the syscall rows are appended
+ * as B-tree pages written into the file (pages.ts: a row through SQLite's
+ * INSERT cost more than making it), and SQLite adds the rest. Then it fsyncs
+ * the file, renames it over the destination and fsyncs the directory.
+ * Readers never see a partial dump; after an error nothing is left behind.
  *
  * No in-memory variant on purpose: the HTTP layer streams the finished file
  * from disk, and archives of exited containers are these same plain dumps.
