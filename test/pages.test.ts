@@ -229,14 +229,23 @@ test('rows must come in increasing rowid order: the appender refuses any other',
   }
 });
 
-test('readDbFileInfo refuses files it cannot append to', (t) => {
+test('files or tables the appender cannot write into are refused', (t) => {
   const notDb = path.join(dir, 'not.db');
   fs.writeFileSync(notDb, 'x'.repeat(200));
   const fd = fs.openSync(notDb, 'r');
   try {
-    t.throws(() => readDbFileInfo(fd));
+    t.throws(() => readDbFileInfo(fd), { message: 'not an SQLite database' });
   } finally {
     fs.closeSync(fd);
+  }
+  // A table that holds rows already, or a page that is no table's root, is refused.
+  const full = path.join(dir, 'full.db');
+  bySql(full, 4096, makeRows(3));
+  const fd3 = fs.openSync(full, 'r+');
+  try {
+    for (const root of [2, 1, 99]) t.throws(() => new RowidTableAppender(fd3, readDbFileInfo(fd3), root), { message: `page ${root} is not the root of an empty table` });
+  } finally {
+    fs.closeSync(fd3);
   }
   const utf16 = path.join(dir, 'utf16.db');
   const db = new Database(utf16);

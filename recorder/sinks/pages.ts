@@ -86,10 +86,12 @@ export interface DbFileInfo {
   bodyless01: boolean;
 }
 
-/** Reads the header of a closed SQLite file and checks it is one appendRows can write into. */
+const MAGIC = 'SQLite format 3\0';
+
+/** Reads the header of a closed SQLite file and checks it is one a RowidTableAppender can write into. */
 export function readDbFileInfo(fd: number): DbFileInfo {
   const h = Buffer.alloc(100);
-  if (fs.readSync(fd, h, 0, 100, 0) !== 100) throw new Error('not an SQLite database (header too short)');
+  if (fs.readSync(fd, h, 0, 100, 0) !== 100 || h.toString('latin1', 0, 16) !== MAGIC) throw new Error('not an SQLite database');
   const raw = h.readUInt16BE(HDR_PAGE_SIZE);
   const pageSize = raw === 1 ? 65536 : raw;
   if (h.readUInt8(HDR_RESERVED) !== 0) throw new Error('pages with reserved bytes are not supported');
@@ -184,6 +186,10 @@ export class RowidTableAppender {
     const u = this.ps;
     this.maxLocal = u - 35;
     this.minLocal = Math.floor(((u - 12) * 32) / 255) - 23;
+    // The table must be empty: its root a leaf without cells.
+    const page = Buffer.alloc(8);
+    fs.readSync(fd, page, 0, 8, (root - 1) * this.ps);
+    if (root < 2 || root > info.pageCount || page[0] !== LEAF_TABLE || page.readUInt16BE(3) !== 0) throw new Error(`page ${root} is not the root of an empty table`);
   }
 
   /** Starts a row (again, after end() said false). */
