@@ -142,8 +142,8 @@ export class RowidTableAppender {
   private maxKeys: number[] = [];
   /** The first leaf's page (the root, until a second leaf is needed): kept to be moved then. */
   private firstLeaf: Buffer | null = null;
-  /** Pages placed in a window of consecutive pages, written together. */
-  private readonly win: Buffer;
+  /** Pages placed in a window of consecutive pages, written together (made when a second page is). */
+  private win: Buffer | null = null;
   private readonly winPages: number;
   private winStart: number;
   private winUsed = 0;
@@ -163,7 +163,8 @@ export class RowidTableAppender {
   /** Serial types, last column's first. */
   private readonly types: number[] = [];
   private nt = 0;
-  private scratch: Buffer;
+  /** Rows too big for a page are written here (made for the first one). */
+  private scratch: Buffer | null = null;
 
   constructor(
     private readonly fd: number,
@@ -176,12 +177,10 @@ export class RowidTableAppender {
     this.leaf = Buffer.alloc(this.ps);
     this.buf = this.leaf;
     this.dv = new DataView(this.leaf.buffer, this.leaf.byteOffset, this.leaf.byteLength);
-    this.scratch = Buffer.allocUnsafe(4 * this.ps);
     // The first leaf is the root page itself: a table of one leaf is then complete as it is.
     this.leafNo = root;
     this.content = this.ps;
     this.winPages = Math.max(1, Math.floor((1 << 20) / this.ps));
-    this.win = Buffer.allocUnsafe(this.winPages * this.ps);
     this.winStart = this.nextPage;
     const u = this.ps;
     this.maxLocal = u - 35;
@@ -205,11 +204,12 @@ export class RowidTableAppender {
       // Room for the cell's pointer too.
       this.lo = 8 + 2 * (this.cells + 1);
     } else {
-      if (this.buf !== this.scratch) {
-        this.buf = this.scratch;
-        this.dv = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+      const scratch = (this.scratch ??= Buffer.allocUnsafe(4 * this.ps));
+      if (this.buf !== scratch) {
+        this.buf = scratch;
+        this.dv = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
       }
-      this.p = this.scratch.length;
+      this.p = scratch.length;
       this.lo = 0;
     }
     this.recEnd = this.p;
@@ -396,7 +396,7 @@ export class RowidTableAppender {
     if (this.target === LEAF && this.cells > 0 && !this.tooBig()) {
       this.completeLeaf();
     } else if (this.target === SCRATCH) {
-      this.scratch = Buffer.allocUnsafe(this.scratch.length * 2);
+      this.scratch = Buffer.allocUnsafe(this.scratch!.length * 2);
     } else {
       this.target = SCRATCH;
     }
@@ -421,10 +421,11 @@ export class RowidTableAppender {
     this.lastRowid = rowid;
     const cell = this.content - cellLen;
     const leaf = this.leaf;
-    this.scratch.copy(leaf, cell, at, at + prefixLen + local);
+    const scratch = this.scratch!;
+    scratch.copy(leaf, cell, at, at + prefixLen + local);
     if (spills) {
       leaf.writeUInt32BE(this.nextPage, cell + prefixLen + local);
-      this.writeOverflow(this.scratch, at + prefixLen + local, at + prefixLen + payload);
+      this.writeOverflow(scratch, at + prefixLen + local, at + prefixLen + payload);
     }
     leaf.writeUInt16BE(cell, 8 + 2 * this.cells);
     this.cells++;
@@ -442,7 +443,7 @@ export class RowidTableAppender {
       this.writeAt(page, 0, this.ps, no);
       return;
     }
-    page.copy(this.win, slot * this.ps, 0, this.ps);
+    page.copy((this.win ??= Buffer.allocUnsafe(this.winPages * this.ps)), slot * this.ps, 0, this.ps);
     if (slot + 1 > this.winUsed) this.winUsed = slot + 1;
   }
 
@@ -456,7 +457,7 @@ export class RowidTableAppender {
    * (the leaf being filled) is written again, whole, when it is.
    */
   private flushWindow(): void {
-    if (this.winUsed > 0) this.writeAt(this.win, 0, this.winUsed * this.ps, this.winStart);
+    if (this.winUsed > 0) this.writeAt(this.win!, 0, this.winUsed * this.ps, this.winStart);
     this.winStart += this.winUsed;
     this.winUsed = 0;
     if (this.winStart < this.nextPage) this.winStart = this.nextPage;
