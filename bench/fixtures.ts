@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { ContainerInfo } from '../recorder/daemon/api';
 import { Recorder } from '../recorder/recorder';
+import { containerInfo } from '../test/lib/container';
 import { startWorkload, Workload } from '../test/lib/procs';
 
 /** The middle value of xs (the upper of the two middle ones when their count is even). */
@@ -17,26 +18,7 @@ export function median(xs: number[]): number {
 
 /** The dump's container row: a made-up container named "bench", running unless the fields given say otherwise. */
 export function benchContainer(fields: Partial<ContainerInfo> = {}): ContainerInfo {
-  return {
-    id: 'bench',
-    name: 'bench',
-    pod: null,
-    namespace: null,
-    runtime: null,
-    pid: 1,
-    mntns: '0',
-    state: 'running',
-    startedAt: new Date().toISOString(),
-    exitedAt: null,
-    exitCode: null,
-    events: 0,
-    overwritten: 0,
-    lost: 0,
-    completeSince: null,
-    bundle: null,
-    labels: {},
-    ...fields,
-  };
+  return containerInfo({ id: 'bench', name: 'bench', ...fields });
 }
 
 export interface CurlDump {

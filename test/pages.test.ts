@@ -14,8 +14,8 @@ import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import { RowidTableAppender, readDbFileInfo } from '../recorder/sinks/pages';
 import { writeDump, readDump } from '../recorder/sinks/sqlite';
-import { ContainerInfo } from '../recorder/daemon/api';
 import { EventRow } from '../recorder/rows';
+import { containerInfo } from './lib/container';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-pages-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -260,25 +260,7 @@ test('files or tables the appender cannot write into are refused', (t) => {
   }
 });
 
-const CONTAINER: ContainerInfo = {
-  id: 'c1',
-  name: 'web',
-  pod: null,
-  namespace: null,
-  runtime: 'runc',
-  pid: 4242,
-  mntns: '4026532000',
-  state: 'exited',
-  startedAt: '2026-12-07T14:00:00.000Z',
-  exitedAt: null,
-  exitCode: null,
-  events: 0,
-  overwritten: 0,
-  lost: 0,
-  completeSince: null,
-  bundle: null,
-  labels: {},
-};
+const CONTAINER = containerInfo({ id: 'c1', name: 'web', runtime: 'runc', state: 'exited' });
 
 /** A syscall row with the given seq and a few odd values. */
 function eventRow(seq: number, over: Partial<EventRow> = {}): EventRow {
