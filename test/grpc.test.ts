@@ -16,6 +16,7 @@ import { AddContainerRequest, ApiError, ContainerInfo, EventFilter, RegistryApi 
 import { startTracerManager } from '../recorder/daemon/grpc';
 import { connectTracerManager, Event, TracerManagerClient, TracerManagerError } from '../recorder/daemon/grpc-client';
 import { EventRow } from '../recorder/rows';
+import { containerInfo } from './lib/container';
 
 const BIG_TS = 1795445139123456789n; // > 2^53: a double would round it.
 
@@ -77,7 +78,7 @@ class FakeRegistry implements RegistryApi {
     if (this.addFails) throw this.addFails;
     if (this.containers.has(req.id)) throw new ApiError('exists', `container ${req.id} is already recorded`);
     await new Promise((r) => setImmediate(r));
-    const info: ContainerInfo = {
+    const info = containerInfo({
       id: req.id,
       name: req.name ?? req.id.slice(0, 12),
       pod: req.annotations?.['io.kubernetes.cri.sandbox-name'] ?? null,
@@ -85,17 +86,10 @@ class FakeRegistry implements RegistryApi {
       runtime: req.runtime ?? null,
       pid: req.pid,
       mntns: '4026532781',
-      state: 'running',
       startedAt: '2026-11-23T14:02:03.123Z',
-      exitedAt: null,
-      exitCode: null,
-      events: 0,
-      overwritten: 0,
-      lost: 0,
-      completeSince: null,
       bundle: req.bundle ?? null,
       labels: { ...(req.annotations ?? {}), ...(req.ringBytes ? { ring: String(req.ringBytes) } : {}) },
-    };
+    });
     this.containers.set(req.id, info);
     return info;
   }
