@@ -198,8 +198,11 @@ test('a deep tree: 20,000 rows on 512-byte pages, ids with gaps, three levels of
   const db = new Database(mine, { readonly: true });
   // A leaf under three interior levels has the path /NNN/NNN/NNN/.
   const slashes = db.prepare("SELECT max(length(path) - length(replace(path, '/', ''))) FROM dbstat WHERE name = 't' AND pagetype = 'leaf'").pluck().get() as number;
+  // No interior page is left with a right-most child only.
+  const fewest = db.prepare("SELECT min(ncell) FROM dbstat WHERE name = 't' AND pagetype = 'internal'").pluck().get() as number;
   db.close();
   t.true(slashes >= 4, `leaf paths have ${slashes} slashes`);
+  t.true(fewest >= 1, `an interior page with ${fewest} cells`);
 });
 
 test('text is stored as UTF-8, a lone surrogate as U+FFFD', (t) => {

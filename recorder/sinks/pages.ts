@@ -522,23 +522,29 @@ export class RowidTableAppender {
     return pages;
   }
 
-  /** One level of interior pages over `nodes`; the level that fits in one page is written into the root. */
+  /**
+   * One level of interior pages over `nodes` (two or more); a level of one
+   * page is the top, written into the root. The children are spread evenly
+   * over the fewest pages that hold them with every key at its longest, so
+   * no page is left with a single child.
+   */
   private interiorLevel(nodes: number[], keys: number[]): [number[], number[]] {
+    const ps = this.ps;
+    const most = Math.floor((ps - 12) / (2 + 4 + 9)) + 1;
+    const pages = Math.ceil(nodes.length / most);
+    const top = pages === 1;
     const upper: number[] = [];
     const upperKeys: number[] = [];
-    const ps = this.ps;
-    const fitsAll = 12 + nodes.slice(0, -1).reduce((n, _, i) => n + 6 + varintLen(keys[i]), 0) <= ps;
     const page = Buffer.alloc(ps);
     let i = 0;
-    while (i < nodes.length) {
+    for (let k = 0; k < pages; k++) {
+      const last = i + Math.floor(nodes.length / pages) + (k < nodes.length % pages ? 1 : 0) - 1;
       page.fill(0);
       let content = ps;
       let cells = 0;
-      // Cells for every child but the last one it takes, which is the right-most pointer.
-      for (; i < nodes.length - 1; i++) {
-        const len = 4 + varintLen(keys[i]);
-        if (12 + 2 * (cells + 1) > content - len) break;
-        content -= len;
+      // A cell (child, its largest key) for each child but the last, which is the right-most pointer.
+      for (; i < last; i++) {
+        content -= 4 + varintLen(keys[i]);
         page.writeUInt32BE(nodes[i], content);
         putVarint(page, content + 4, keys[i]);
         page.writeUInt16BE(content, 12 + 2 * cells);
@@ -547,13 +553,13 @@ export class RowidTableAppender {
       page[0] = INTERIOR_TABLE;
       page.writeUInt16BE(cells, 3);
       page.writeUInt16BE(content === 65536 ? 0 : content, 5);
-      page.writeUInt32BE(nodes[i], 8);
-      const no = fitsAll ? this.root : this.nextPage++;
-      if (fitsAll) this.writeAt(page, 0, ps, no);
+      page.writeUInt32BE(nodes[last], 8);
+      const no = top ? this.root : this.nextPage++;
+      if (top) this.writeAt(page, 0, ps, no);
       else this.place(no, page);
       upper.push(no);
-      upperKeys.push(keys[i]);
-      i++;
+      upperKeys.push(keys[last]);
+      i = last + 1;
     }
     return [upper, upperKeys];
   }

@@ -257,7 +257,7 @@ const BOUND_COLUMNS = SYSCALL_COLUMNS.filter((c) => c !== 'container_id');
 
 /**
  * Writes one syscall row, values in SYSCALL_COLUMNS order less container_id
- * (the table's column order: fillDump checks it against the file's). SQLite
+ * (the table's column order: createDump checks it against the file's). SQLite
  * has no booleans (unfinished, resumed: 0/1); 64-bit values are BigInt. Both
  * row sources (row objects, packed rows) come through here, so the order is
  * written once.
@@ -506,6 +506,7 @@ function openForWriting(file: string): Database.Database {
   db.pragma('synchronous = OFF');
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('temp_store = MEMORY');
+  // A small page cache: what SQLite writes itself is the schema and a few small tables.
   db.pragma('cache_size = -2048');
   return db;
 }
