@@ -6,7 +6,6 @@
  * from a few thousand rows; the dump's own 16 KiB pages are checked too.
  */
 import test, { ExecutionContext } from 'ava';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { RowidTableAppender, readDbFileInfo } from '../recorder/sinks/pages';
 import { writeDump, readDump } from '../recorder/sinks/sqlite';
 import { EventRow } from '../recorder/rows';
 import { containerInfo } from './lib/container';
+import { sqlite } from './lib/daemon';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-pages-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -116,26 +116,28 @@ function bySql(file: string, pageSize: number, rows: Row[]): void {
   db.close();
 }
 
-/** Every row with each value's type, as SQLite reads them back. */
-function contents(file: string): unknown[] {
+/** What read() gives from the file opened read-only, which is closed after. */
+function readDb<T>(file: string, read: (db: Database.Database) => T): T {
   const db = new Database(file, { readonly: true });
   try {
-    db.defaultSafeIntegers(true);
-    const typed = COLUMNS.map((c) => `${c}, typeof(${c})`).join(', ');
-    return db.prepare(`SELECT id, ${typed} FROM t ORDER BY id`).raw().all();
+    return read(db);
   } finally {
     db.close();
   }
 }
 
+/** Every row with each value's type, as SQLite reads them back. */
+function contents(file: string): unknown[] {
+  return readDb(file, (db) => {
+    db.defaultSafeIntegers(true);
+    const typed = COLUMNS.map((c) => `${c}, typeof(${c})`).join(', ');
+    return db.prepare(`SELECT id, ${typed} FROM t ORDER BY id`).raw().all();
+  });
+}
+
 /** Pages of table t of one type (leaf, internal, overflow), by SQLite's dbstat. */
 function pagesOf(file: string, type: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare("SELECT count(*) FROM dbstat WHERE name = 't' AND pagetype = ?").pluck().get(type) as number;
-  } finally {
-    db.close();
-  }
+  return readDb(file, (db) => db.prepare("SELECT count(*) FROM dbstat WHERE name = 't' AND pagetype = ?").pluck().get(type) as number);
 }
 
 /** The two files' rows are the same; on a difference, the first differing row is shown (not the whole table). */
@@ -149,12 +151,7 @@ function sameRows(t: ExecutionContext, mine: string, theirs: string): void {
 }
 
 function integrity(file: string): string {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n');
-  } finally {
-    db.close();
-  }
+  return readDb(file, (db) => (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n'));
 }
 
 for (const [pageSize, n] of [
@@ -177,7 +174,7 @@ for (const [pageSize, n] of [
     sameRows(t, mine, theirs);
     if (n >= 400) t.true(pagesOf(mine, 'overflow') > 0, 'some rows spill into overflow pages');
     // The shell agrees, and the table takes more rows through SQL afterwards.
-    t.is(execFileSync('sqlite3', [mine, 'PRAGMA integrity_check; SELECT count(*) FROM t; SELECT x FROM other'], { encoding: 'utf8' }), `ok\n${n}\nbefore\n`);
+    t.is(sqlite(mine, 'PRAGMA integrity_check; SELECT count(*) FROM t; SELECT x FROM other'), `ok\n${n}\nbefore\n`);
     const db = new Database(mine);
     db.prepare('INSERT INTO t (id, a) VALUES (?, ?)').run(n + 10, 'after');
     db.prepare('INSERT INTO other VALUES (?)').run('after');
@@ -195,12 +192,10 @@ test('a deep tree: 20,000 rows on 512-byte pages, ids with gaps, three levels of
   bySql(theirs, 512, rows);
   t.is(integrity(mine), 'ok');
   sameRows(t, mine, theirs);
-  const db = new Database(mine, { readonly: true });
   // A leaf under three interior levels has the path /NNN/NNN/NNN/.
-  const slashes = db.prepare("SELECT max(length(path) - length(replace(path, '/', ''))) FROM dbstat WHERE name = 't' AND pagetype = 'leaf'").pluck().get() as number;
+  const slashes = readDb(mine, (db) => db.prepare("SELECT max(length(path) - length(replace(path, '/', ''))) FROM dbstat WHERE name = 't' AND pagetype = 'leaf'").pluck().get() as number);
   // No interior page is left with a right-most child only.
-  const fewest = db.prepare("SELECT min(ncell) FROM dbstat WHERE name = 't' AND pagetype = 'internal'").pluck().get() as number;
-  db.close();
+  const fewest = readDb(mine, (db) => db.prepare("SELECT min(ncell) FROM dbstat WHERE name = 't' AND pagetype = 'internal'").pluck().get() as number);
   t.true(slashes >= 4, `leaf paths have ${slashes} slashes`);
   t.true(fewest >= 1, `an interior page with ${fewest} cells`);
 });
@@ -208,9 +203,10 @@ test('a deep tree: 20,000 rows on 512-byte pages, ids with gaps, three levels of
 test('text is stored as UTF-8, a lone surrogate as U+FFFD', (t) => {
   const file = path.join(dir, 'utf8.db');
   byPages(file, 4096, [{ id: 1, values: ['caf\u00e9', 'x\ud800y', '\u{1f600}', 'a\0b'] }]);
-  const db = new Database(file, { readonly: true });
-  t.deepEqual(db.prepare('SELECT hex(a), hex(b), hex(c), hex(d) FROM t').raw().get(), ['636166C3A9', '78EFBFBD79', 'F09F9880', '610062']);
-  db.close();
+  t.deepEqual(
+    readDb(file, (db) => db.prepare('SELECT hex(a), hex(b), hex(c), hex(d) FROM t').raw().get()),
+    ['636166C3A9', '78EFBFBD79', 'F09F9880', '610062'],
+  );
 });
 
 test('rows must come in increasing rowid order: the appender refuses any other', (t) => {
@@ -303,6 +299,6 @@ test('a dump: its syscall rows read back whole, in or out of order, and the file
     t.is(res.events, rows.length);
     t.is(integrity(file), 'ok', name);
     t.deepEqual([...readDump(file).rows], rows, name);
-    t.is(execFileSync('sqlite3', [file, "SELECT events FROM container; SELECT count(*) FROM errors; SELECT count(*) FROM syscall WHERE container_id = 'c1'"], { encoding: 'utf8' }), `30000\n${Math.floor(30_000 / 11)}\n30000\n`);
+    t.is(sqlite(file, "SELECT events FROM container; SELECT count(*) FROM errors; SELECT count(*) FROM syscall WHERE container_id = 'c1'"), `30000\n${Math.floor(30_000 / 11)}\n30000\n`);
   }
 });

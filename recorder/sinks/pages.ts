@@ -40,6 +40,17 @@ const HDR_VALID_FOR = 92;
 const LEAF_TABLE = 0x0d;
 const INTERIOR_TABLE = 0x05;
 
+/**
+ * A B-tree page's header, on a page zeroed before its cells went in (so no
+ * free blocks and no fragmented bytes): its type, its cell count and where
+ * its cell content starts (0 for 65536).
+ */
+function pageHeader(page: Buffer, type: number, cells: number, content: number): void {
+  page[0] = type;
+  page.writeUInt16BE(cells, 3);
+  page.writeUInt16BE(content === 65536 ? 0 : content, 5);
+}
+
 /** Bytes of a varint holding v (0 <= v < 2^53). */
 function varintLen(v: number): number {
   if (v < 0x80) return 1;
@@ -465,11 +476,7 @@ export class RowidTableAppender {
 
   private completeLeaf(): void {
     const leaf = this.leaf;
-    leaf[0] = LEAF_TABLE;
-    leaf.writeUInt16BE(0, 1);
-    leaf.writeUInt16BE(this.cells, 3);
-    leaf.writeUInt16BE(this.content === 65536 ? 0 : this.content, 5);
-    leaf[7] = 0;
+    pageHeader(leaf, LEAF_TABLE, this.cells, this.content);
     if (this.leafNo === this.root) this.firstLeaf = Buffer.from(leaf);
     else this.place(this.leafNo, leaf);
     this.children.push(this.leafNo);
@@ -550,9 +557,7 @@ export class RowidTableAppender {
         page.writeUInt16BE(content, 12 + 2 * cells);
         cells++;
       }
-      page[0] = INTERIOR_TABLE;
-      page.writeUInt16BE(cells, 3);
-      page.writeUInt16BE(content === 65536 ? 0 : content, 5);
+      pageHeader(page, INTERIOR_TABLE, cells, content);
       page.writeUInt32BE(nodes[last], 8);
       const no = top ? this.root : this.nextPage++;
       if (top) this.writeAt(page, 0, ps, no);
